@@ -1,0 +1,13 @@
+.PHONY: run test setup assets benchmark
+
+run:  ## install, migrate, seed demo data and serve http://127.0.0.1:8000 with Celery worker and beat
+	bash scripts/run.sh
+
+test:  ## the whole suite against the real PostgreSQL and Redis
+	bash scripts/test.sh $(ARGS)
+
+setup:
+	bash scripts/setup.sh
+
+assets:
+	bash scripts/assets.sh

@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
+from probation.calendar import clear_calendar_cache
+from probation.models import AuditEvent, ClosureDay, Notification, User
+
+admin.site.site_header = "Probation Ops administration"
+admin.site.site_title = "Probation Ops admin"
+
+
+@admin.register(User)
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email")
+    fieldsets = BaseUserAdmin.fieldsets + (("Role", {"fields": ("role", "job_title")}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("Role", {"fields": ("role", "first_name", "last_name", "email")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_id", "object_repr", "ip_address")
+    list_filter = ("action", "object_type", "at")
+    search_fields = ("actor_label", "object_id", "object_repr", "path", "ip_address")
+    date_hierarchy = "at"
+    list_select_related = ("actor",)
+    show_full_result_count = False  # counting millions of audit rows on every page is slow
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(AuditedModelAdmin):
+    list_display = ("date", "reason")
+    search_fields = ("reason",)
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clear_calendar_cache()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        clear_calendar_cache()
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "recipient", "subject", "read_at", "email_sent_at", "email_attempts", "email_failed_at")
+    list_filter = ("email_sent_at", "email_failed_at", "read_at")
+    search_fields = ("subject", "recipient__username", "dedupe_key")
+    list_select_related = ("recipient",)

@@ -1,0 +1,50 @@
+"""The audit log's one entry point. Call it from views, API views, admin and services; never edit rows."""
+
+from django.conf import settings
+
+from probation.models import AuditEvent
+
+Action = AuditEvent.Action
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(*, action: str, request=None, user=None, obj=None, label: str = "", detail: dict | None = None):
+    """Append one audit event. `user` defaults to the request's signed-in user; `obj` is any model instance."""
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    object_type = object_id = object_repr = ""
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = str(obj.pk)
+        object_repr = str(obj)[:200]
+    return AuditEvent.objects.create(
+        action=action,
+        actor=user,
+        actor_label=(label or (user.get_username() if user else ""))[:150],
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        ip_address=client_ip(request),
+        path=(request.get_full_path()[:500] if request is not None else ""),
+        detail=detail or {},
+    )
+
+
+def audit_view(request, obj):
+    """Record that the signed-in user (or API caller) looked at a sensitive record."""
+    return audit_record(action=Action.VIEW, request=request, obj=obj)
+
+
+def audit_change(request, obj, *, action=Action.UPDATE, changes: dict | None = None):
+    return audit_record(action=action, request=request, obj=obj, detail={"changes": changes} if changes else None)

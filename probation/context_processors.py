@@ -1,0 +1,17 @@
+from django.urls import NoReverseMatch, reverse
+
+from probation.registry import nav_items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for entry in nav_items(user.role):
+        try:
+            href = reverse(entry.key)
+        except NoReverseMatch:
+            continue
+        items.append({"label": entry.title, "href": href, "active": request.path.startswith(href) and href != "/"})
+    return {"nav_items": items, "unread_notifications": user.notifications.unread().count()}

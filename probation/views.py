@@ -1,0 +1,71 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+
+from probation.celery import app as celery_app
+from probation.registry import landing_panels
+
+
+def home(request):
+    panels = []
+    for entry in landing_panels(request.user.role):
+        panels.append({"template": entry.extra["template"], "context": entry.callable(request)})
+    return render(request, "probation/home.html", {"panels": panels})
+
+
+def notification_list(request):
+    notifications = request.user.notifications.all()[:100]
+    return render(request, "probation/notifications.html", {"notifications": notifications})
+
+
+@require_POST
+def notification_read(request, pk):
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return redirect(notification.url or "notifications")
+
+
+@require_POST
+def notification_read_all(request):
+    request.user.notifications.unread().update(read_at=timezone.now())
+    return redirect("notifications")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and docker-compose: 200 when the database and the broker answer, 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One command to see the working app: installs everything, migrates, seeds demo data (idempotent), runs a Celery
+# worker and beat for real on an embedded broker, and serves http://127.0.0.1:8000.
+# Defaults: SQLite in var/ and kombu's filesystem broker; set DATABASE_URL / CELERY_BROKER_URL to use PostgreSQL/Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+[ -f static/vendor/govuk/govuk-frontend.min.css ] || bash scripts/assets.sh
+mkdir -p var
+PY=.venv/bin/python
+$PY manage.py migrate --noinput
+$PY manage.py seed_demo --people "${DEMO_PEOPLE:-300}"
+.venv/bin/celery -A probation worker --beat --pool=solo --loglevel=INFO \
+  --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
+celery_pid=$!
+trap 'kill $celery_pid 2>/dev/null || true' EXIT INT TERM
+echo "Celery worker and beat running (log: var/celery.log). Emails are written to var/mail/."
+echo "Open http://127.0.0.1:8000 and sign in with one of the demo users above."
+$PY manage.py runserver 127.0.0.1:8000

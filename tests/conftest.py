@@ -1,0 +1,147 @@
+"""Fixtures shared by every app's tests: personas, a real Celery worker, and a real headless browser."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.probation.factories import (
+    AdminUserFactory,
+    HospUserFactory,
+    HubUserFactory,
+    OffenderManagerFactory,
+    PartnerUserFactory,
+    TeamManagerFactory,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def hub_user(db):
+    return HubUserFactory()
+
+
+@pytest.fixture
+def offender_manager(db):
+    return OffenderManagerFactory()
+
+
+@pytest.fixture
+def team_manager(db):
+    return TeamManagerFactory()
+
+
+@pytest.fixture
+def hosp_user(db):
+    return HospUserFactory()
+
+
+@pytest.fixture
+def partner_user(db):
+    return PartnerUserFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminUserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def celery_worker_queue(worker_id):
+    """A queue of this test process's own, so parallel test processes never take each other's tasks."""
+    return f"probation-test-{worker_id}"
+
+
+@pytest.fixture
+def live_celery_worker(transactional_db, celery_worker_queue):
+    """A real Celery worker thread consuming from the configured broker (Redis in CI).
+
+    Tasks queued by the test go through the broker and run in the worker, against the test database. Uses
+    transactional_db because the worker has its own database connection and only sees committed rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from probation.celery import app
+
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = celery_worker_queue
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+            queues=[celery_worker_queue],
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_default_queue = previous_queue
+
+
+def _chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. CI sets REQUIRE_BROWSER=1 so a missing browser fails there."""
+    if not _chromium_available():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required for browser tests (apt-get install chromium)")
+        pytest.skip("Chromium is not installed; .ci/run installs it")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign a persona in through the real sign-in page: `sign_in(page, user)`."""
+    from tests.probation.factories import TEST_PASSWORD
+
+    def _sign_in(page, user, password=TEST_PASSWORD):
+        page.goto(f"{live_server.url}/sign-in/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=signed-in-as]")
+        return page
+
+    return _sign_in

@@ -1,0 +1,63 @@
+"""No Docker engine runs here, so the compose file is checked as data: each service's command, environment and
+health check, one beat, and a migrate step the app services wait for."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_the_stack_has_postgres_redis_web_worker_beat_and_a_migrate_step(compose):
+    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(compose["services"])
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "beat"])
+def test_every_long_running_service_has_a_health_check(compose, name):
+    check = compose["services"][name]["healthcheck"]
+    assert check["test"] and check["interval"]
+
+
+def test_web_serves_with_gunicorn_and_checks_healthz(compose):
+    web = compose["services"]["web"]
+    assert web["command"][0] == "gunicorn" and "probation.wsgi:application" in web["command"]
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+
+
+def test_worker_and_beat_run_the_probation_celery_app(compose):
+    assert compose["services"]["worker"]["command"][:4] == ["celery", "-A", "probation", "worker"]
+    assert compose["services"]["beat"]["command"][:4] == ["celery", "-A", "probation", "beat"]
+
+
+def test_exactly_one_beat_runs(compose):
+    beats = [s for s in compose["services"].values() if " beat" in " ".join(map(str, s.get("command", [])))]
+    assert len(beats) == 1
+    assert compose["services"]["beat"].get("deploy", {}).get("replicas", 1) == 1
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat", "migrate"])
+def test_app_services_run_in_production_mode_on_postgres_and_redis(compose, name):
+    env = compose["services"][name]["environment"]
+    assert env["DJANGO_ENV"] == "production"
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["CELERY_BROKER_URL"].startswith("redis://")
+    assert "DJANGO_SECRET_KEY" in env and "DJANGO_ALLOWED_HOSTS" in env
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_services_wait_for_healthy_databases_and_migrations(compose, name):
+    depends = compose["services"][name]["depends_on"]
+    assert depends["postgres"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_migrate_runs_migrations_once(compose):
+    assert compose["services"]["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert compose["services"]["migrate"]["restart"] == "no"
