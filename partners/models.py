@@ -1,1 +1,130 @@
-from django.db import models  # noqa: F401
+"""Partner organisations, their contacts and services, London's boroughs, and the HOSP areas that group them."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+UK_PHONE = RegexValidator(
+    r"^(\+44\s?|0)[0-9\s]{9,13}$", "Enter a UK phone number, like 020 7946 0000 or +44 20 7946 0000."
+)
+
+
+class HospArea(models.Model):
+    """A group of boroughs covered by one Head of Stakeholders and Partnerships (default: NW, NE, SW, SE London)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    hosp = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="hosp_areas",
+        limit_choices_to={"role": "hosp"},
+    )
+    is_mash_lead = models.BooleanField(
+        default=False, help_text="The HOSP of this area is the MASH lead (one area at most)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_mash_lead"], condition=models.Q(is_mash_lead=True), name="one_mash_lead")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Borough(models.Model):
+    """One of London's 33 local authority areas (32 boroughs and the City of London)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    gss_code = models.CharField("ONS GSS code", max_length=9, unique=True)
+    hosp_area = models.ForeignKey(HospArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="boroughs")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Service(models.Model):
+    """Something a partner provides, e.g. accommodation, employment, substance misuse treatment."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        CHILDRENS_SERVICES = "childrens_services", "Children's services"
+        HEALTH = "health", "Health"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        CSP = "csp", "Community Safety Partnership"
+        RRB = "rrb", "Reducing Reoffending Board"
+        MASH = "mash", "Multi-Agency Safeguarding Hub"
+        SUPPLY_CHAIN = "supply_chain", "Supply-chain partner"
+        VOLUNTARY = "voluntary", "Voluntary organisation"
+        WOMENS_HUB = "womens_hub", "Women's hub"
+
+    STATUTORY_KINDS = frozenset({Kind.POLICE, Kind.CHILDRENS_SERVICES, Kind.HEALTH, Kind.LOCAL_AUTHORITY, Kind.MASH})
+
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    boroughs = models.ManyToManyField(Borough, blank=True, related_name="organisations")
+    services = models.ManyToManyField(Service, blank=True, related_name="organisations")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[UK_PHONE])
+    website = models.URLField(blank=True)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_statutory(self) -> bool:
+        return self.kind in self.STATUTORY_KINDS
+
+    @property
+    def is_supply_chain(self) -> bool:
+        return self.kind == self.Kind.SUPPLY_CHAIN
+
+
+class Contact(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    job_title = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[UK_PHONE])
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["organisation", "-is_primary", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+
+class PartnerMembership(models.Model):
+    """A partner agency user's organisation: their API access and pages are scoped to it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
+    can_track_iom = models.BooleanField(
+        default=False, help_text="May list IOM and Gripping the Offender nominals in the organisation's boroughs."
+    )
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation}"
