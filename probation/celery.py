@@ -17,5 +17,9 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    "mash-escalation-sweep": {
+        "task": "safeguarding.tasks.mash_escalation_sweep",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
