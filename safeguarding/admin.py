@@ -83,8 +83,8 @@ class ResponseAdmin(AuditedModelAdmin, ReadOnlyAdmin):
 
 @admin.register(ConcernedPerson)
 class ConcernedPersonAdmin(AuditedModelAdmin, ReadOnlyAdmin):
-    list_display = ("request", "kind", "relationship")
-    list_filter = ("kind",)
+    list_display = ("request", "age_group", "relationship")
+    list_filter = ("age_group",)
     search_fields = ("request__reference",)
     list_select_related = ("request",)
 

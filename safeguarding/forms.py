@@ -78,7 +78,7 @@ class IntakeForm(GovukMixin, forms.Form):
 class ConcernedForm(GovukMixin, forms.ModelForm):
     class Meta:
         model = ConcernedPerson
-        fields = ["kind", "name", "date_of_birth", "relationship"]
+        fields = ["age_group", "name", "date_of_birth", "relationship"]
         widgets = {"date_of_birth": _date_widget()}
 
     def clean_date_of_birth(self):

@@ -377,12 +377,12 @@ class Response(models.Model):
 class ConcernedPerson(models.Model):
     """A child or adult named in the request."""
 
-    class Kind(models.TextChoices):
+    class AgeGroup(models.TextChoices):
         CHILD = "child", "Child"
         ADULT = "adult", "Adult"
 
     request = models.ForeignKey(SafeguardingRequest, on_delete=models.CASCADE, related_name="concerned")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    age_group = models.CharField(max_length=8, choices=AgeGroup.choices)
     name = models.CharField(max_length=160)
     date_of_birth = models.DateField(null=True, blank=True)
     relationship = models.CharField(max_length=120, blank=True, help_text="Relationship to the subject.")
@@ -392,7 +392,7 @@ class ConcernedPerson(models.Model):
         verbose_name_plural = "concerned people"
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.request}"
+        return f"{self.get_age_group_display()} on {self.request}"
 
 
 class RequestEvent(models.Model):

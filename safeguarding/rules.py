@@ -2,6 +2,8 @@
 
 import rules
 
+from partners.selectors import organisation_for
+
 from probation.policy import is_admin, is_hosp, is_hub, is_hub_or_admin, is_offender_manager, is_partner, is_team_manager
 
 
@@ -22,13 +24,13 @@ def manages_assignee(user, request):
 
 @rules.predicate
 def in_requesting_organisation(user, request):
-    membership = getattr(user, "partner_membership", None)
-    return request is not None and membership is not None and membership.organisation_id == request.organisation_id
+    organisation = organisation_for(user)
+    return request is not None and organisation is not None and organisation.pk == request.organisation_id
 
 
 @rules.predicate
 def has_organisation(user):
-    return getattr(user, "partner_membership", None) is not None
+    return organisation_for(user) is not None
 
 
 @rules.predicate

@@ -54,11 +54,10 @@ RESPONSE_EMAIL_LEASE = timedelta(minutes=10)
 def reference_next(*, year: int) -> str:
     """The next reference for `year`, e.g. MASH-2026-000123. One atomic upsert: concurrent callers each get their
     own number (the row lock taken by ON CONFLICT DO UPDATE serialises them) and numbers restart each year."""
-    table = connection.ops.quote_name("safeguarding_referencecounter")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            "INSERT INTO safeguarding_referencecounter (year, last) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = safeguarding_referencecounter.last + 1 RETURNING last",
             [year],
         )
         number = cursor.fetchone()[0]
@@ -72,7 +71,7 @@ def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[
 
 @dataclass
 class ConcernedInput:
-    kind: str
+    age_group: str
     name: str
     date_of_birth: date | None = None
     relationship: str = ""
@@ -150,7 +149,7 @@ def request_receive(
             requester_phone=requester_phone.strip(),
         )
         ConcernedPerson.objects.bulk_create(
-            ConcernedPerson(request=request, kind=c.kind, name=c.name.strip(), date_of_birth=c.date_of_birth,
+            ConcernedPerson(request=request, age_group=c.age_group, name=c.name.strip(), date_of_birth=c.date_of_birth,
                             relationship=c.relationship.strip())
             for c in concerned or []
         )

@@ -34,7 +34,7 @@ class ConcernedSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConcernedPerson
-        fields = ["kind", "name", "date_of_birth", "relationship"]
+        fields = ["age_group", "name", "date_of_birth", "relationship"]
 
 
 class RequestSubmitSerializer(serializers.Serializer):

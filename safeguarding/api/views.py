@@ -15,17 +15,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from partners.models import PartnerMembership
+from partners.scoping import deny_as_not_found
+from partners.selectors import organisation_for
 from probation.audit import Action, audit_record, audit_view
 from probation.policy import HasPolicyPermission
 from safeguarding import services
 from safeguarding.api.serializers import RequestSerializer, RequestSubmitSerializer, WithdrawSerializer
 from safeguarding.models import Channel, ConcernedPerson, SafeguardingRequest, State
-
-
-def caller_organisation(user):
-    membership = PartnerMembership.objects.select_related("organisation").filter(user=user).first()
-    return membership.organisation if membership else None
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -48,7 +44,7 @@ class PartnerApiMixin:
     def scoped_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return SafeguardingRequest.objects.none()
-        organisation = caller_organisation(self.request.user)
+        organisation = organisation_for(self.request.user)
         return (
             SafeguardingRequest.objects.filter(organisation=organisation)
             .select_related("organisation", "borough", "response")
@@ -58,8 +54,9 @@ class PartnerApiMixin:
     def get_request_object(self, reference):
         obj = self.scoped_queryset().filter(reference=reference).first()
         if obj is None:
-            if SafeguardingRequest.objects.filter(reference=reference).exists():
-                audit_record(action=Action.DENIED, request=self.request, detail={"reason": "other_organisation", "reference": reference})
+            other = SafeguardingRequest.objects.filter(reference=reference).first()
+            if other is not None:
+                deny_as_not_found(self.request, other)  # audited as DENIED, answered exactly like a missing one
             raise Http404
         return obj
 
@@ -83,7 +80,7 @@ class RequestListCreate(PartnerApiMixin, generics.ListCreateAPIView):
 
     @extend_schema(request=RequestSubmitSerializer, responses={201: RequestSerializer, 400: OpenApiResponse(description="Field errors")})
     def create(self, request, *args, **kwargs):
-        organisation = caller_organisation(request.user)
+        organisation = organisation_for(request.user)
         serializer = RequestSubmitSerializer(data=request.data, context={"organisation": organisation, "request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -21,7 +21,7 @@ def mash_request(*, organisation=None, received_at=None, rating=Rag.AMBER, recei
         "requester_name": "Sam Social-Worker",
         "requester_email": "sam@camden-mash.example",
         "requester_phone": "020 7946 0000",
-        "concerned": [ConcernedInput(kind="child", name="Amara Lewis", date_of_birth=date(2017, 6, 1), relationship="Partner's daughter")],
+        "concerned": [ConcernedInput(age_group="child", name="Amara Lewis", date_of_birth=date(2017, 6, 1), relationship="Partner's daughter")],
     }
     fields.update(overrides)
     return request_receive(

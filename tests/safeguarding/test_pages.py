@@ -82,7 +82,7 @@ def test_the_hub_keys_in_an_emailed_request_timed_by_the_email(client, hub_user)
         "subject_first_name": "Lee", "subject_last_name": "Grant", "subject_date_of_birth": "1979-01-02",
         "reason": "Domestic abuse referral", "rating": "red", "requester_name": "PC Jones", "requester_email": "jones@met.example",
         "concerned-TOTAL_FORMS": "3", "concerned-INITIAL_FORMS": "0",
-        "concerned-0-kind": "child", "concerned-0-name": "Mia Grant", "concerned-0-relationship": "Daughter",
+        "concerned-0-age_group": "child", "concerned-0-name": "Mia Grant", "concerned-0-relationship": "Daughter",
     })
     request = SafeguardingRequest.objects.get()
     assert response.status_code == 302 and response.url == f"/safeguarding/{request.reference}/"
@@ -174,3 +174,20 @@ def test_landing_panels_and_navigation(client, hub_user):
     client.force_login(hub_user)
     home = client.get("/").content.decode()
     assert 'data-testid="panel-mash-queue"' in home and "MASH queue" in home
+
+
+def test_the_demo_seeder_creates_requests_in_every_state_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--people", "40", stdout=StringIO())
+    states = {r.state for r in SafeguardingRequest.objects.all()}
+    assert states == {State.RECEIVED, State.TRIAGED, State.ASSIGNED, State.RESPONDED, State.WITHDRAWN}
+    count = SafeguardingRequest.objects.count()
+    call_command("seed_demo", "--people", "40", stdout=StringIO())
+    assert SafeguardingRequest.objects.count() == count
+    from probation.models import User
+
+    om = User.objects.get(username="om")
+    assert SafeguardingRequest.objects.open().filter(assignee=om).exists()
