@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from cases.models import Cohort, Gender, Person, StaffProfile, Team
@@ -85,4 +86,4 @@ class UnallocatedPersonFactory(PersonFactory):
     """A new case the NPS has just allocated to us: in a team's queue, no offender manager yet."""
 
     team = factory.SubFactory(TeamFactory)
-    allocation_due_since = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+    allocation_due_since = factory.LazyFunction(timezone.now)
