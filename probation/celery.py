@@ -17,5 +17,13 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    "cases-recompute-cohorts": {
+        "task": "cases.tasks.recompute_cohorts",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "cases-allocate-new-cases": {
+        "task": "cases.tasks.allocate_new_cases",
+        "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
