@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from partners.models import ApiToken, Borough, BoroughReport, Contact, HospArea, Organisation, PartnerMembership, Service
@@ -53,6 +54,7 @@ class OrganisationAdmin(AuditedModelAdmin):
     search_fields = ("name", "email")
     filter_horizontal = ("boroughs", "services")
     inlines = [ContactInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Contact)
