@@ -25,5 +25,11 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
     },
+    # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
+    # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).
+    "partners-monthly-borough-reports": {
+        "task": "partners.tasks.produce_monthly_borough_reports",
+        "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
