@@ -1,10 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
-from partners.models import ApiToken, Borough, Contact, HospArea, Organisation, PartnerMembership, Service
-from partners.services import api_token_check_issuable, api_token_issue, api_token_revoke, api_token_rotate
+from partners.models import ApiToken, Borough, BoroughReport, Contact, HospArea, Organisation, PartnerMembership, Service
+from partners.services import (
+    api_token_check_issuable,
+    api_token_issue,
+    api_token_revoke,
+    api_token_rotate,
+    borough_report_regenerate,
+)
 from probation.admin_base import AuditedModelAdmin
 
 
@@ -47,6 +54,7 @@ class OrganisationAdmin(AuditedModelAdmin):
     search_fields = ("name", "email")
     filter_horizontal = ("boroughs", "services")
     inlines = [ContactInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Contact)
@@ -140,3 +148,26 @@ class ApiTokenAdmin(AuditedModelAdmin):
                 request, f"{token.prefix} rotated. Copy the new key now; it will not be shown again: {key}",
                 messages.WARNING,
             )
+
+
+@admin.register(BoroughReport)
+class BoroughReportAdmin(AuditedModelAdmin):
+    list_display = ("borough", "month", "generated_at", "hosp_notified_at")
+    list_filter = ("month", "borough__hosp_area")
+    search_fields = ("borough__name", "borough__code")
+    list_select_related = ("borough",)
+    readonly_fields = ("borough", "month", "generated_at", "data", "hosp_notified_at")
+    date_hierarchy = "month"
+    actions = ("regenerate_selected",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False  # produced by the monthly job (or `produce_monthly_borough_reports`)
+
+    @admin.action(description="Rebuild selected reports from today's data")
+    def regenerate_selected(self, request, queryset):
+        for report in queryset:
+            borough_report_regenerate(report=report, by=request.user)
+        self.message_user(request, f"Rebuilt {queryset.count()} report(s).", messages.SUCCESS)

@@ -94,7 +94,13 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message="An organisation with this name already exists.",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -215,3 +221,25 @@ class ApiToken(models.Model):
         if self.is_expired(now):
             return "expired"
         return "active"
+
+
+class BoroughReport(models.Model):
+    """The stored monthly report for one borough's Community Safety Partnership: the sections' data as they were
+    when produced, and the PDF sent. One per borough and month (the monthly job is idempotent)."""
+
+    borough = models.ForeignKey(Borough, on_delete=models.CASCADE, related_name="reports")
+    month = models.DateField(help_text="First day of the reported month.")
+    generated_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+    pdf = models.BinaryField(editable=False)
+    hosp_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-month", "borough__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["borough", "month"], name="one_report_per_borough_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="report_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.borough} – {self.month:%B %Y}"

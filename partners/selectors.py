@@ -34,3 +34,41 @@ def api_token_for_key(key: str) -> ApiToken | None:
     if token is None or not token.matches(key):
         return None
     return token
+
+
+def directory_search(*, borough=None, service=None, kind: str = "", text: str = ""):
+    """Organisations matching the directory filters: borough and service (instances), kind, and free text (name,
+    contact names, service names)."""
+    from django.db.models import Q
+
+    queryset = Organisation.objects.filter(is_active=True)
+    if borough is not None:
+        queryset = queryset.filter(boroughs=borough)
+    if service is not None:
+        queryset = queryset.filter(services=service)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    text = text.strip()
+    if text:
+        matches = Q(name__icontains=text) | Q(contacts__name__icontains=text) | Q(services__name__icontains=text)
+        queryset = queryset.filter(pk__in=Organisation.objects.filter(matches).values("pk"))
+    return queryset.prefetch_related("boroughs", "services").order_by("name").distinct()
+
+
+def hosp_areas_for(user):
+    """The HOSP areas a HOSP user covers."""
+    from partners.models import HospArea
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return HospArea.objects.none()
+    return HospArea.objects.filter(hosp=user)
+
+
+def latest_reports(boroughs):
+    """The most recent stored report of each borough given, as {borough_id: BoroughReport}."""
+    from partners.models import BoroughReport
+
+    reports = {}
+    for report in BoroughReport.objects.filter(borough__in=boroughs).defer("pdf", "data").order_by("borough_id", "-month"):
+        reports.setdefault(report.borough_id, report)
+    return reports

@@ -7,9 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partners.models import ApiToken, PartnerMembership
+from django.db import IntegrityError
+from django.urls import reverse
+
+from partners.models import ApiToken, Borough, BoroughReport, PartnerMembership
+from partners.reports import build_report, month_start, report_pdf
 from probation.audit import Action, audit_record
 from probation.models import Role
+from probation.services import notification_send
 
 DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 
@@ -85,3 +90,56 @@ def api_token_mark_used(*, token: ApiToken, now=None) -> None:
     now = now or timezone.now()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def borough_report_generate(*, borough: Borough, month) -> tuple[BoroughReport, bool]:
+    """Produce and store the report of `borough` for `month` (any day in it). Idempotent: if the report exists it is
+    returned unchanged (created=False). Two workers racing produce one row: the unique (borough, month) settles it."""
+    month = month_start(month)
+    existing = BoroughReport.objects.filter(borough=borough, month=month).first()
+    if existing is not None:
+        return existing, False
+    data = build_report(borough, month)  # outside any transaction: builders may be slow
+    pdf = report_pdf(data)
+    try:
+        with transaction.atomic():
+            report = BoroughReport.objects.create(borough=borough, month=month, data=data, pdf=pdf)
+    except IntegrityError:
+        return BoroughReport.objects.get(borough=borough, month=month), False
+    return report, True
+
+
+@transaction.atomic
+def borough_report_regenerate(*, report: BoroughReport, by=None) -> BoroughReport:
+    """Rebuild a stored report from today's data (an administrator's correction). The HOSP is not notified again."""
+    report = BoroughReport.objects.select_for_update().get(pk=report.pk)
+    report.data = build_report(report.borough, report.month)
+    report.pdf = report_pdf(report.data)
+    report.generated_at = timezone.now()
+    report.save(update_fields=["data", "pdf", "generated_at"])
+    audit_record(action=Action.UPDATE, user=by, obj=report, detail={"regenerated": True})
+    return report
+
+
+@transaction.atomic
+def borough_report_notify_hosp(*, report: BoroughReport) -> bool:
+    """Tell the HOSP of the borough's area that the report is ready, once (claim, then a dedupe key). A borough with
+    no HOSP is left unclaimed so a later run notifies whoever is then assigned."""
+    area = report.borough.hosp_area
+    hosp = area.hosp if area else None
+    if hosp is None or not hosp.is_active:
+        return False
+    claimed = BoroughReport.objects.filter(pk=report.pk, hosp_notified_at__isnull=True).update(
+        hosp_notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    month_label = f"{report.month:%B %Y}"
+    return notification_send(
+        recipient=hosp,
+        key=f"borough-report:{report.borough.code}:{report.month:%Y-%m}",
+        subject=f"{report.borough.name} borough report for {month_label} is ready",
+        body=f"The Community Safety Partnership report for {report.borough.name} ({month_label}) has been produced. "
+        "You can read it, and download it as PDF or CSV, in Probation Ops.",
+        url=reverse("partners:borough_report", args=[report.borough.code, f"{report.month:%Y-%m}"]),
+    )

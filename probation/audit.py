@@ -53,3 +53,18 @@ def audit_view(request, obj):
 
 def audit_change(request, obj, *, action=Action.UPDATE, changes: dict | None = None):
     return audit_record(action=action, request=request, obj=obj, detail={"changes": changes} if changes else None)
+
+
+def audit_view_many(request, objs) -> int:
+    """Record one view per record shown in a list (e.g. an API page), in one INSERT."""
+    user = getattr(request, "user", None)
+    user = user if user is not None and user.is_authenticated else None
+    ip, path = client_ip(request), request.get_full_path()[:500]
+    events = [
+        AuditEvent(action=Action.VIEW, actor=user, actor_label=(user.get_username() if user else "")[:150],
+                   object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:200],
+                   ip_address=ip, path=path, detail={"via": "list"})
+        for obj in objs
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "probation.views.bad_request"
 handler403 = "probation.views.permission_denied"
 handler404 = "probation.views.page_not_found"
 handler500 = "probation.views.server_error"
