@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Cases and allocation"
+
+    def ready(self):
+        from cases import panels
+        from cases.demo import seed_cases
+        from probation.models import Role
+        from probation.registry import register_demo_seeder, register_landing_panel, register_nav_item
+
+        register_demo_seeder("cases", seed_cases, order=20)
+        register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
+        register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
+        register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)
+        register_nav_item(
+            "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
+        )
+        register_landing_panel(Role.OFFENDER_MANAGER, "cases-caseload", "cases/panel_caseload.html", panels.caseload, 10)
+        register_landing_panel(Role.TEAM_MANAGER, "cases-unallocated", "cases/panel_unallocated.html",
+                               panels.unallocated, 10)
+        register_landing_panel(Role.HUB, "cases-unallocated", "cases/panel_unallocated.html", panels.unallocated, 20)

@@ -4,14 +4,58 @@ This is the core the other apps build on; sentences, requirements, RoSH history,
 allocation records live beside it in this app.
 """
 
+import datetime
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
+
+from cases.supervision import add_months, custodial_supervision
 
 CRN_VALIDATOR = RegexValidator(r"^[A-Z][0-9]{6}$", "Enter a CRN as one capital letter and six digits, like X123456.")
 PRISON_NUMBER_VALIDATOR = RegexValidator(
     r"^[A-Z][0-9]{4}[A-Z]{2}$", "Enter a prison number as a letter, four digits and two letters, like A1234BC."
 )
+
+
+PNC_PATTERN = RegexValidator(
+    r"^[0-9]{4}/[0-9]{7}[A-Z]$", "Enter a PNC number as year, slash, seven digits and a check letter, like 2015/0123456U."
+)
+PNC_CHECK_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
+
+
+def pnc_check_letter(year: str, serial: str) -> str:
+    """The PNC check letter: the year's last two digits followed by the 7-digit serial, as one number, mod 23,
+    indexed into ZABCDEFGHJKLMNPQRTUVWXY (no I, O, S). E.g. 2015/0123456 -> 150123456 mod 23 = 18 -> "U", so 2015/0123456U."""
+    return PNC_CHECK_LETTERS[int(f"{year[-2:]}{serial}") % 23]
+
+
+def normalise_pnc(value: str) -> str:
+    """Accept the common written forms (15/123456A, 2015/0123456a, spaces) and return YYYY/NNNNNNNC.
+    Two-digit years are read as 19xx from 50 upwards, 20xx below."""
+    value = (value or "").strip().upper().replace(" ", "")
+    if "/" not in value:
+        return value
+    year, rest = value.split("/", 1)
+    if len(year) == 2 and year.isdigit():
+        year = ("19" if int(year) >= 50 else "20") + year
+    if rest[:-1].isdigit() and len(rest) >= 2:
+        rest = rest[:-1].zfill(7) + rest[-1]
+    return f"{year}/{rest}"
+
+
+def validate_pnc(value: str) -> None:
+    PNC_PATTERN(value)
+    year, rest = value.split("/")
+    expected = pnc_check_letter(year, rest[:7])
+    if rest[7] != expected:
+        raise ValidationError(
+            "The PNC number's check letter is wrong (expected %(expected)s): check the number.",
+            code="pnc_check_letter",
+            params={"expected": expected},
+        )
 
 
 class Cohort(models.TextChoices):
@@ -38,6 +82,20 @@ class Gender(models.TextChoices):
     FEMALE = "female", "Female"
     OTHER = "other", "Other"
     NOT_STATED = "not_stated", "Not stated"
+
+
+TIER_VALIDATOR = RegexValidator(r"^[A-D][0-3]?$", "Enter a tier as a letter A to D and an optional 0 to 3, like B2.")
+
+
+class PersonQuerySet(models.QuerySet):
+    def crc(self):
+        return self.filter(provider=Provider.CRC)
+
+    def unallocated(self):
+        return self.filter(provider=Provider.CRC, offender_manager__isnull=True)
+
+    def iom_nominals(self):
+        return self.filter(provider=Provider.CRC).filter(models.Q(is_iom=True) | models.Q(is_gto=True))
 
 
 class Team(models.Model):
@@ -83,18 +141,18 @@ class Person(models.Model):
     """A person on probation, identified by their CRN."""
 
     crn = models.CharField("CRN", max_length=7, unique=True, validators=[CRN_VALIDATOR])
-    pnc_number = models.CharField("PNC number", max_length=13, blank=True, db_index=True)
+    pnc_number = models.CharField("PNC number", max_length=13, blank=True, db_index=True, validators=[validate_pnc])
     prison_number = models.CharField(max_length=7, blank=True, validators=[PRISON_NUMBER_VALIDATOR])
     first_name = models.CharField(max_length=80)
     middle_names = models.CharField(max_length=120, blank=True)
     last_name = models.CharField(max_length=80)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(db_index=True)
     gender = models.CharField(max_length=16, choices=Gender.choices)
     home_borough = models.ForeignKey(
         "partners.Borough", null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )
     rosh_level = models.CharField("RoSH", max_length=16, choices=RoshLevel.choices, default=RoshLevel.LOW)
-    tier = models.CharField(max_length=2, blank=True)
+    tier = models.CharField(max_length=2, blank=True, validators=[TIER_VALIDATOR])
     provider = models.CharField(max_length=8, choices=Provider.choices, default=Provider.CRC)
     cohort = models.CharField(max_length=32, choices=Cohort.choices, blank=True)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="people")
@@ -108,11 +166,39 @@ class Person(models.Model):
         null=True, blank=True, help_text="Subject to a live MASH arrangement since; later information is shared too."
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # the daily cohort job reads what changed
+    allocation_due_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the NPS allocated the case to us and it joined a team's queue."
+    )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name_plural = "people on probation"
+        indexes = [
+            # The team manager's unallocated queue and the auto-allocation job (allocate_new_cases) read these.
+            models.Index(
+                fields=["team", "allocation_due_since"],
+                name="person_unallocated_idx",
+                condition=models.Q(offender_manager__isnull=True, provider="crc"),
+            ),
+        ]
+
+    def clean_fields(self, exclude=None):
+        # Accept the common written forms before the validators look: lower case, short PNC years and serials.
+        if self.pnc_number:
+            self.pnc_number = normalise_pnc(self.pnc_number)
+        if self.crn:
+            self.crn = self.crn.strip().upper()
+        if self.prison_number:
+            self.prison_number = self.prison_number.strip().upper()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth must be in the past."})
 
     def __str__(self):
         return f"{self.full_name} ({self.crn})"
@@ -137,3 +223,329 @@ class Alias(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class RoshAssessment(models.Model):
+    """One RoSH level as assessed: the history of a person's risk of serious harm. The latest is on Person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rosh_history")
+    level = models.CharField("RoSH", max_length=16, choices=RoshLevel.choices)
+    assessed_at = models.DateTimeField(default=timezone.now)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        indexes = [models.Index(fields=["person", "-assessed_at"], name="rosh_person_idx")]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.get_level_display()} on {self.assessed_at:%d %b %Y}"
+
+
+class RegisterCode(models.TextChoices):
+    """nDelius-style register codes: overlays (IOM, GtO) and the complexity factors that feed tiering."""
+
+    IIOM = "IIOM", "IIOM – IOM nominal"
+    IGTO = "IGTO", "IGTO – Gripping the Offender nominal"
+    RCCO = "RCCO", "RCCO – child concerns"
+    RCPR = "RCPR", "RCPR – child protection"
+    RMDO = "RMDO", "RMDO – mental health issues"
+    ALSH = "ALSH", "ALSH – self-harm"
+    RVLN = "RVLN", "RVLN – vulnerability"
+    RDAP = "RDAP", "RDAP – domestic abuse perpetrator"
+    RLRH = "RLRH", "RLRH – low reading ability"
+    RSTO = "RSTO", "RSTO – street gangs"
+
+
+OVERLAY_FLAGS = {RegisterCode.IIOM: "is_iom", RegisterCode.IGTO: "is_gto"}
+
+
+class Register(models.Model):
+    """A register flag on a person (nDelius "registration"): active until it is ended, never deleted."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registers")
+    code = models.CharField(max_length=4, choices=RegisterCode.choices)
+    start_date = models.DateField(default=datetime.date.today)
+    end_date = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "code"], condition=models.Q(end_date__isnull=True), name="one_active_register_per_code"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="register_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.person_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None or self.end_date >= timezone.localdate()
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The register cannot end before it starts."})
+
+
+class Sentence(models.Model):
+    """A court's sentence. Supervision end dates are computed from its inputs on save, never typed."""
+
+    class Kind(models.TextChoices):
+        COMMUNITY_ORDER = "community_order", "Community order"
+        SUSPENDED = "suspended", "Suspended sentence order"
+        CUSTODY = "custody", "Custody followed by licence"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sentences")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    sentence_date = models.DateField(help_text="The date of sentence; the order or custodial term starts on it.")
+    offence_date = models.DateField()
+    length_months = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="The order's length, or the custodial term, in months."
+    )
+    is_extended = models.BooleanField("Extended sentence", default=False)
+    extension_months = models.PositiveSmallIntegerField(default=0, help_text="Extended sentences: the extension period.")
+    release_date = models.DateField(
+        null=True, blank=True, help_text="Custody: the actual release date, if not at the automatic halfway point."
+    )
+    court = models.CharField(max_length=120, blank=True)
+    # Computed on save from the fields above (cases.supervision); never typed.
+    end_date = models.DateField(editable=False, help_text="Order end, or sentence expiry for custody.")
+    licence_end_date = models.DateField(null=True, blank=True, editable=False)
+    pss_start_date = models.DateField(null=True, blank=True, editable=False)
+    pss_end_date = models.DateField(null=True, blank=True, editable=False)
+    supervision_end_date = models.DateField(editable=False, db_index=True)
+    supervision_note = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sentence_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("sentence_date")), name="sentence_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}, {self.length_months} months from {self.sentence_date:%d %b %Y}"
+
+    @property
+    def is_custodial(self) -> bool:
+        return self.kind == self.Kind.CUSTODY
+
+    @property
+    def requirements_due_by(self) -> datetime.date:
+        """Requirements should commence within a week of sentence."""
+        return self.sentence_date + datetime.timedelta(days=7)
+
+    def compute_dates(self, date_of_birth: datetime.date | None = None) -> None:
+        if self.is_custodial:
+            dates = custodial_supervision(
+                sentence_date=self.sentence_date,
+                custodial_term_months=self.length_months,
+                offence_date=self.offence_date,
+                date_of_birth=date_of_birth or self.person.date_of_birth,
+                release_date=self.release_date,
+                is_extended=self.is_extended,
+                extension_months=self.extension_months,
+            )
+            self.end_date = dates.sentence_expiry
+            self.licence_end_date = dates.licence_end
+            self.pss_start_date = dates.pss_start
+            self.pss_end_date = dates.pss_end
+            self.supervision_end_date = dates.supervision_end or dates.release_date
+            self.supervision_note = dates.reason
+        else:
+            self.end_date = add_months(self.sentence_date, self.length_months) - datetime.timedelta(days=1)
+            self.licence_end_date = self.pss_start_date = self.pss_end_date = None
+            self.supervision_end_date = self.end_date
+            self.supervision_note = ""
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.offence_date and self.sentence_date and self.offence_date > self.sentence_date:
+            errors["offence_date"] = "The offence date cannot be after the date of sentence."
+        if not self.is_custodial and (self.release_date or self.is_extended):
+            errors["kind"] = "Release dates and extended sentences apply to custody only."
+        if self.release_date and self.sentence_date and self.release_date < self.sentence_date:
+            errors["release_date"] = "The release date cannot be before the date of sentence."
+        if errors:
+            raise ValidationError(errors)
+        if self.sentence_date and self.length_months and self.offence_date and self.person_id:
+            try:
+                self.compute_dates()
+            except ValueError as exc:
+                raise ValidationError({"release_date": str(exc)}) from exc
+
+    def save(self, *args, **kwargs):
+        self.compute_dates()
+        super().save(*args, **kwargs)
+
+
+class Requirement(models.Model):
+    class Kind(models.TextChoices):
+        UNPAID_WORK = "unpaid_work", "Unpaid work (Community Payback)"
+        ACCREDITED_PROGRAMME = "accredited_programme", "Accredited programme"
+        RAR = "rar", "Rehabilitation Activity Requirement"
+        AAMR = "aamr", "Alcohol Abstinence Monitoring"
+        CURFEW = "curfew", "Curfew"
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="requirements")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    programme = models.CharField(
+        max_length=120, blank=True, help_text="Accredited programmes: e.g. Building Better Relationships."
+    )
+    hours = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Unpaid work hours.")
+    rar_days = models.PositiveSmallIntegerField("RAR days", null=True, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    commenced_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="requirement_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The requirement cannot end before it starts."
+        if self.kind == self.Kind.UNPAID_WORK and not self.hours:
+            errors["hours"] = "Enter the unpaid work hours."
+        if self.kind == self.Kind.RAR and not self.rar_days:
+            errors["rar_days"] = "Enter the RAR days."
+        if self.kind == self.Kind.ACCREDITED_PROGRAMME and not self.programme:
+            errors["programme"] = "Enter the programme, e.g. Building Better Relationships."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def commencement_due_by(self) -> datetime.date:
+        return self.sentence.requirements_due_by
+
+    @property
+    def commencement_overdue(self) -> bool:
+        return self.commenced_on is None and timezone.localdate() > self.commencement_due_by
+
+
+class CohortRule(models.Model):
+    """The Cohort Model as data: the first active rule (lowest priority number) that fits a person decides their
+    cohort. Administrators change these in admin; the daily job applies them to everyone."""
+
+    cohort = models.CharField(max_length=32, choices=Cohort.choices)
+    priority = models.PositiveSmallIntegerField(default=100)
+    gender = models.CharField(max_length=16, choices=Gender.choices, blank=True, help_text="Blank: any gender.")
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Inclusive.")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self):
+        return f"{self.priority}: {self.get_cohort_display()}"
+
+    def clean(self):
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            raise ValidationError({"max_age": "The maximum age cannot be below the minimum age."})
+
+
+class CohortRecalculation(models.Model):
+    """One run of the daily cohort job: what it looked at and how many cases moved."""
+
+    ran_on = models.DateField(unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    full = models.BooleanField(default=False, help_text="Every case was checked (first run, or the rules changed).")
+    changed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-ran_on"]
+
+    def __str__(self):
+        return f"{self.ran_on}: {self.changed} changed"
+
+
+class TierWeight(models.Model):
+    """Workload points per case by tier letter (as in hmpps-workload); administrators can change them."""
+
+    tier = models.CharField(max_length=1, unique=True, validators=[RegexValidator(r"^[A-D]$")])
+    points = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["tier"]
+
+    def __str__(self):
+        return f"Tier {self.tier}: {self.points} points"
+
+
+class GradeCapacity(models.Model):
+    """Workload capacity in points for a full-time (37 hour) member of staff of a grade."""
+
+    grade = models.CharField(max_length=8, choices=StaffProfile.Grade.choices, unique=True)
+    full_time_points = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["grade"]
+        verbose_name_plural = "grade capacities"
+
+    def __str__(self):
+        return f"{self.get_grade_display()}: {self.full_time_points} points"
+
+
+class Allocation(models.Model):
+    """Who allocated a case to which offender manager, when and why. Reallocation adds a row, never overwrites."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="allocations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="allocations")
+    offender_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when the auto-allocation job allocated.",
+    )
+    allocated_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+    is_automatic = models.BooleanField(default=False)
+    workload_points_before = models.PositiveIntegerField(default=0)
+    capacity_points = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-allocated_at", "-id"]
+
+    def __str__(self):
+        return f"{self.person_id} to {self.offender_manager_id} on {self.allocated_at:%d %b %Y}"
+
+
+class NpsHandover(models.Model):
+    """A case escalated to the NPS (RoSH high or very high): who, when and why. The case leaves CRC caseloads."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nps_handovers")
+    handed_over_at = models.DateTimeField(default=timezone.now)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    rosh_level = models.CharField(max_length=16, choices=RoshLevel.choices)
+    previous_offender_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-handed_over_at"]
+        verbose_name = "NPS hand-over"
+
+    def __str__(self):
+        return f"{self.person_id} to NPS on {self.handed_over_at:%d %b %Y}"

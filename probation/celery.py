@@ -17,6 +17,14 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    "cases-recompute-cohorts": {
+        "task": "cases.tasks.recompute_cohorts",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "cases-allocate-new-cases": {
+        "task": "cases.tasks.allocate_new_cases",
+        "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
+    },
     # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
     # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).
     "partners-monthly-borough-reports": {

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from cases.models import Cohort, Gender, Person, StaffProfile, Team
@@ -48,3 +49,41 @@ class AllocatedPersonFactory(PersonFactory):
 
     team = factory.SubFactory(TeamFactory)
     offender_manager = factory.LazyAttribute(lambda p: StaffProfileFactory(team=p.team).user)
+
+
+class AliasFactory(DjangoModelFactory):
+    class Meta:
+        model = "cases.Alias"
+
+    person = factory.SubFactory(PersonFactory)
+    first_name = factory.Faker("first_name_male", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+
+
+class SentenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "cases.Sentence"
+
+    person = factory.SubFactory(PersonFactory)
+    kind = "community_order"
+    sentence_date = datetime.date(2026, 11, 16)
+    offence_date = datetime.date(2026, 6, 1)
+    length_months = 12
+
+
+class RequirementFactory(DjangoModelFactory):
+    class Meta:
+        model = "cases.Requirement"
+
+    sentence = factory.SubFactory(SentenceFactory)
+    kind = "rar"
+    rar_days = 20
+    start_date = factory.LazyAttribute(lambda r: r.sentence.sentence_date)
+    end_date = factory.LazyAttribute(lambda r: r.sentence.sentence_date + datetime.timedelta(days=365))
+
+
+class UnallocatedPersonFactory(PersonFactory):
+    """A new case the NPS has just allocated to us: in a team's queue, no offender manager yet."""
+
+    team = factory.SubFactory(TeamFactory)
+    allocation_due_since = factory.LazyFunction(timezone.now)

@@ -1,0 +1,42 @@
+from django import forms
+
+from cases.models import RoshLevel, StaffProfile
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name, CRN or PNC number", required=False, max_length=200,
+        help_text="For example John Smith, X123456 or 2015/0123456U. Misspellings and aliases are found too.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("q", "").strip() and not data.get("date_of_birth") and not self.errors:
+            raise forms.ValidationError("Enter a name, CRN, PNC number or date of birth.")
+        return data
+
+
+class AllocateForm(forms.Form):
+    officer = forms.ModelChoiceField(
+        label="Offender manager", queryset=StaffProfile.objects.none(), to_field_name="user_id",
+        error_messages={"required": "Choose an offender manager.",
+                        "invalid_choice": "Choose an offender manager in the case's team."},
+    )
+    reason = forms.CharField(label="Why this offender manager", required=False, max_length=300,
+                             widget=forms.TextInput())
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Anyone may be posted; the service checks the team, so an outsider gets a field error, not a 500.
+        self.fields["officer"].queryset = StaffProfile.objects.select_related("user")
+        self.team = team
+
+
+class RoshForm(forms.Form):
+    level = forms.ChoiceField(label="RoSH level", choices=RoshLevel.choices,
+                              error_messages={"required": "Choose a RoSH level."})
+    reason = forms.CharField(label="Reason", max_length=300, error_messages={"required": "Give a reason."})

@@ -1,0 +1,34 @@
+"""Periodic jobs for cases (scheduled in probation/celery.py BEAT_SCHEDULE). Thin: each calls a service."""
+
+import logging
+
+from celery import shared_task
+
+from cases.models import Team
+from cases.services import cohorts_recompute, team_auto_allocate
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cases.tasks.recompute_cohorts")
+def recompute_cohorts() -> dict:
+    """Daily: birthdays and changed cases move cohort. Idempotent (a second run the same day changes nothing)."""
+    run = cohorts_recompute()
+    return {"ran_on": run.ran_on.isoformat(), "full": run.full, "changed": run.changed}
+
+
+@shared_task(name="cases.tasks.allocate_new_cases")
+def allocate_new_cases() -> dict:
+    """Allocate unallocated cases in teams that opted in (Team.auto_allocate). One failing team never stops the
+    others; each case is allocated under the locks of case_allocate, so overlapping runs never double-allocate."""
+    totals = {"allocated": 0, "failed": 0, "no_capacity": 0}
+    for team in Team.objects.filter(auto_allocate=True).order_by("id"):
+        try:
+            result = team_auto_allocate(team=team)
+        except Exception:
+            logger.exception("Auto-allocation failed for team %s", team.pk)
+            totals["failed"] += 1
+            continue
+        for key, value in result.items():
+            totals[key] += value
+    return totals

@@ -1,0 +1,230 @@
+"""Staff pages for cases: caseload, case page, unallocated queue, team workload, search. Thin: rules live in
+services/selectors, permissions in rules.py."""
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cases.forms import AllocateForm, PersonSearchForm, RoshForm
+from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
+from cases.selectors import (
+    allocation_suggestions,
+    case_points,
+    caseload_for,
+    officer_workloads,
+    person_search,
+    tier_points,
+    unallocated_queue_for,
+)
+from cases.services import AllocationError, case_allocate, person_record_rosh
+from probation.audit import Action, audit_record, audit_view
+from probation.policy import can, require
+
+QUEUE_PAGE_SIZE = 50
+CASELOAD_PAGE_SIZE = 100
+
+
+def caseload(request):
+    require(request.user, "cases.view_caseload")
+    page = Paginator(caseload_for(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/caseload.html", {"page": page, "people": page.object_list})
+
+
+def _person_for_page(crn: str) -> Person:
+    return get_object_or_404(
+        Person.objects.select_related("home_borough", "team", "team__manager", "team__borough", "offender_manager")
+        .prefetch_related(
+            "aliases",
+            Prefetch("sentences", queryset=Sentence.objects.prefetch_related(
+                Prefetch("requirements", queryset=Requirement.objects.order_by("start_date", "id")))),
+            Prefetch("rosh_history", queryset=RoshAssessment.objects.select_related("assessed_by")),
+            "registers",
+            Prefetch("allocations", queryset=person_allocations()),
+            Prefetch("nps_handovers", queryset=person_handovers()),
+        ),
+        crn=crn.upper(),
+    )
+
+
+def person_allocations():
+    from cases.models import Allocation
+
+    return Allocation.objects.select_related("offender_manager", "allocated_by", "team")
+
+
+def person_handovers():
+    from cases.models import NpsHandover
+
+    return NpsHandover.objects.select_related("handed_over_by", "previous_offender_manager")
+
+
+def _at(value) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    return timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+
+
+def _timeline(person: Person) -> list[dict]:
+    events = []
+    for s in person.sentences.all():
+        events.append({"at": _at(s.sentence_date), "title": f"Sentenced: {s}", "kind": "sentence"})
+        for r in s.requirements.all():
+            if r.commenced_on:
+                events.append({"at": _at(r.commenced_on), "title": f"{r} commenced", "kind": "requirement"})
+    for a in person.rosh_history.all():
+        events.append({"at": a.assessed_at, "title": f"RoSH assessed as {a.get_level_display().lower()}",
+                       "by": a.assessed_by, "detail": a.reason, "kind": "rosh"})
+    for reg in person.registers.all():
+        events.append({"at": _at(reg.start_date), "title": f"Register added: {reg.get_code_display()}", "kind": "register"})
+        if reg.end_date:
+            events.append({"at": _at(reg.end_date), "title": f"Register ended: {reg.code}", "kind": "register"})
+    for al in person.allocations.all():
+        events.append({"at": al.allocated_at, "title": f"Allocated to {al.offender_manager}", "by": al.allocated_by,
+                       "detail": al.reason, "kind": "allocation"})
+    for h in person.nps_handovers.all():
+        events.append({"at": h.handed_over_at, "title": "Escalated to the National Probation Service",
+                       "by": h.handed_over_by, "detail": h.reason, "kind": "handover"})
+    return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def case_detail(request, crn):
+    person = _person_for_page(crn)
+    require(request.user, "cases.view_person", person)
+    rosh_form = RoshForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, "cases.record_rosh", person)
+        if rosh_form.is_valid():
+            person_record_rosh(person=person, level=rosh_form.cleaned_data["level"], by=request.user,
+                               reason=rosh_form.cleaned_data["reason"])
+            audit_record(action=Action.UPDATE, request=request, obj=person, detail={"changed": ["rosh_level"]})
+            messages.success(request, "RoSH level recorded.")
+            if not can(request.user, "cases.view_person", Person.objects.get(pk=person.pk)):
+                return redirect("cases:caseload" if can(request.user, "cases.view_caseload") else "home")
+            return redirect("cases:case_detail", crn=person.crn)
+    audit_view(request, person)
+    sentences = list(person.sentences.all())
+    context = {
+        "person": person,
+        "sentences": sentences,
+        "current_sentence": sentences[0] if sentences else None,
+        "timeline": _timeline(person),
+        "active_registers": [r for r in person.registers.all() if r.end_date is None],
+        "rosh_form": rosh_form,
+        "can_record_rosh": can(request.user, "cases.record_rosh", person),
+        "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)
+
+
+def _queue_rows(people: list[Person]) -> list[dict]:
+    """Each queued case with its suggested officer: the officers' workloads come from one query for all teams."""
+    points = tier_points()
+    team_ids = {p.team_id for p in people}
+    workloads = officer_workloads(
+        StaffProfile.objects.filter(team_id__in=team_ids, is_available=True).exclude(grade="spo"), points=points
+    )
+    by_team = defaultdict(list)
+    for w in workloads:
+        by_team[w.profile.team_id].append(w)
+    rows = []
+    for person in people:
+        suggestions = allocation_suggestions(person, workloads=by_team[person.team_id], points=points)
+        sentences = list(person.sentences.all())
+        rows.append({
+            "person": person,
+            "suggested": suggestions[0] if suggestions else None,
+            "points": case_points(person, points),
+            "sentence": sentences[0] if sentences else None,
+        })
+    return rows
+
+
+def unallocated(request):
+    require(request.user, "cases.view_unallocated")
+    queryset = unallocated_queue_for(request.user).prefetch_related(
+        Prefetch("sentences", queryset=Sentence.objects.order_by("-sentence_date", "-id"))
+    )
+    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _queue_rows(list(page.object_list))
+    return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate()})
+
+
+def case_allocate_view(request, crn):
+    person = get_object_or_404(Person.objects.select_related("team", "team__borough", "home_borough"), crn=crn.upper())
+    require(request.user, "cases.allocate_person", person)
+    form = AllocateForm(request.POST or None, team=person.team)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                allocation = case_allocate(person=person, officer=form.cleaned_data["officer"].user, by=request.user,
+                                           reason=form.cleaned_data["reason"])
+            except AllocationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error("officer" if field not in form.fields else field, errors)
+            else:
+                audit_record(action=Action.UPDATE, request=request, obj=person,
+                             detail={"changed": ["offender_manager"], "allocation": allocation.pk})
+                messages.success(request, f"{person.crn} allocated to {allocation.offender_manager}.")
+                if request.POST.get("from") == "queue":
+                    return redirect("cases:unallocated")
+                return redirect("cases:case_detail", crn=person.crn)
+        status = 400
+    workloads = officer_workloads(StaffProfile.objects.filter(team_id=person.team_id)) if person.team_id else []
+    suggestions = allocation_suggestions(person, workloads=workloads)
+    return render(request, "cases/allocate.html", {
+        "person": person, "form": form, "workloads": workloads, "suggestions": suggestions,
+        "points": case_points(person), "already_allocated": person.offender_manager_id is not None,
+    }, status=status)
+
+
+def team_workload(request):
+    if request.user.role == "admin":
+        teams = Team.objects.select_related("borough")
+        team_id = request.GET.get("team")
+        teams = teams.filter(pk=team_id) if team_id and team_id.isdigit() else teams[:1]
+    else:
+        teams = Team.objects.filter(manager=request.user).select_related("borough")
+    teams = list(teams)
+    if not teams and request.user.role != "admin":
+        raise PermissionDenied
+    for team in teams:
+        require(request.user, "cases.view_team_workload", team)
+    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"))
+    by_team = defaultdict(list)
+    for w in workloads:
+        by_team[w.profile.team_id].append(w)
+    return render(request, "cases/team_workload.html",
+                  {"teams": [(team, by_team[team.pk]) for team in teams]})
+
+
+class _without_query:
+    """The request as the audit log should see it: the path without the query string, which holds the names
+    searched for."""
+
+    def __init__(self, request):
+        self.user, self.META, self.path = request.user, request.META, request.path
+
+    def get_full_path(self):
+        return self.path
+
+
+def search(request):
+    require(request.user, "cases.search_people")
+    form = PersonSearchForm(request.GET or None)
+    matches = None
+    if form.is_bound and form.is_valid():
+        matches = person_search(form.cleaned_data["q"], date_of_birth=form.cleaned_data["date_of_birth"])
+        # Who searched, and how many were shown; never the search terms (names) themselves.
+        audit_record(action=Action.VIEW, request=_without_query(request),
+                     detail={"search": "people", "results": len(matches)})
+    return render(request, "cases/search.html", {"form": form, "matches": matches},
+                  status=400 if form.is_bound and form.errors else 200)

@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+
+from cases.models import Allocation, Person, Sentence, StaffProfile, Team, validate_pnc
+from cases.selectors import person_search, unallocated_queue_for
+from probation.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_builds_teams_people_and_gives_the_demo_users_work(capsys):
+    call_command("seed_demo", "--people", "600", "--quiet-logins")
+    assert Person.objects.filter(crn__startswith="D").count() == 600
+    assert Team.objects.count() == 16  # at least four boroughs (one per 500 people) x four cohorts
+    om, spo = User.objects.get(username="om"), User.objects.get(username="spo")
+    assert om.staff_profile.team.manager == spo
+    assert Person.objects.filter(offender_manager=om).count() == 12
+    assert unallocated_queue_for(spo).count() >= 3
+    assert Sentence.objects.count() == Person.objects.count()
+    assert Allocation.objects.count() == Person.objects.filter(offender_manager__isnull=False).count()
+    for pnc in Person.objects.exclude(pnc_number="").values_list("pnc_number", flat=True)[:50]:
+        validate_pnc(pnc)
+    # Every seeded person's team is in their borough and cohort.
+    assert not Person.objects.exclude(team__isnull=True).exclude(team__cohort=F("cohort"), team__borough=F("home_borough")).exists()
+    someone = Person.objects.filter(crn__startswith="D").first()
+    assert person_search(f"{someone.first_name} {someone.last_name}")[0].score == 1.0
+
+
+def test_seeding_again_adds_nothing_and_a_bigger_size_adds_only_the_difference():
+    call_command("seed_demo", "--people", "100", "--quiet-logins")
+    counts = (Person.objects.count(), Sentence.objects.count(), User.objects.count(), StaffProfile.objects.count())
+    call_command("seed_demo", "--people", "100", "--quiet-logins")
+    assert (Person.objects.count(), Sentence.objects.count(), User.objects.count(),
+            StaffProfile.objects.count()) == counts
+    call_command("seed_demo", "--people", "150", "--quiet-logins")
+    assert Person.objects.filter(crn__startswith="D").count() == 150
