@@ -17,6 +17,12 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    # MASH: reminders at 75% of the time, breach and repeat notices, unsent response emails. Claims make it
+    # safe to overlap; partial indexes make each run cost what is due.
+    "mash-escalation-sweep": {
+        "task": "safeguarding.tasks.mash_escalation_sweep",
+        "schedule": 60.0,
+    },
     "cases-recompute-cohorts": {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
