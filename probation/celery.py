@@ -17,5 +17,18 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
+    "resettlement-screening-deadlines": {
+        "task": "resettlement.tasks.screening_deadline_sweep",
+        "schedule": 300.0,
+    },
+    "resettlement-pre-release": {
+        "task": "resettlement.tasks.pre_release_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "resettlement-chase-overdue-actions": {
+        "task": "resettlement.tasks.chase_overdue_actions",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
