@@ -37,5 +37,18 @@ BEAT_SCHEDULE = {
         "task": "partners.tasks.produce_monthly_borough_reports",
         "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
     },
+    # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
+    "resettlement-screening-deadlines": {
+        "task": "resettlement.tasks.screening_deadline_sweep",
+        "schedule": 300.0,
+    },
+    "resettlement-pre-release": {
+        "task": "resettlement.tasks.pre_release_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "resettlement-chase-overdue-actions": {
+        "task": "resettlement.tasks.chase_overdue_actions",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

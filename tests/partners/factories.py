@@ -7,6 +7,16 @@ from partners.services import api_token_issue
 from tests.probation.factories import PartnerUserFactory
 
 
+def ensure_london_reference_data() -> None:
+    """Reload the boroughs, HOSP areas and services the data migration loads. Transactional tests (live server, real
+    Celery worker) flush every table afterwards, so a later transactional test calls this first."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("partners.migrations.0002_london_reference_data").load(apps, None)
+
+
 def borough(code: str = "camden") -> Borough:
     """The 33 boroughs are reference data loaded by migration: fetch, never create."""
     return Borough.objects.get(code=code)
