@@ -368,16 +368,32 @@ def borough_report(borough, month) -> dict:
     end = add_months(start, 1)
     people = Person.objects.crc().filter(home_borough=borough)
     by_cohort = dict(people.values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
-    rows = [{"cohort": label, "cases": by_cohort.get(value, 0)} for value, label in Cohort.choices]
+    cohort_rows = [[label, by_cohort.get(value, 0)] for value, label in Cohort.choices]
     in_month = {"allocated_at__date__gte": start, "allocated_at__date__lt": end}
-    summary = people.aggregate(
+    totals = people.aggregate(
         caseload=Count("id"),
         unallocated=Count("id", filter=Q(offender_manager__isnull=True)),
         iom=Count("id", filter=Q(is_iom=True)),
         gto=Count("id", filter=Q(is_gto=True)),
     )
-    summary["allocated_in_month"] = Allocation.objects.filter(person__home_borough=borough, **in_month).count()
-    summary["escalated_to_nps_in_month"] = NpsHandover.objects.filter(
+    allocated = Allocation.objects.filter(person__home_borough=borough, **in_month).count()
+    escalated = NpsHandover.objects.filter(
         person__home_borough=borough, handed_over_at__date__gte=start, handed_over_at__date__lt=end
     ).count()
-    return {"rows": rows, "summary": summary}
+    # The shape every borough-report section shares (probation/registry.py): counts only, no personal data.
+    return {
+        "summary": [
+            ["CRC caseload", totals["caseload"]],
+            ["Awaiting allocation", totals["unallocated"]],
+            ["IOM nominals", totals["iom"]],
+            ["Gripping the Offender nominals", totals["gto"]],
+            ["Allocated in the month", allocated],
+            ["Escalated to the NPS in the month", escalated],
+        ],
+        "table": {"headers": ["Cohort", "People"], "rows": cohort_rows},
+        "chart": {
+            "type": "bar",
+            "labels": [row[0] for row in cohort_rows],
+            "datasets": [{"label": "People on probation", "data": [row[1] for row in cohort_rows]}],
+        },
+    }

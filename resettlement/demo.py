@@ -66,14 +66,15 @@ def _staff(rng: random.Random) -> tuple[User, list[User]]:
         ttg, _ = User.objects.get_or_create(
             username="ttg", defaults={"role": Role.OFFENDER_MANAGER, "first_name": "Tariq", "last_name": "Gate"}
         )
-    oms = list(User.objects.filter(role=Role.OFFENDER_MANAGER, is_active=True)[:20]) or [ttg]
+    # Community offender managers who can take a case on release: available, in a team.
+    oms = list(User.objects.filter(role=Role.OFFENDER_MANAGER, is_active=True, staff_profile__team__isnull=False,
+                                   staff_profile__is_available=True).select_related("staff_profile"))
     return ttg, oms
 
 
 def _people(count: int) -> list[Person]:
-    people = list(
-        Person.objects.filter(provider="crc", custody_episodes__isnull=True).order_by("pk")[:count]
-    )
+    # The same people every run (the first CRC cases), so a second run finds their episodes and adds nothing.
+    people = list(Person.objects.filter(provider="crc").order_by("pk")[:count])
     if len(people) < count and not Person.objects.filter(~Q(crn__startswith="T")).exists():
         # No people seeded by the cases app: make a few of our own, with CRNs in a reserved "T" range.
         names = [("Aaron", "Blake", Gender.MALE), ("Bea", "Clarke", Gender.FEMALE), ("Callum", "Doyle", Gender.MALE),
@@ -86,8 +87,7 @@ def _people(count: int) -> list[Person]:
                           "home_borough": Borough.objects.filter(code=BOROUGHS[i % len(BOROUGHS)]).first(),
                           "date_of_birth": datetime.date(1985 + i % 15, 1 + i % 12, 1 + i % 27)},
             )
-            if not person.custody_episodes.exists():
-                people.append(person)
+            people.append(person)
     return people
 
 
@@ -157,8 +157,11 @@ def seed_resettlement(*, size: int, stdout) -> None:
         )
         if stage == 2:
             services.plan_review(plan=plan, notes="", by=ttg)
-        if stage == 4:
-            services.episode_release(episode=episode, released_on=release, community_offender_manager=rng.choice(oms),
+        # On release the case goes to its own offender manager, or to one in its borough and cohort team.
+        community = None if person.offender_manager_id else next(
+            (om for om in oms if person.team_id and om.staff_profile.team_id == person.team_id), None)
+        if stage == 4 and (community or person.offender_manager_id):
+            services.episode_release(episode=episode, released_on=release, community_offender_manager=community,
                                      by=ttg)
             finance = plan.actions.get(pathway=Pathway.FINANCE)
             services.action_update(action=finance, status=ActionStatus.DONE, outcome="Bank account opened.", by=ttg)

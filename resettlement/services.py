@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.services import AllocationError, case_transfer
 from partners.models import Organisation
 from probation.audit import Action, audit_record
 from probation.calendar import due_at, get_calendar
@@ -362,7 +363,12 @@ def episode_release(
     episode.released_on, episode.released_by, episode.community_offender_manager = released_on, by, com
     episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
     if episode.person.offender_manager_id != com.pk:
-        type(episode.person).objects.filter(pk=episode.person.pk).update(offender_manager=com)
+        # The hand-over is an allocation like any other: who, when and why are recorded by the cases app.
+        try:
+            case_transfer(person=episode.person, officer=com, by=by,
+                          reason=f"Released from {episode.current_prison}: community offender manager takes the case.")
+        except AllocationError as exc:
+            raise ValidationError({"community_offender_manager": list(exc.message_dict.values())[0]}) from None
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
                  detail={"released": True, "community_offender_manager": com.pk})
     return episode

@@ -1,10 +1,11 @@
 """Partner API shapes. Input serializers validate and shape; the services hold the rules."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from partners.models import Borough
+from partners.api.fields import BoroughCodeField
 from safeguarding.models import ConcernedPerson, Rag, Response, SafeguardingRequest, State
 
 
@@ -37,6 +38,10 @@ class ConcernedSerializer(serializers.ModelSerializer):
         fields = ["age_group", "name", "date_of_birth", "relationship"]
 
 
+# `organisation` is accepted only so that naming another organisation gets a clear 400; it is left out of the schema
+# because the credential already says who is asking, and a documented field no value of which but one is valid
+# would mislead clients.
+@extend_schema_serializer(exclude_fields=["organisation"])
 class RequestSubmitSerializer(serializers.Serializer):
     """A new request. The requesting organisation is always the caller's own: naming another is refused."""
 
@@ -45,8 +50,8 @@ class RequestSubmitSerializer(serializers.Serializer):
     reason = serializers.CharField()
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
-    borough = serializers.SlugRelatedField(
-        slug_field="code", queryset=Borough.objects.all(), required=False, allow_null=True, default=None,
+    borough = BoroughCodeField(
+        required=False, allow_null=True, default=None,
         help_text="Borough code, e.g. camden. Defaults to your organisation's borough.",
     )
     organisation = serializers.IntegerField(

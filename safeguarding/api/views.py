@@ -79,6 +79,9 @@ class RequestListCreate(PartnerApiMixin, generics.ListCreateAPIView):
         return response
 
     @extend_schema(request=RequestSubmitSerializer, responses={201: RequestSerializer, 400: OpenApiResponse(description="Field errors")})
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         organisation = organisation_for(request.user)
         serializer = RequestSubmitSerializer(data=request.data, context={"organisation": organisation, "request": request})

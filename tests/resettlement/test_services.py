@@ -3,6 +3,8 @@ from datetime import UTC
 from decimal import Decimal
 
 import pytest
+
+from tests.cases.factories import StaffProfileFactory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -290,12 +292,14 @@ def test_a_transfer_to_the_same_prison_or_before_reception_is_refused():
 def test_release_passes_the_case_to_the_community_offender_manager_with_actions_still_open():
     episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=100))
     action = partner_action(episode=episode)
-    com = OffenderManagerFactory()
+    com = StaffProfileFactory().user
     services.episode_release(episode=episode, released_on=timezone.localdate(), community_offender_manager=com,
                              by=episode.recorded_by)
     episode.refresh_from_db()
     episode.person.refresh_from_db()
     assert episode.community_offender_manager == com and episode.person.offender_manager == com
+    # The hand-over is recorded as an allocation: who, when and why.
+    assert episode.person.allocations.get(offender_manager=com).reason.startswith("Released from")
     action.refresh_from_db()
     assert action.is_open
 
