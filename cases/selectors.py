@@ -9,10 +9,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Greatest
 
 from cases.models import CRN_VALIDATOR, Alias, Person, normalise_pnc
 
@@ -123,26 +121,39 @@ def _best(scores: dict[int, float], pk: int, score: float) -> None:
 
 
 def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
-    """pg_trgm: `name % token` uses the GIN trigram indexes (person_first_trgm, person_last_trgm, alias_*_trgm).
-    Returns person id -> name score of the best-fitting name (own or alias), from values only."""
-    name_q = Q()
-    for token in tokens:
-        name_q |= Q(first_name__trigram_similar=token) | Q(last_name__trigram_similar=token)
+    """pg_trgm candidates from GIN trigram indexes, in one statement. Returns person id -> name score of the
+    best-fitting name (own or alias), computed from the fetched values only.
 
-    def best(column):
-        sims = [TrigramSimilarity(column, t) for t in tokens]
-        return Greatest(*sims) if len(sims) > 1 else sims[0]
-
-    # Rank candidates in SQL by each name column's best token similarity added up, so both names count.
-    rank = best("first_name") + best("last_name")
+    Two or more words: the typed name against "first last" as one string (person_full_name_trgm,
+    alias_full_name_trgm); trigram sets ignore word order, so transposed names match fully. One word: against
+    last and first names separately (person_last_trgm, person_first_trgm, alias_*_trgm). The `%` threshold is
+    lowered for this transaction only (SET LOCAL semantics) so that a typo in each name still matches.
+    """
+    person, alias = Person._meta.db_table, Alias._meta.db_table
+    if len(tokens) > 1:
+        text = " ".join(tokens)
+        full = "(first_name || ' ' || last_name)"
+        sql = " UNION ALL ".join(
+            f"(SELECT {pk}, first_name, last_name FROM {table} WHERE {full} %% %s "
+            f"ORDER BY similarity({full}, %s) DESC LIMIT %s)"
+            for pk, table in (("id", person), ("person_id", alias))
+        )
+        params = [text, text, CANDIDATES] * 2
+        threshold = "0.2"
+    else:
+        sql = " UNION ALL ".join(
+            f"(SELECT {pk}, first_name, last_name FROM {table} WHERE {column} %% %s "
+            f"ORDER BY similarity({column}, %s) DESC LIMIT %s)"
+            for pk, table in (("id", person), ("person_id", alias)) for column in ("last_name", "first_name")
+        )
+        params = [tokens[0], tokens[0], CANDIDATES] * 4
+        threshold = "0.3"
     scores: dict[int, float] = {}
-    rows = Person.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list("id", "first_name", "last_name")
-    for pk, first, last in rows[:CANDIDATES]:
-        _best(scores, pk, _name_score(tokens, first, last)[0])
-    alias_rows = Alias.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list(
-        "person_id", "first_name", "last_name")
-    for pk, first, last in alias_rows[:CANDIDATES]:
-        _best(scores, pk, _name_score(tokens, first, last)[0])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [threshold])
+        cursor.execute(sql, params)
+        for pk, first, last in cursor.fetchall():
+            _best(scores, pk, _name_score(tokens, first, last)[0])
     return scores
 
 
@@ -299,18 +310,26 @@ def capacity_for(profile, capacities: dict[str, int]) -> int:
 
 
 def officer_workloads(profiles_qs, *, points=None, capacities=None) -> list[OfficerWorkload]:
-    """Each officer's current caseload and tier-weighted points against capacity, in one query."""
+    """Each officer's current CRC caseload and tier-weighted points against capacity: two queries whatever the
+    number of officers (their profiles, then one GROUP BY on the caseload's offender_manager_id index)."""
     from django.db.models import Sum
-    from django.db.models.functions import Coalesce
 
     points = points if points is not None else tier_points()
     capacities = capacities if capacities is not None else grade_capacities()
-    crc_caseload = Q(user__caseload__provider="crc")
-    profiles = profiles_qs.select_related("user", "team", "team__borough").annotate(
-        case_count=Count("user__caseload", filter=crc_caseload),
-        case_points=Coalesce(Sum(points_expression(points, "user__caseload__"), filter=crc_caseload), 0),
-    )
-    return [OfficerWorkload(p, p.case_count, p.case_points, capacity_for(p, capacities)) for p in profiles]
+    profiles = list(profiles_qs.select_related("user", "team", "team__borough"))
+    totals = {
+        row["offender_manager_id"]: row
+        for row in Person.objects.crc()
+        .filter(offender_manager_id__in=[p.user_id for p in profiles])
+        .values("offender_manager_id")
+        .annotate(cases=Count("id"), points=Sum(points_expression(points)))
+        .order_by()
+    } if profiles else {}
+    return [
+        OfficerWorkload(p, totals.get(p.user_id, {}).get("cases", 0), totals.get(p.user_id, {}).get("points") or 0,
+                        capacity_for(p, capacities))
+        for p in profiles
+    ]
 
 
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,
