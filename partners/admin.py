@@ -1,6 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
 
-from partners.models import Borough, Contact, HospArea, Organisation, PartnerMembership, Service
+from partners.models import ApiToken, Borough, BoroughReport, Contact, HospArea, Organisation, PartnerMembership, Service
+from partners.services import (
+    api_token_check_issuable,
+    api_token_issue,
+    api_token_revoke,
+    api_token_rotate,
+    borough_report_regenerate,
+)
 from probation.admin_base import AuditedModelAdmin
 
 
@@ -43,6 +54,7 @@ class OrganisationAdmin(AuditedModelAdmin):
     search_fields = ("name", "email")
     filter_horizontal = ("boroughs", "services")
     inlines = [ContactInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Contact)
@@ -60,3 +72,102 @@ class PartnerMembershipAdmin(AuditedModelAdmin):
     search_fields = ("user__username", "user__last_name", "organisation__name")
     list_select_related = ("user", "organisation")
     autocomplete_fields = ("organisation",)
+
+
+class ApiTokenAdminForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "expires_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user")
+        if self.instance._state.adding and user is not None:
+            try:
+                api_token_check_issuable(user)
+            except ValidationError as exc:
+                self.add_error("user", exc.message_dict.get("user", exc.messages))
+        expires_at = cleaned.get("expires_at")
+        if self.instance._state.adding and expires_at is not None and expires_at <= timezone.now():
+            self.add_error("expires_at", "The expiry must be in the future.")
+        return cleaned
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedModelAdmin):
+    """Issue, rotate and revoke partner API credentials. A new key is shown once, in the confirmation message."""
+
+    form = ApiTokenAdminForm
+    list_display = ("prefix", "user", "organisation", "name", "status_label", "expires_at", "last_used_at", "created_at")
+    list_filter = ("revoked_at", "expires_at", "user__partner_membership__organisation")
+    search_fields = ("prefix", "name", "user__username", "user__last_name", "user__partner_membership__organisation__name")
+    list_select_related = ("user", "user__partner_membership__organisation")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by", "replaces")
+    autocomplete_fields = ("user",)
+    actions = ("revoke_selected", "rotate_selected")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (("user",) if obj is not None else ())
+
+    @admin.display(description="Organisation")
+    def organisation(self, obj):
+        membership = getattr(obj.user, "partner_membership", None)
+        return membership.organisation if membership else "—"
+
+    @admin.display(description="Status")
+    def status_label(self, obj):
+        return obj.status().capitalize()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, key = api_token_issue(
+            user=form.cleaned_data["user"], by=request.user, name=form.cleaned_data.get("name", ""),
+            expires_at=form.cleaned_data.get("expires_at"),
+        )
+        for field in ApiToken._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(token, field.attname))
+        obj._state.adding = False
+        messages.warning(request, f"Copy this API key now; it will not be shown again: {key}")
+
+    @admin.action(description="Revoke selected API tokens")
+    def revoke_selected(self, request, queryset):
+        revoked = sum(api_token_revoke(token=token, by=request.user) for token in queryset)
+        self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
+
+    @admin.action(description="Rotate selected API tokens (revoke and issue a replacement)")
+    def rotate_selected(self, request, queryset):
+        for token in queryset.select_related("user"):
+            try:
+                new, key = api_token_rotate(token=token, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{token.prefix}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            self.message_user(
+                request, f"{token.prefix} rotated. Copy the new key now; it will not be shown again: {key}",
+                messages.WARNING,
+            )
+
+
+@admin.register(BoroughReport)
+class BoroughReportAdmin(AuditedModelAdmin):
+    list_display = ("borough", "month", "generated_at", "hosp_notified_at")
+    list_filter = ("month", "borough__hosp_area")
+    search_fields = ("borough__name", "borough__code")
+    list_select_related = ("borough",)
+    readonly_fields = ("borough", "month", "generated_at", "data", "hosp_notified_at")
+    date_hierarchy = "month"
+    actions = ("regenerate_selected",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False  # produced by the monthly job (or `produce_monthly_borough_reports`)
+
+    @admin.action(description="Rebuild selected reports from today's data")
+    def regenerate_selected(self, request, queryset):
+        for report in queryset:
+            borough_report_regenerate(report=report, by=request.user)
+        self.message_user(request, f"Rebuilt {queryset.count()} report(s).", messages.SUCCESS)

@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = "Partners and HOSP areas"
+
+    def ready(self):
+        from partners import schema  # noqa: F401  (registers the OpenAPI security scheme for API tokens)
+        from partners.demo import seed_partners
+        from partners.landing import hosp_panel
+        from partners.report_sections import partners_section
+        from probation.models import STAFF_ROLES, Role
+        from probation.registry import (
+            register_demo_seeder,
+            register_landing_panel,
+            register_nav_item,
+            register_report_section,
+        )
+
+        register_nav_item("partners:directory", "Partners", STAFF_ROLES, order=60)
+        register_nav_item("partners:report_index", "Borough reports", {Role.HOSP, Role.HUB, Role.ADMIN}, order=70)
+        register_landing_panel(Role.HOSP, "partners-hosp-area", "partners/_hosp_panel.html", hosp_panel, order=10)
+        # Last in the report: the partnership landscape, after the caseload, MASH and resettlement figures.
+        register_report_section("partners", "Partner organisations and services", partners_section, order=900)
+        register_demo_seeder("partners", seed_partners, order=10)

@@ -1,9 +1,15 @@
 """Partner organisations, their contacts and services, London's boroughs, and the HOSP areas that group them."""
 
+import hashlib
+import hmac
+import secrets
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 UK_PHONE = RegexValidator(
     r"^(\+44\s?|0)[0-9\s]{9,13}$", "Enter a UK phone number, like 020 7946 0000 or +44 20 7946 0000."
@@ -88,7 +94,13 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message="An organisation with this name already exists.",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -128,3 +140,106 @@ class PartnerMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.organisation}"
+
+    def clean(self):
+        super().clean()
+        # Imported here to keep the model module free of a role import cycle at app loading.
+        from probation.models import Role
+
+        if self.user_id and self.user.role != Role.PARTNER:
+            raise ValidationError({"user": "Only partner agency users can belong to a partner organisation."})
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class ApiToken(models.Model):
+    """An API credential for one partner agency user. The key is shown once when issued; only its SHA-256 digest is
+    stored, with a short random prefix kept in clear to find the row and to tell credentials apart on screen.
+
+    Key format: "<prefix>.<secret>", e.g. "k3J9xQ2a.5fR...". Lookup is by prefix, then the digest of the whole key is
+    compared in constant time."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", limit_choices_to={"role": "partner"}
+    )
+    name = models.CharField(max_length=80, blank=True, help_text="What the credential is for, e.g. \"MASH case system\".")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField("SHA-256 of the key", max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Blank: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by", editable=False,
+        help_text="The credential this one was rotated from.",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate_key(cls) -> tuple[str, str]:
+        """A new (prefix, key) pair; the key is "<prefix>.<secret>"."""
+        prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
+        return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
+
+    def matches(self, key: str) -> bool:
+        return hmac.compare_digest(self.key_hash, self.digest(key))
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def status(self, now=None) -> str:
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired(now):
+            return "expired"
+        return "active"
+
+
+class BoroughReport(models.Model):
+    """The stored monthly report for one borough's Community Safety Partnership: the sections' data as they were
+    when produced, and the PDF sent. One per borough and month (the monthly job is idempotent)."""
+
+    borough = models.ForeignKey(Borough, on_delete=models.CASCADE, related_name="reports")
+    month = models.DateField(help_text="First day of the reported month.")
+    generated_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+    pdf = models.BinaryField(editable=False)
+    hosp_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-month", "borough__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["borough", "month"], name="one_report_per_borough_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="report_month_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.borough} – {self.month:%B %Y}"

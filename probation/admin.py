@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
+from probation.audit import Action, audit_record
+from probation.services import mfa_reset, user_sessions_end
 from probation.calendar import clear_calendar_cache
 from probation.models import AuditEvent, ClosureDay, Notification, User
 
@@ -16,6 +18,26 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = BaseUserAdmin.fieldsets + (("Role", {"fields": ("role", "job_title")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Role", {"fields": ("role", "first_name", "last_name", "email")}),)
+    actions = ["reset_two_factor", "end_sessions"]
+
+    @admin.action(description="Reset two-factor authentication (the user sets it up again at next sign-in)")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            mfa_reset(user=user)
+            audit_record(action=Action.MFA_RESET, request=request, obj=user)
+        self.message_user(request, f"Two-factor authentication reset for {queryset.count()} user(s).")
+
+    @admin.action(description="Sign out of every session")
+    def end_sessions(self, request, queryset):
+        for user in queryset:
+            user_sessions_end(user=user)
+            audit_record(action=Action.LOGOUT, request=request, obj=user, detail={"via": "admin", "all_sessions": True})
+        self.message_user(request, f"Every session ended for {queryset.count()} user(s).")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sessions_end(user=obj)  # a disabled account is signed out everywhere at once
 
 
 @admin.register(AuditEvent)

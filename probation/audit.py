@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from probation.models import AuditEvent
+from probation.security_log import SECURITY_ACTIONS, security_event
 
 Action = AuditEvent.Action
 
@@ -28,7 +29,7 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
         object_repr = str(obj)[:200]
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         action=action,
         actor=user,
         actor_label=(label or (user.get_username() if user else ""))[:150],
@@ -39,6 +40,10 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         path=(request.get_full_path()[:500] if request is not None else ""),
         detail=detail or {},
     )
+    if action in SECURITY_ACTIONS:
+        security_event(action, user_id=user.pk if user else None, ip=event.ip_address, path=event.path,
+                       object_type=object_type or None)
+    return event
 
 
 def audit_view(request, obj):

@@ -17,6 +17,12 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    # MASH: reminders at 75% of the time, breach and repeat notices, unsent response emails. Claims make it
+    # safe to overlap; partial indexes make each run cost what is due.
+    "mash-escalation-sweep": {
+        "task": "safeguarding.tasks.mash_escalation_sweep",
+        "schedule": 60.0,
+    },
     "cases-recompute-cohorts": {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
@@ -24,6 +30,25 @@ BEAT_SCHEDULE = {
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
+    },
+    # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
+    # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).
+    "partners-monthly-borough-reports": {
+        "task": "partners.tasks.produce_monthly_borough_reports",
+        "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
+    },
+    # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
+    "resettlement-screening-deadlines": {
+        "task": "resettlement.tasks.screening_deadline_sweep",
+        "schedule": 300.0,
+    },
+    "resettlement-pre-release": {
+        "task": "resettlement.tasks.pre_release_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "resettlement-chase-overdue-actions": {
+        "task": "resettlement.tasks.chase_overdue_actions",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

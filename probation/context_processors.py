@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from probation.registry import nav_items
@@ -14,4 +15,9 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": entry.title, "href": href, "active": request.path.startswith(href) and href != "/"})
-    return {"nav_items": items, "unread_notifications": user.notifications.unread().count()}
+    return {
+        "nav_items": items,
+        "unread_notifications": user.notifications.unread().count(),
+        "session_timeout_seconds": settings.SESSION_COOKIE_AGE,
+        "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
+    }

@@ -2,7 +2,11 @@
 
 import os
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from probation.models import Role, User
+
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 DEMO_USERS = [
     # username, role, first, last, job title
@@ -36,3 +40,5 @@ def seed_foundation(*, size: int, stdout) -> None:
         if created:
             user.set_password(password)
             user.save()
+        # Demo users get an authenticator already enrolled; `manage.py demo_totp <user>` prints its current code.
+        TOTPDevice.objects.get_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True})

@@ -1,4 +1,14 @@
+from datetime import datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+SIGNED_IN_AT = "signed_in_at"
 
 
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -11,3 +21,44 @@ class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
         if request.path.startswith(self.exempt_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session at the absolute limit after sign-in, whatever the activity. (The idle limit is the session
+    cookie's own age, renewed on every request.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SIGNED_IN_AT)
+            now = timezone.now()
+            if started is None:
+                request.session[SIGNED_IN_AT] = now.timestamp()
+            elif now - datetime.fromtimestamp(started, tz=dt_timezone.utc) > timezone.timedelta(
+                seconds=settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS
+            ):
+                logout(request)
+                return redirect(f"{reverse('login')}?{urlencode({'signed_out': 'absolute'})}")
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """After the password, a second factor: until this session is verified with a TOTP or recovery code, every
+    page leads to enrolment or verification."""
+
+    exempt_prefixes = ("/api/", "/static/", "/account/two-factor/", "/sign-out/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.exempt_prefixes)
+        ):
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

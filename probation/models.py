@@ -23,6 +23,8 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.OFFENDER_MANAGER, db_index=True)
     job_title = models.CharField(max_length=120, blank=True)
+    # Part of the session hash: raising it ends every session of this user at once (sign-out, 2FA reset).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -31,6 +33,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks this on every request; mixing in session_epoch lets us end all sessions without a password
+        # change (AbstractBaseUser uses the password hash alone).
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "probation.User.session_auth_hash", f"{self.password}|{self.session_epoch}", secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_partner(self) -> bool:
@@ -74,6 +86,12 @@ class AuditEvent(models.Model):
         DENIED = "denied", "Access denied"
         API_TOKEN = "api_token", "API token used"
         API_TOKEN_REJECTED = "api_token_rejected", "API token rejected"
+        LOCKOUT = "lockout", "Locked out"
+        MFA_VERIFIED = "mfa_verified", "Two-factor verified"
+        MFA_FAILED = "mfa_failed", "Two-factor code wrong"
+        MFA_ENROLLED = "mfa_enrolled", "Two-factor set up"
+        MFA_RESET = "mfa_reset", "Two-factor reset"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey("probation.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

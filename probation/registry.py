@@ -1,8 +1,31 @@
 """Small registries that let business apps contribute to cross-cutting features without the arrows turning round.
 
 Apps register in their AppConfig.ready():
-- report sections: `register_report_section(key, title, builder, order)`; the borough report renders whatever is
-  registered. `builder(borough_code: str, month: date) -> dict` returns {"rows": [...], "summary": {...}} or similar.
+- report sections: `register_report_section(key, title, builder, order, template="")`; the monthly borough report
+  for Community Safety Partnerships (rendered by `partners.reports`: page with charts, CSV, PDF, stored monthly
+  snapshot) shows whatever is registered, in `order`. The builder is
+
+      builder(borough: partners.models.Borough, month: datetime.date) -> dict
+
+  where `month` is the first day of the reported month (the section covers month .. end of that month). The dict
+  must be JSON-serialisable (it is stored in the snapshot) and holds no personal data (no names, no CRNs): counts
+  and percentages only. Every key is optional:
+
+      {
+          "summary": [["Caseload", 412], ["IOM nominals", 37], ...],   # (label, value) pairs; value str/int/float/None
+          "table": {"headers": ["Cohort", "People"], "rows": [["18-25", 80], ["Women", 41]]},   # cells str/int/float/None
+          "chart": {                                                  # drawn with Chart.js on the page, and in the PDF
+              "type": "bar",                                          # "bar" | "line" | "pie" | "doughnut"
+              "labels": ["Red", "Amber", "Green"],
+              "datasets": [{"label": "MASH responses", "data": [2, 5, 30],
+                            "colours": ["red", "amber", "green"]}],   # optional: red/amber/green/blue/grey/purple
+          },
+          "notes": ["Figures for October are provisional."],         # paragraphs of plain text
+      }
+
+  A builder that raises, or returns something not of this shape, doesn't stop the report: that section shows
+  "could not be produced" and the others render. `template` (optional) replaces the generic section template on the
+  page; it receives `section` ({"key", "title", "data", "error"}).
 - demo seeders: `register_demo_seeder(name, seeder, order)`; `manage.py seed_demo` runs them in order.
   `seeder(*, size: int, stdout) -> None` must be idempotent (running it twice creates no duplicates).
 - landing panels: `register_landing_panel(role, template_name, context_builder, order)` fills each role's home page.

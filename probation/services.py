@@ -69,3 +69,63 @@ def notifications_email_due(*, batch_size: int = 100, now=None) -> dict:
             )
             sent += 1
     return {"claimed": len(claimed), "sent": sent, "failed": failed}
+
+
+# --- Sessions and two-factor authentication -----------------------------------------------------------------------
+
+def user_sessions_end(*, user) -> None:
+    """End every session of `user` on every device: their session hash changes, so Django drops them."""
+    from django.db.models import F
+
+    from probation.models import User
+
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+def mfa_pending_device(*, user):
+    """The TOTP device being enrolled: reused across page reloads so the QR code stays the same."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def mfa_has_device(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def mfa_enrol_confirm(*, user, device, token: str) -> list[str] | None:
+    """Confirm a new authenticator with its first code; returns fresh recovery codes, or None if the code is wrong."""
+    if device.user_id != user.pk or not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return recovery_codes_issue(user=user)
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user) -> list[str]:
+    """Replace the user's single-use recovery codes with new ones (shown once, stored by django-otp)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def mfa_reset(*, user) -> None:
+    """An administrator's reset: remove the authenticator and recovery codes and end the user's sessions; they
+    enrol again at their next sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user_sessions_end(user=user)

@@ -1,10 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from probation import views
-from probation.forms import SignInForm
+from probation import account_views, views
 
 api_v1 = [
     path("cases/", include("cases.api.urls")),
@@ -16,12 +14,12 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=SignInForm),
-        name="login",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-in/", account_views.SignInView.as_view(), name="login"),
+    path("sign-out/", account_views.sign_out, name="logout"),
+    path("account/two-factor/", account_views.two_factor, name="two_factor"),
+    path("account/recovery-codes/", account_views.recovery_codes_renew, name="recovery_codes_renew"),
+    path("account/password/", account_views.PasswordChange.as_view(), name="password_change"),
+    path("account/keep-alive/", account_views.keep_alive, name="keep_alive"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
@@ -31,10 +29,11 @@ urlpatterns = [
     path("resettlement/", include("resettlement.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "probation.views.bad_request"
 handler403 = "probation.views.permission_denied"
 handler404 = "probation.views.page_not_found"
 handler500 = "probation.views.server_error"

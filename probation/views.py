@@ -59,13 +59,29 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
     return render(request, "403.html", status=403)
 
 
+def bad_request(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return render(request, "400.html", status=400)
+
+
 def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Sorry, there is a problem with the service. Try again later."}, status=500)
     return render(request, "500.html", status=500)

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.test import Client
 
 from tests.probation.factories import (
     AdminUserFactory,
@@ -15,6 +16,45 @@ from tests.probation.factories import (
 )
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def confirmed_totp_device(user):
+    """The persona's authenticator app: a confirmed TOTP device (created once)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def current_totp(device) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+class SignedInClient(Client):
+    """Django's test client whose force_login also completes two-factor verification, as a real sign-in would
+    (password, then a TOTP code). Sign-in itself, with both factors, is tested through the real pages."""
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        super().force_login(user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(user).persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    signed_in = SignedInClient()
+    signed_in.force_login(admin_user)
+    return signed_in
 
 
 @pytest.fixture
@@ -45,6 +85,25 @@ def partner_user(db):
 @pytest.fixture
 def admin_user(db):
     return AdminUserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _london_reference_data(request):
+    """The 33 boroughs, HOSP areas and services come from a data migration; a transactional test (live server,
+    real Celery worker) ends by emptying every table, so put them back for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not ({"db", "transactional_db", "live_server", "live_celery_worker"} & names):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server", "live_celery_worker"} & names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from partners.london import BOROUGHS, load_reference_data
+    from partners.models import Borough, HospArea, Service
+
+    if Borough.objects.count() < len(BOROUGHS):
+        load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
 
 
 @pytest.fixture(autouse=True)
@@ -137,10 +196,13 @@ def sign_in(live_server):
     from tests.probation.factories import TEST_PASSWORD
 
     def _sign_in(page, user, password=TEST_PASSWORD):
+        device = confirmed_totp_device(user)
         page.goto(f"{live_server.url}/sign-in/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
+        page.fill("#id_code", current_totp(device))
+        page.click("main button:has-text('Continue')")
         page.wait_for_selector("[data-testid=signed-in-as]")
         return page
 

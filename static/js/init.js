@@ -27,3 +27,36 @@ function tick () {
 }
 tick()
 setInterval(tick, 30000)
+
+// "You will be signed out soon": warn before the idle timeout, renew on "Stay signed in", sign out at zero.
+function sessionTimeout () {
+  const body = document.body
+  const timeout = parseInt(body.dataset.sessionTimeout, 10)
+  const warning = parseInt(body.dataset.sessionWarning, 10)
+  const dialog = document.getElementById('session-timeout-warning')
+  if (!timeout || !dialog) return
+  let expiresAt = Date.now() + timeout * 1000
+  const countdown = dialog.querySelector('[data-timeout-countdown]')
+  const stay = dialog.querySelector('[data-timeout-stay]')
+  stay.addEventListener('click', function () {
+    fetch(stay.dataset.keepAliveUrl, { method: 'POST', headers: { 'X-CSRFToken': stay.dataset.csrf }, credentials: 'same-origin' })
+      .then(function (response) {
+        if (response.ok) { expiresAt = Date.now() + timeout * 1000; dialog.close() }
+      })
+  })
+  setInterval(function () {
+    const left = Math.round((expiresAt - Date.now()) / 1000)
+    if (left <= 0) {
+      const form = document.getElementById('session-timeout-signout')
+      window.location.href = form.dataset.timeoutRedirect
+      return
+    }
+    if (left <= warning) {
+      const minutes = Math.floor(left / 60)
+      const seconds = left % 60
+      countdown.textContent = minutes ? minutes + ' minute' + (minutes > 1 ? 's' : '') + (seconds ? ' ' + seconds + ' seconds' : '') : seconds + ' seconds'
+      if (!dialog.open) dialog.showModal()
+    }
+  }, 1000)
+}
+sessionTimeout()

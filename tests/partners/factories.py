@@ -1,8 +1,20 @@
 import factory
 from factory.django import DjangoModelFactory
+from rest_framework.test import APIClient
 
-from partners.models import Borough, Contact, HospArea, Organisation, PartnerMembership
+from partners.models import ApiToken, Borough, Contact, HospArea, Organisation, PartnerMembership
+from partners.services import api_token_issue
 from tests.probation.factories import PartnerUserFactory
+
+
+def ensure_london_reference_data() -> None:
+    """Reload the boroughs, HOSP areas and services the data migration loads. Transactional tests (live server, real
+    Celery worker) flush every table afterwards, so a later transactional test calls this first."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("partners.migrations.0002_london_reference_data").load(apps, None)
 
 
 def borough(code: str = "camden") -> Borough:
@@ -17,6 +29,7 @@ def hosp_area(name: str = "North West London") -> HospArea:
 class OrganisationFactory(DjangoModelFactory):
     class Meta:
         model = Organisation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Partner organisation {n}")
     kind = Organisation.Kind.MASH
@@ -50,3 +63,37 @@ class PartnerMembershipFactory(DjangoModelFactory):
 
     user = factory.SubFactory(PartnerUserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+class ApiTokenFactory(DjangoModelFactory):
+    """A real credential issued through the service: `token = ApiTokenFactory(user=...)`; the clear key (shown once
+    in real life) is on `token.key`. The user gets a PartnerMembership first if they have none."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(PartnerUserFactory)
+    name = "Test credential"
+    expires_at = None
+
+    @classmethod
+    def _create(cls, model_class, *, user, name="", expires_at=None, **kwargs):
+        if not PartnerMembership.objects.filter(user=user).exists():
+            PartnerMembershipFactory(user=user, organisation=kwargs.pop("organisation", None) or OrganisationFactory())
+        token, key = api_token_issue(user=user, name=name, expires_at=expires_at)
+        token.key = key
+        return token
+
+
+def api_client_for(user, *, organisation=None, token=None) -> APIClient:
+    """An APIClient that calls the API as `user` with a real token in the `Authorization: Token <key>` header, just
+    like a partner agency's system. A partner user without an organisation is first made a member of `organisation`
+    (or of a new MASH organisation). The token is on `client.token` (its key on `client.token.key`)."""
+    if token is None:
+        if organisation is not None and not PartnerMembership.objects.filter(user=user).exists():
+            PartnerMembershipFactory(user=user, organisation=organisation)
+        token = ApiTokenFactory(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.token = token
+    return client

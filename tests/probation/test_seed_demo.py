@@ -21,3 +21,20 @@ def _seeded_models():
     from django.apps import apps
 
     return [m for m in apps.get_models() if m._meta.app_label in {"probation", "cases", "partners", "safeguarding", "resettlement"} and m._meta.model_name not in {"auditevent"}]
+
+
+def test_demo_users_get_a_two_factor_code_from_the_command(capsys):
+    from django_otp import match_token
+
+    call_command("seed_demo", "--people", "0", "--quiet-logins")
+    capsys.readouterr()
+    call_command("demo_totp", "hub")
+    code = capsys.readouterr().out.strip()
+    assert match_token(User.objects.get(username="hub"), code) is not None
+
+
+def test_demo_totp_refuses_users_that_are_not_demo_users(hub_user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("demo_totp", hub_user.username)

@@ -56,7 +56,7 @@ def test_production_refuses_a_short_secret_key():
         ("DATABASE_URL", "mysql://root@localhost/probation"),
         ("CELERY_BROKER_URL", "amqp://guest@localhost//"),
         ("DJANGO_ENV", "staging"),
-        ("SESSION_COOKIE_AGE", "-5"),
+        ("SESSION_IDLE_TIMEOUT_SECONDS", "-5"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(name, value):

@@ -19,10 +19,10 @@ def test_sign_in_page_is_public(client):
     assert b"Sign in to Probation Ops" in response.content
 
 
-def test_a_correct_sign_in_reaches_home_and_is_audited(client, hub_user):
+def test_a_correct_password_leads_to_the_second_factor_and_is_audited(client, hub_user):
     response = client.post(reverse("login"), {"username": hub_user.username, "password": TEST_PASSWORD}, follow=True)
     assert response.status_code == 200
-    assert b"Welcome" in response.content
+    assert b"Set up two-factor authentication" in response.content
     event = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN)
     assert event.actor == hub_user
     assert event.ip_address == "127.0.0.1"
@@ -42,12 +42,18 @@ def test_a_failed_sign_in_for_an_unknown_user_is_audited_with_the_name_typed(cli
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED, actor_label="nobody").exists()
 
 
-def test_signing_out_ends_the_session_and_is_audited(client, hub_user):
-    client.force_login(hub_user)
-    response = client.post(reverse("logout"))
+def test_signing_out_ends_this_and_every_other_session_and_is_audited(hub_user):
+    from tests.conftest import SignedInClient
+
+    laptop, phone = SignedInClient(), SignedInClient()
+    laptop.force_login(hub_user)
+    phone.force_login(hub_user)
+    assert phone.get(reverse("home")).status_code == 200
+    response = laptop.post(reverse("logout"))
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=hub_user).exists()
-    assert client.get(reverse("home")).status_code == 302
+    assert laptop.get(reverse("home")).status_code == 302
+    assert phone.get(reverse("home")).status_code == 302
 
 
 def test_a_disabled_account_cannot_sign_in(client, hub_user):

@@ -23,3 +23,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: %s)" % demo_password()))
             for username, role, *_ in DEMO_USERS:
                 self.stdout.write(f"  {username:<10} {role.label}")
+            self.stdout.write(
+                "Two-factor code for a demo user (valid 30 seconds): .venv/bin/python manage.py demo_totp <user name>"
+            )

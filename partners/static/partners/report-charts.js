@@ -1,0 +1,11 @@
+// Draws each report section's chart from the JSON configuration the page carries (see partners.reports).
+(function () {
+  if (typeof window.Chart === 'undefined') return
+  document.querySelectorAll('canvas[data-chart-config]').forEach(function (canvas) {
+    var source = document.getElementById(canvas.dataset.chartConfig)
+    if (!source) return
+    var chart = new window.Chart(canvas, JSON.parse(source.textContent))
+    canvas.dataset.chartReady = 'true'
+    canvas.chart = chart
+  })
+})()

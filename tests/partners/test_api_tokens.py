@@ -1,0 +1,182 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from partners.models import ApiToken
+from partners.selectors import api_token_for_key, organisation_for
+from partners.services import api_token_issue, api_token_revoke, api_token_rotate
+from probation.models import AuditEvent
+from tests.partners.factories import (
+    ApiTokenFactory,
+    OrganisationFactory,
+    PartnerMembershipFactory,
+    api_client_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/partners/me/"
+
+
+def test_an_issued_key_is_stored_only_as_its_sha256_digest(admin_user):
+    membership = PartnerMembershipFactory()
+    token, key = api_token_issue(user=membership.user, by=admin_user, name="MASH system")
+    assert key.startswith(token.prefix + ".")
+    assert key not in token.key_hash and token.key_hash == ApiToken.digest(key)
+    assert len(token.key_hash) == 64
+    assert token.expires_at is not None and token.expires_at > timezone.now() + timedelta(days=89)
+    assert api_token_for_key(key) == token
+    assert api_token_for_key(key + "x") is None
+    assert api_token_for_key("garbage") is None
+
+
+def test_credentials_are_issued_only_to_partner_users_with_an_organisation(hub_user, partner_user):
+    with pytest.raises(ValidationError):
+        api_token_issue(user=hub_user)
+    with pytest.raises(ValidationError):
+        api_token_issue(user=partner_user)  # no organisation yet
+
+
+def test_a_membership_must_belong_to_a_partner_user(hub_user):
+    membership = PartnerMembershipFactory.build(user=hub_user, organisation=OrganisationFactory())
+    with pytest.raises(ValidationError) as exc:
+        membership.full_clean()
+    assert "user" in exc.value.message_dict
+
+
+def test_a_partner_calls_the_api_with_a_token_and_sees_who_they_are(partner_user):
+    organisation = OrganisationFactory(name="Camden MASH", borough_codes=["camden"])
+    client = api_client_for(partner_user, organisation=organisation)
+    response = client.get(ME)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["username"] == partner_user.username
+    assert body["organisation"]["name"] == "Camden MASH"
+    assert body["organisation"]["boroughs"] == ["camden"]
+    assert body["token"]["prefix"] == client.token.prefix
+    assert body["token"]["status"] == "active"
+    assert body["token"]["expires_at"] is not None
+
+
+def test_every_accepted_token_use_is_audited_and_marks_last_use(partner_user):
+    client = api_client_for(partner_user)
+    client.get(ME)
+    client.get(ME)
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN, actor=partner_user)
+    assert events.count() == 2
+    assert events.first().object_id == str(client.token.pk)
+    assert events.first().path == ME
+    client.token.refresh_from_db()
+    assert client.token.last_used_at is not None
+
+
+def test_a_revoked_token_answers_401_saying_so_and_is_audited(partner_user, admin_user):
+    client = api_client_for(partner_user)
+    assert api_token_revoke(token=client.token, by=admin_user) is True
+    assert api_token_revoke(token=client.token, by=admin_user) is False
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert "revoked" in response.json()["detail"]
+    assert response["WWW-Authenticate"] == "Token"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.API_TOKEN_REJECTED)
+    assert event.detail == {"reason": "revoked", "prefix": client.token.prefix}
+    assert event.actor == partner_user
+
+
+def test_an_expired_token_answers_401_saying_when_it_expired(partner_user):
+    client = api_client_for(partner_user)
+    ApiToken.objects.filter(pk=client.token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN_REJECTED, detail__reason="expired").exists()
+
+
+@pytest.mark.parametrize("header", ["Token nosuchkey", "Token abcd1234.wrongsecret", "Token a b", "Token"])
+def test_unknown_or_malformed_tokens_answer_401_and_are_audited(header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN_REJECTED).count() == 1
+
+
+def test_no_credentials_answers_401_not_a_redirect():
+    response = APIClient().get(ME)
+    assert response.status_code == 401
+
+
+def test_a_token_of_a_disabled_account_is_refused(partner_user):
+    client = api_client_for(partner_user)
+    partner_user.is_active = False
+    partner_user.save()
+    assert client.get(ME).status_code == 401
+
+
+def test_rotation_revokes_the_old_key_and_the_new_one_works(partner_user, admin_user):
+    client = api_client_for(partner_user)
+    old = client.token
+    new, key = api_token_rotate(token=old, by=admin_user)
+    old.refresh_from_db()
+    assert old.is_revoked and new.replaces == old and new.user == partner_user
+    assert client.get(ME).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(ME).status_code == 200
+    with pytest.raises(ValidationError):
+        api_token_rotate(token=old, by=admin_user)
+
+
+def test_staff_session_users_cannot_use_the_partner_me_endpoint(hub_user):
+    client = APIClient()
+    client.force_login(hub_user)
+    assert client.get(ME).status_code == 403
+
+
+def test_organisation_for_gives_a_partners_organisation_and_none_for_staff(partner_user, hub_user):
+    assert organisation_for(partner_user) is None
+    membership = PartnerMembershipFactory(user=partner_user)
+    partner_user = type(partner_user).objects.get(pk=partner_user.pk)
+    assert organisation_for(partner_user) == membership.organisation
+    assert organisation_for(hub_user) is None
+
+
+def test_a_partner_sees_only_its_own_organisation_and_others_answer_404_audited(partner_user):
+    own = OrganisationFactory()
+    other = OrganisationFactory()
+    client = api_client_for(partner_user, organisation=own)
+    listing = client.get("/api/v1/partners/organisations/").json()
+    assert [o["id"] for o in listing["results"]] == [own.pk]
+    assert client.get(f"/api/v1/partners/organisations/{own.pk}/").status_code == 200
+    response = client.get(f"/api/v1/partners/organisations/{other.pk}/")
+    assert response.status_code == 404
+    denied = AuditEvent.objects.get(action=AuditEvent.Action.DENIED)
+    assert denied.actor == partner_user and denied.object_id == str(other.pk)
+    assert client.get("/api/v1/partners/organisations/999999/").status_code == 404
+
+
+@override_settings(REST_FRAMEWORK={
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": "3/minute"},
+})
+def test_requests_are_throttled_per_credential(partner_user):
+    first = api_client_for(partner_user)
+    second_user_client = api_client_for(ApiTokenFactory().user)
+    assert [first.get(ME).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert second_user_client.get(ME).status_code == 200
+
+
+def test_the_openapi_schema_documents_token_authentication(admin_user):
+    client = APIClient()
+    client.force_login(admin_user)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    scheme = schema["components"]["securitySchemes"]["partnerApiToken"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Authorization"}
+    assert "/api/v1/partners/me/" in schema["paths"]
