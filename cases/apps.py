@@ -18,8 +18,7 @@ class CasesConfig(AppConfig):
         )
 
         register_demo_seeder("cases", seed_cases, order=20)
-        register_report_section("cases", "Caseload and cohorts", borough_report, order=10,
-                                template="cases/report_section.html")
+        register_report_section("cases", "Caseload, cohorts and allocation", borough_report, order=20)
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
         register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)

@@ -120,6 +120,29 @@ def _best(scores: dict[int, float], pk: int, score: float) -> None:
         scores[pk] = score
 
 
+# Fixed statements (only values are parameters). Table and column names match cases.Person and cases.Alias.
+FULL_NAME_CANDIDATES_SQL = """
+(SELECT id, first_name, last_name FROM cases_person WHERE (first_name || ' ' || last_name) %% %s
+ ORDER BY similarity(first_name || ' ' || last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE (first_name || ' ' || last_name) %% %s
+ ORDER BY similarity(first_name || ' ' || last_name, %s) DESC LIMIT %s)
+"""
+ONE_NAME_CANDIDATES_SQL = """
+(SELECT id, first_name, last_name FROM cases_person WHERE last_name %% %s
+ ORDER BY similarity(last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT id, first_name, last_name FROM cases_person WHERE first_name %% %s
+ ORDER BY similarity(first_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE last_name %% %s
+ ORDER BY similarity(last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE first_name %% %s
+ ORDER BY similarity(first_name, %s) DESC LIMIT %s)
+"""
+
+
 def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
     """pg_trgm candidates from GIN trigram indexes, in one statement. Returns person id -> name score of the
     best-fitting name (own or alias), computed from the fetched values only.
@@ -129,25 +152,11 @@ def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
     last and first names separately (person_last_trgm, person_first_trgm, alias_*_trgm). The `%` threshold is
     lowered for this transaction only (SET LOCAL semantics) so that a typo in each name still matches.
     """
-    person, alias = Person._meta.db_table, Alias._meta.db_table
     if len(tokens) > 1:
         text = " ".join(tokens)
-        full = "(first_name || ' ' || last_name)"
-        sql = " UNION ALL ".join(
-            f"(SELECT {pk}, first_name, last_name FROM {table} WHERE {full} %% %s "
-            f"ORDER BY similarity({full}, %s) DESC LIMIT %s)"
-            for pk, table in (("id", person), ("person_id", alias))
-        )
-        params = [text, text, CANDIDATES] * 2
-        threshold = "0.2"
+        sql, params, threshold = FULL_NAME_CANDIDATES_SQL, [text, text, CANDIDATES] * 2, "0.2"
     else:
-        sql = " UNION ALL ".join(
-            f"(SELECT {pk}, first_name, last_name FROM {table} WHERE {column} %% %s "
-            f"ORDER BY similarity({column}, %s) DESC LIMIT %s)"
-            for pk, table in (("id", person), ("person_id", alias)) for column in ("last_name", "first_name")
-        )
-        params = [tokens[0], tokens[0], CANDIDATES] * 4
-        threshold = "0.3"
+        sql, params, threshold = ONE_NAME_CANDIDATES_SQL, [tokens[0], tokens[0], CANDIDATES] * 4, "0.3"
     scores: dict[int, float] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [threshold])
@@ -374,8 +383,9 @@ def unallocated_queue_for(user):
 # --- borough report section ---------------------------------------------------------------------------------------
 
 def borough_report(borough, month) -> dict:
-    """The cases section of a borough's report for Community Safety Partnerships: caseload by cohort and flags,
-    cases allocated and escalated to the NPS in the month. `borough` is a Borough or its code."""
+    """The cases section of a borough's monthly report for Community Safety Partnerships (probation.registry's
+    documented shape; counts only, no personal data): CRC caseload by cohort and flags, allocations and escalations
+    to the NPS in the month. `borough` is a Borough (or its code); `month` any day of the month reported."""
     from cases.models import Allocation, Cohort, NpsHandover
     from cases.supervision import add_months
 
@@ -386,17 +396,31 @@ def borough_report(borough, month) -> dict:
     start = month.replace(day=1)
     end = add_months(start, 1)
     people = Person.objects.crc().filter(home_borough=borough)
-    by_cohort = dict(people.values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
-    rows = [{"cohort": label, "cases": by_cohort.get(value, 0)} for value, label in Cohort.choices]
-    in_month = {"allocated_at__date__gte": start, "allocated_at__date__lt": end}
-    summary = people.aggregate(
+    by_cohort = dict(people.order_by().values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
+    totals = people.aggregate(
         caseload=Count("id"),
         unallocated=Count("id", filter=Q(offender_manager__isnull=True)),
         iom=Count("id", filter=Q(is_iom=True)),
         gto=Count("id", filter=Q(is_gto=True)),
     )
-    summary["allocated_in_month"] = Allocation.objects.filter(person__home_borough=borough, **in_month).count()
-    summary["escalated_to_nps_in_month"] = NpsHandover.objects.filter(
+    allocated = Allocation.objects.filter(
+        person__home_borough=borough, allocated_at__date__gte=start, allocated_at__date__lt=end
+    ).count()
+    escalated = NpsHandover.objects.filter(
         person__home_borough=borough, handed_over_at__date__gte=start, handed_over_at__date__lt=end
     ).count()
-    return {"rows": rows, "summary": summary}
+    cohorts = [(label, by_cohort.get(value, 0)) for value, label in Cohort.choices]
+    return {
+        "summary": [
+            ["CRC caseload", totals["caseload"]],
+            ["Awaiting allocation", totals["unallocated"]],
+            ["IOM nominals", totals["iom"]],
+            ["Gripping the Offender nominals", totals["gto"]],
+            ["Cases allocated in the month", allocated],
+            ["Cases escalated to the NPS in the month", escalated],
+        ],
+        "table": {"headers": ["Cohort", "People"], "rows": [[label, n] for label, n in cohorts]},
+        "chart": {"type": "bar", "labels": [label for label, _ in cohorts],
+                  "datasets": [{"label": "People on probation", "data": [n for _, n in cohorts]}]},
+        "notes": ["Caseload and cohorts as at the date the report was produced; allocations and escalations in the month."],
+    }
