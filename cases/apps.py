@@ -25,6 +25,7 @@ class CasesConfig(AppConfig):
         register_nav_item(
             "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
         )
+        register_nav_item("cases:person_new", "Add a new case", {Role.HUB, Role.ADMIN}, order=13)
         register_landing_panel(Role.OFFENDER_MANAGER, "cases-caseload", "cases/panel_caseload.html", panels.caseload, 10)
         register_landing_panel(Role.TEAM_MANAGER, "cases-unallocated", "cases/panel_unallocated.html",
                                panels.unallocated, 10)
