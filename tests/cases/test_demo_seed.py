@@ -1,5 +1,6 @@
+import io
+
 import pytest
-from django.core.management import call_command
 from django.db.models import F
 
 from cases.models import Allocation, Person, Sentence, StaffProfile, Team, validate_pnc
@@ -9,8 +10,18 @@ from probation.models import User
 pytestmark = pytest.mark.django_db
 
 
+def seed(people: int):
+    """The foundation's and this app's seeders, as `seed_demo --people N` runs them (the other apps' seeders are
+    tested by their own apps)."""
+    from cases.demo import seed_cases
+    from probation.demo import seed_foundation
+
+    for seeder in (seed_foundation, seed_cases):
+        seeder(size=int(people), stdout=io.StringIO())
+
+
 def test_seed_builds_teams_people_and_gives_the_demo_users_work(capsys):
-    call_command("seed_demo", "--people", "600", "--quiet-logins")
+    seed(600)
     assert Person.objects.filter(crn__startswith="D").count() == 600
     assert Team.objects.count() == 16  # at least four boroughs (one per 500 people) x four cohorts
     om, spo = User.objects.get(username="om"), User.objects.get(username="spo")
@@ -34,10 +45,10 @@ def test_seed_builds_teams_people_and_gives_the_demo_users_work(capsys):
 
 
 def test_seeding_again_adds_nothing_and_a_bigger_size_adds_only_the_difference():
-    call_command("seed_demo", "--people", "100", "--quiet-logins")
+    seed(100)
     counts = (Person.objects.count(), Sentence.objects.count(), User.objects.count(), StaffProfile.objects.count())
-    call_command("seed_demo", "--people", "100", "--quiet-logins")
+    seed(100)
     assert (Person.objects.count(), Sentence.objects.count(), User.objects.count(),
             StaffProfile.objects.count()) == counts
-    call_command("seed_demo", "--people", "150", "--quiet-logins")
+    seed(150)
     assert Person.objects.filter(crn__startswith="D").count() == 150
