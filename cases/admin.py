@@ -36,6 +36,14 @@ class PersonAdmin(AuditedModelAdmin):
     inlines = [AliasInline]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A case keyed in here has just been allocated to us by the NPS: it joins its team's queue.
+            from cases.services import person_receive_from_nps
+
+            person_receive_from_nps(person=obj)
+
 
 @admin.register(Alias)
 class AliasAdmin(AuditedModelAdmin):

@@ -9,9 +9,17 @@ class CasesConfig(AppConfig):
         from cases import panels
         from cases.demo import seed_cases
         from probation.models import Role
-        from probation.registry import register_demo_seeder, register_landing_panel, register_nav_item
+        from cases.selectors import borough_report
+        from probation.registry import (
+            register_demo_seeder,
+            register_landing_panel,
+            register_nav_item,
+            register_report_section,
+        )
 
         register_demo_seeder("cases", seed_cases, order=20)
+        register_report_section("cases", "Caseload and cohorts", borough_report, order=10,
+                                template="cases/report_section.html")
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
         register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)

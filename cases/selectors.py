@@ -117,8 +117,14 @@ def _score(person: Person, tokens: list[str], date_of_birth, pnc: str, crn: str)
 
 # --- candidates --------------------------------------------------------------------------------------------------
 
-def _candidate_ids_postgres(tokens: list[str]) -> set[int]:
-    """pg_trgm: `name % token` uses the GIN trigram indexes (person_first_trgm, person_last_trgm, alias_*_trgm)."""
+def _best(scores: dict[int, float], pk: int, score: float) -> None:
+    if score > scores.get(pk, -1.0):
+        scores[pk] = score
+
+
+def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
+    """pg_trgm: `name % token` uses the GIN trigram indexes (person_first_trgm, person_last_trgm, alias_*_trgm).
+    Returns person id -> name score of the best-fitting name (own or alias), from values only."""
     name_q = Q()
     for token in tokens:
         name_q |= Q(first_name__trigram_similar=token) | Q(last_name__trigram_similar=token)
@@ -129,29 +135,31 @@ def _candidate_ids_postgres(tokens: list[str]) -> set[int]:
 
     # Rank candidates in SQL by each name column's best token similarity added up, so both names count.
     rank = best("first_name") + best("last_name")
-    ids = set(Person.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list("id", flat=True)[:CANDIDATES])
-    ids.update(
-        Alias.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list("person_id", flat=True)[:CANDIDATES]
-    )
-    return ids
+    scores: dict[int, float] = {}
+    rows = Person.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list("id", "first_name", "last_name")
+    for pk, first, last in rows[:CANDIDATES]:
+        _best(scores, pk, _name_score(tokens, first, last)[0])
+    alias_rows = Alias.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list(
+        "person_id", "first_name", "last_name")
+    for pk, first, last in alias_rows[:CANDIDATES]:
+        _best(scores, pk, _name_score(tokens, first, last)[0])
+    return scores
 
 
-def _candidate_ids_fallback(tokens: list[str]) -> set[int]:
+def _candidates_fallback(tokens: list[str]) -> dict[int, float]:
     """SQLite (the demo): any shared two-letter run, then Python ranks. Fine for demo sizes, not for 200,000."""
-    person_q, alias_q = Q(), Q()
+    person_q = Q()
     for token in tokens:
         word = token.lower()
         pairs = {word[i : i + 2] for i in range(len(word) - 1)} or {word}
         for pair in pairs:
             person_q |= Q(first_name__icontains=pair) | Q(last_name__icontains=pair)
-            alias_q |= Q(first_name__icontains=pair) | Q(last_name__icontains=pair)
-    scored = []
+    scores: dict[int, float] = {}
     for pk, first, last in Person.objects.filter(person_q).values_list("id", "first_name", "last_name").iterator():
-        scored.append((_name_score(tokens, first, last)[0], pk))
-    for pk, first, last in Alias.objects.filter(alias_q).values_list("person_id", "first_name", "last_name").iterator():
-        scored.append((_name_score(tokens, first, last)[0], pk))
-    scored.sort(reverse=True)
-    return {pk for score, pk in scored[:CANDIDATES] if score >= MIN_SCORE * 0.7}
+        _best(scores, pk, _name_score(tokens, first, last)[0])
+    for pk, first, last in Alias.objects.filter(person_q).values_list("person_id", "first_name", "last_name").iterator():
+        _best(scores, pk, _name_score(tokens, first, last)[0])
+    return scores
 
 
 def _parse_text(text: str) -> tuple[list[str], str, str, datetime.date | None]:
@@ -201,7 +209,10 @@ def person_search(
     if pnc:
         ids.update(Person.objects.filter(pnc_number=pnc).values_list("id", flat=True))
     if tokens:
-        ids |= _candidate_ids_postgres(tokens) if connection.vendor == "postgresql" else _candidate_ids_fallback(tokens)
+        scores = _candidates_postgres(tokens) if connection.vendor == "postgresql" else _candidates_fallback(tokens)
+        # Only the best few by name are loaded in full (with their relations) and scored with everything else.
+        best_by_name = sorted(scores, key=scores.get, reverse=True)[: max(limit * 2, 20)]
+        ids.update(pk for pk in best_by_name if scores[pk] >= MIN_SCORE_WITH_DOB)
     if date_of_birth:
         dob_q = Q(date_of_birth=date_of_birth) | Q(id__in=Alias.objects.filter(date_of_birth=date_of_birth).values("person_id"))
         # With a name too, people born that day are candidates even if the name is badly misspelt; _score then
@@ -339,3 +350,34 @@ def unallocated_queue_for(user):
     return queryset.select_related("team", "team__borough", "home_borough").order_by(
         F("allocation_due_since").asc(nulls_last=True), "id"
     )
+
+
+# --- borough report section ---------------------------------------------------------------------------------------
+
+def borough_report(borough, month) -> dict:
+    """The cases section of a borough's report for Community Safety Partnerships: caseload by cohort and flags,
+    cases allocated and escalated to the NPS in the month. `borough` is a Borough or its code."""
+    from cases.models import Allocation, Cohort, NpsHandover
+    from cases.supervision import add_months
+
+    if isinstance(borough, str):
+        from partners.models import Borough
+
+        borough = Borough.objects.get(code=borough)
+    start = month.replace(day=1)
+    end = add_months(start, 1)
+    people = Person.objects.crc().filter(home_borough=borough)
+    by_cohort = dict(people.values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
+    rows = [{"cohort": label, "cases": by_cohort.get(value, 0)} for value, label in Cohort.choices]
+    in_month = {"allocated_at__date__gte": start, "allocated_at__date__lt": end}
+    summary = people.aggregate(
+        caseload=Count("id"),
+        unallocated=Count("id", filter=Q(offender_manager__isnull=True)),
+        iom=Count("id", filter=Q(is_iom=True)),
+        gto=Count("id", filter=Q(is_gto=True)),
+    )
+    summary["allocated_in_month"] = Allocation.objects.filter(person__home_borough=borough, **in_month).count()
+    summary["escalated_to_nps_in_month"] = NpsHandover.objects.filter(
+        person__home_borough=borough, handed_over_at__date__gte=start, handed_over_at__date__lt=end
+    ).count()
+    return {"rows": rows, "summary": summary}

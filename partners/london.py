@@ -55,3 +55,13 @@ SERVICES = [
     ("safeguarding", "Safeguarding"),
     ("women", "Services for women"),
 ]
+
+
+def load_reference_data(*, HospArea, Borough, Service) -> None:
+    """Create or update the boroughs, default HOSP areas and services. Takes the model classes so the data migration
+    (historical models) and the test suite (after a transactional test's flush) share one loader."""
+    areas = {name: HospArea.objects.get_or_create(name=name)[0] for name in HOSP_AREAS}
+    for gss, code, name, area in BOROUGHS:
+        Borough.objects.get_or_create(code=code, defaults={"name": name, "gss_code": gss, "hosp_area": areas[area]})
+    for code, name in SERVICES:
+        Service.objects.get_or_create(code=code, defaults={"name": name})

@@ -17,6 +17,12 @@ BEAT_SCHEDULE = {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
+    # MASH: reminders at 75% of the time, breach and repeat notices, unsent response emails. Claims make it
+    # safe to overlap; partial indexes make each run cost what is due.
+    "mash-escalation-sweep": {
+        "task": "safeguarding.tasks.mash_escalation_sweep",
+        "schedule": 60.0,
+    },
     "cases-recompute-cohorts": {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
@@ -35,6 +41,19 @@ BEAT_SCHEDULE = {
     "partners-api-token-expiry-reminders": {
         "task": "partners.tasks.remind_expiring_api_tokens",
         "schedule": crontab(minute=0, hour=8),
+    },
+    # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
+    "resettlement-screening-deadlines": {
+        "task": "resettlement.tasks.screening_deadline_sweep",
+        "schedule": 300.0,
+    },
+    "resettlement-pre-release": {
+        "task": "resettlement.tasks.pre_release_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "resettlement-chase-overdue-actions": {
+        "task": "resettlement.tasks.chase_overdue_actions",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

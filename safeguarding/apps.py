@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class SafeguardingConfig(AppConfig):
     name = "safeguarding"
     verbose_name = "MASH safeguarding requests"
+
+    def ready(self):
+        from probation.models import Role
+        from probation.registry import (
+            register_demo_seeder,
+            register_landing_panel,
+            register_nav_item,
+            register_report_section,
+        )
+        from safeguarding import panels
+        from safeguarding.demo import seed_safeguarding
+        from safeguarding.selectors import borough_report_section
+
+        register_nav_item("safeguarding:queue", "MASH queue", {Role.HUB, Role.ADMIN}, order=20)
+        register_nav_item("safeguarding:mine", "My MASH requests", {Role.OFFENDER_MANAGER}, order=20)
+        register_nav_item("safeguarding:team", "Team MASH requests", {Role.TEAM_MANAGER}, order=20)
+        register_nav_item("safeguarding:compliance", "MASH performance", {Role.HUB, Role.ADMIN, Role.HOSP, Role.TEAM_MANAGER}, order=21)
+        register_landing_panel(Role.HUB, "mash-queue", "safeguarding/panels/hub.html", panels.hub_panel, order=10)
+        register_landing_panel(Role.OFFENDER_MANAGER, "mash-mine", "safeguarding/panels/mine.html", panels.mine_panel, order=20)
+        register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
+        register_report_section(
+            "mash", "MASH response performance", borough_report_section, order=30,
+            template="safeguarding/report_section.html",
+        )
+        register_demo_seeder("safeguarding", seed_safeguarding, order=40)

@@ -88,6 +88,25 @@ def admin_user(db):
 
 
 @pytest.fixture(autouse=True)
+def _london_reference_data(request):
+    """The 33 boroughs, HOSP areas and services come from a data migration; a transactional test (live server,
+    real Celery worker) ends by emptying every table, so put them back for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not ({"db", "transactional_db", "live_server", "live_celery_worker"} & names):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server", "live_celery_worker"} & names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from partners.london import BOROUGHS, load_reference_data
+    from partners.models import Borough, HospArea, Service
+
+    if Borough.objects.count() < len(BOROUGHS):
+        load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     from django.core.cache import cache
 

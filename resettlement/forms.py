@@ -1,0 +1,187 @@
+"""Forms validate input shape; the rules are in resettlement.services, whose ValidationErrors are added back to the
+form so they show in the GOV.UK error summary beside their fields."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Case, When
+
+from cases.models import Person
+from partners.models import Organisation
+from probation.models import STAFF_ROLES, User
+from resettlement.models import (
+    ActionStatus,
+    Consent,
+    CustodyEpisode,
+    NeedStatus,
+    Pathway,
+    Prison,
+    Programme,
+    Setting,
+)
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+def staff_users():
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("last_name", "first_name")
+
+
+class GovukForm(forms.Form):
+    """Gives text inputs GOV.UK classes; radios, selects and textareas are drawn by resettlement/_field.html."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if getattr(widget, "input_type", "") in ("text", "number", "date", "datetime-local", "email"):
+                css = "govuk-input govuk-input--width-20" if widget.input_type != "number" else "govuk-input govuk-input--width-5"
+                widget.attrs["class"] = css
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form's fields (or to the form if the field is not on it)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class CrnField(forms.CharField):
+    def clean(self, value):
+        value = (super().clean(value) or "").strip().upper()
+        person = Person.objects.filter(crn=value).first()
+        if person is None:
+            raise ValidationError("No person on probation has that CRN.")
+        return person
+
+
+class EpisodeForm(GovukForm):
+    crn = CrnField(label="CRN", max_length=7)
+    prison = forms.ModelChoiceField(Prison.objects.filter(is_active=True), empty_label="Choose a prison")
+    custody_type = forms.ChoiceField(choices=CustodyEpisode.CustodyType.choices, widget=forms.RadioSelect)
+    reception_at = forms.DateTimeField(
+        label="Reception date and time", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    sentence_length_months = forms.IntegerField(label="Sentence length (months)", required=False, min_value=1, max_value=1200)
+    expected_release_date = forms.DateField(required=False, widget=DATE_WIDGET)
+    ttg_worker = forms.ModelChoiceField(staff_users(), required=False, label="Through the Gate worker")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ttg_worker"].queryset = staff_users()
+
+
+class Bcst2Form(GovukForm):
+    """One need status per pathway."""
+
+    CHOICES = [
+        (NeedStatus.SUPPORT_REQUIRED, NeedStatus.SUPPORT_REQUIRED.label),
+        (NeedStatus.SUPPORT_NOT_REQUIRED, NeedStatus.SUPPORT_NOT_REQUIRED.label),
+        (NeedStatus.SUPPORT_DECLINED, NeedStatus.SUPPORT_DECLINED.label),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in Pathway.choices:
+            self.fields[value] = forms.ChoiceField(label=label, choices=self.CHOICES, widget=forms.RadioSelect)
+
+
+class Bcst1Form(GovukForm):
+    completed_at = forms.DateTimeField(
+        label="When the prison completed part 1", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+
+
+class NeedForm(GovukForm):
+    status = forms.ChoiceField(choices=NeedStatus.choices)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(GovukForm):
+    pathway = forms.ChoiceField(choices=[("", "Choose a pathway")] + list(Pathway.choices))
+    description = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    due_on = forms.DateField(label="Due date", widget=DATE_WIDGET)
+    owner_user = forms.ModelChoiceField(staff_users(), required=False, label="CRC staff owner")
+    owner_organisation = forms.ModelChoiceField(
+        Organisation.objects.filter(is_active=True), required=False, label="Supply-chain partner",
+        help_text="A referral to a supply-chain partner needs the person's consent or a recorded override.",
+    )
+    consent = forms.ChoiceField(
+        choices=[("", "Not a referral")] + list(Consent.choices), required=False, widget=forms.RadioSelect
+    )
+    consent_override_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                              label="Why refer without consent")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_user"].queryset = staff_users()
+        # Any active organisation may be chosen, so that a wrong choice gets a clear error rather than a missing
+        # option; the service accepts only supply-chain partners (shown first).
+        self.fields["owner_organisation"].queryset = Organisation.objects.filter(is_active=True).order_by(
+            Case(When(kind=Organisation.Kind.SUPPLY_CHAIN, then=0), default=1), "name"
+        )
+        self.fields["owner_organisation"].label_from_instance = lambda o: f"{o.name} ({o.get_kind_display()})"
+
+
+class ActionUpdateForm(GovukForm):
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    outcome = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, allowed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["status"].choices = [(v, ActionStatus(v).label) for v in allowed]
+
+
+class ReviewForm(GovukForm):
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TransferForm(GovukForm):
+    to_prison = forms.ModelChoiceField(Prison.objects.filter(is_active=True), empty_label="Choose a prison",
+                                       label="Transferred to")
+    transferred_on = forms.DateField(label="Date of transfer", widget=DATE_WIDGET)
+    reason = forms.CharField(required=False, max_length=200)
+
+
+class ReleaseDateForm(GovukForm):
+    expected_release_date = forms.DateField(widget=DATE_WIDGET)
+
+
+class ReleaseForm(GovukForm):
+    released_on = forms.DateField(label="Date of release", widget=DATE_WIDGET)
+    community_offender_manager = forms.ModelChoiceField(
+        staff_users(), required=False, help_text="Leave blank to keep the person's current offender manager."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community_offender_manager"].queryset = staff_users()
+
+
+class PlanLookupForm(GovukForm):
+    crn = CrnField(label="CRN", max_length=7)
+
+
+class EnrolmentForm(GovukForm):
+    crn = CrnField(label="CRN", max_length=7)
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label="Choose a programme")
+    setting = forms.ChoiceField(choices=Setting.choices, widget=forms.RadioSelect)
+    prison = forms.ModelChoiceField(Prison.objects.filter(is_active=True), required=False)
+    starts_on = forms.DateField(label="First module", widget=DATE_WIDGET)
+
+
+class AttendanceForm(GovukForm):
+    module_number = forms.IntegerField(min_value=1)
+    attended = forms.TypedChoiceField(choices=[("yes", "Attended"), ("no", "Did not attend")],
+                                      coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+
+
+class JournalForm(GovukForm):
+    completed_on = forms.DateField(label="Change Plan Journal completed on", widget=DATE_WIDGET)
+
+
+class WithdrawForm(GovukForm):
+    withdrawn_on = forms.DateField(widget=DATE_WIDGET)
+    reason = forms.CharField(max_length=200, required=False)

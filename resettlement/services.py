@@ -1,0 +1,452 @@
+"""Writes for Through the Gate. Each service is atomic, takes keyword-only arguments, validates its input with a
+ValidationError naming the field, and leaves nothing half-saved."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from partners.models import Organisation
+from probation.audit import Action, audit_record
+from probation.calendar import due_at, get_calendar
+from probation.models import STAFF_ROLES
+from resettlement.models import (
+    ACTION_TRANSITIONS,
+    CLOSED_ACTION_STATUSES,
+    STAFF_ONLY_STATUSES,
+    ActionStatus,
+    Consent,
+    CustodyEpisode,
+    ModuleAttendance,
+    NeedStatus,
+    Pathway,
+    PathwayNeed,
+    PlanAction,
+    PlanReview,
+    PrisonTransfer,
+    ProgrammeEnrolment,
+    ResettlementPlan,
+    Screening,
+    ScreeningPart,
+    ScreeningRule,
+    Setting,
+    london_today,
+)
+from resettlement.selectors import organisation_id_for
+
+
+def _screening_deadlines(reception_at, part, calendar):
+    rule = ScreeningRule.objects.filter(part=part).first()
+    hours, clock = (rule.hours, rule.clock) if rule else ScreeningRule.DEFAULTS[part]
+    percent = rule.reminder_percent if rule else 75
+    return (
+        due_at(reception_at, hours, clock, calendar),
+        due_at(reception_at, hours * Decimal(percent) / Decimal(100), clock, calendar),
+    )
+
+
+def _validate_release_date(expected_release_date, reception_at, field="expected_release_date"):
+    if expected_release_date is not None and expected_release_date < timezone.localtime(reception_at).date():
+        raise ValidationError({field: "The release date cannot be before the reception date."})
+
+
+@transaction.atomic
+def episode_record(
+    *,
+    person,
+    prison,
+    custody_type: str,
+    reception_at: datetime.datetime,
+    sentence_length_months: int | None = None,
+    expected_release_date: datetime.date | None = None,
+    ttg_worker=None,
+    by,
+    request=None,
+) -> CustodyEpisode:
+    """Record a reception into prison: the episode, its two BCST deadlines and its Resettlement Plan.
+
+    The plan is created here rather than on BCST2 completion so that every incoming prisoner has a plan from
+    reception, whatever the sentence length, and a late BCST2 still shows up against an existing plan; the BCST2
+    then sets each pathway's need."""
+    if reception_at > timezone.now():
+        raise ValidationError({"reception_at": "The reception cannot be in the future."})
+    if custody_type == CustodyEpisode.CustodyType.SENTENCED and not sentence_length_months:
+        raise ValidationError({"sentence_length_months": "Enter the sentence length in months for a sentenced prisoner."})
+    if custody_type == CustodyEpisode.CustodyType.REMAND:
+        sentence_length_months = None
+    _validate_release_date(expected_release_date, reception_at)
+    if CustodyEpisode.objects.in_custody().filter(person=person).exists():
+        raise ValidationError({"person": "This person is already in custody: record a transfer or a release instead."})
+    episode = CustodyEpisode(
+        person=person,
+        custody_type=custody_type,
+        reception_at=reception_at,
+        reception_prison=prison,
+        current_prison=prison,
+        sentence_length_months=sentence_length_months,
+        expected_release_date=expected_release_date,
+        ttg_worker=ttg_worker,
+        recorded_by=by,
+    )
+    episode.full_clean(exclude=["person", "recorded_by"])
+    try:
+        with transaction.atomic():
+            episode.save()
+    except IntegrityError:
+        # Race: two people recorded the same reception at once; the partial unique index keeps one.
+        raise ValidationError({"person": "This person is already in custody."}) from None
+    calendar = get_calendar()
+    for part in ScreeningPart.values:
+        due, remind = _screening_deadlines(reception_at, part, calendar)
+        Screening.objects.create(episode=episode, part=part, due_at=due, remind_at=remind)
+    plan_create(episode=episode, by=by)
+    audit_record(action=Action.CREATE, request=request, user=by, obj=episode)
+    return episode
+
+
+def plan_create(*, episode: CustodyEpisode, by) -> ResettlementPlan:
+    plan, created = ResettlementPlan.objects.get_or_create(episode=episode, defaults={"created_by": by})
+    if created:
+        PathwayNeed.objects.bulk_create(PathwayNeed(plan=plan, pathway=p) for p in Pathway.values)
+    return plan
+
+
+@transaction.atomic
+def plan_for_person(*, person, by) -> ResettlementPlan:
+    """The plan of the person's current (or latest) custody episode, created if missing. A person who has never
+    been in custody has no plan: record the reception first."""
+    episode = person.custody_episodes.order_by(F("released_on").desc(nulls_first=True), "-reception_at").first()
+    if episode is None:
+        raise ValidationError({"person": f"{person.crn} has no custody episode: record the reception into prison first."})
+    return plan_create(episode=episode, by=by)
+
+
+@transaction.atomic
+def screening_complete(
+    *, screening: Screening, completed_at: datetime.datetime | None = None, by, request=None
+) -> Screening:
+    """Record a BCST part as done (part 1 is done by the prison; the TtG worker records when)."""
+    screening = Screening.objects.select_for_update().select_related("episode").get(pk=screening.pk)
+    if screening.completed_at is not None:
+        raise ValidationError({"completed_at": "This screening is already recorded as complete."})
+    completed_at = completed_at or timezone.now()
+    if completed_at > timezone.now():
+        raise ValidationError({"completed_at": "The completion cannot be in the future."})
+    if completed_at < screening.episode.reception_at:
+        raise ValidationError({"completed_at": "The screening cannot be completed before the reception."})
+    screening.completed_at = completed_at
+    screening.completed_by = by
+    screening.save(update_fields=["completed_at", "completed_by"])
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=screening, detail={"completed": screening.part})
+    return screening
+
+
+@transaction.atomic
+def bcst2_complete(*, episode: CustodyEpisode, needs: dict[str, str], by, request=None) -> ResettlementPlan:
+    """Complete the CRC's BCST2 for an episode and set each pathway's need on its plan."""
+    unknown = set(needs) - set(Pathway.values)
+    if unknown:
+        raise ValidationError({"needs": f"Unknown pathways: {', '.join(sorted(unknown))}."})
+    bad = {p: s for p, s in needs.items() if s not in NeedStatus.values}
+    if bad:
+        raise ValidationError({p: "Choose a valid need status." for p in bad})
+    screening = episode.screenings.get(part=ScreeningPart.BCST2)
+    screening_complete(screening=screening, by=by, request=request)
+    plan = plan_create(episode=episode, by=by)
+    now = timezone.now()
+    for need in plan.needs.select_for_update():
+        if need.pathway in needs and needs[need.pathway] != need.status:
+            need.status = needs[need.pathway]
+            need.updated_at, need.updated_by = now, by
+            need.save(update_fields=["status", "updated_at", "updated_by"])
+    return plan
+
+
+@transaction.atomic
+def need_update(*, need: PathwayNeed, status: str, notes: str = "", by, request=None) -> PathwayNeed:
+    if status not in NeedStatus.values:
+        raise ValidationError({"status": "Choose a valid need status."})
+    old = need.status
+    need.status, need.notes, need.updated_at, need.updated_by = status, notes, timezone.now(), by
+    need.save(update_fields=["status", "notes", "updated_at", "updated_by"])
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=need.plan,
+                 detail={"pathway": need.pathway, "status": [old, status]})
+    return need
+
+
+@transaction.atomic
+def plan_review(*, plan: ResettlementPlan, notes: str = "", by, request=None) -> PlanReview:
+    now = timezone.now()
+    opens = plan.episode.pre_release_window_opens
+    review = PlanReview.objects.create(
+        plan=plan, reviewed_at=now, reviewed_by=by, notes=notes,
+        is_pre_release=bool(plan.episode.in_custody and opens and timezone.localdate(now) >= opens),
+    )
+    ResettlementPlan.objects.filter(pk=plan.pk).update(last_reviewed_at=now, last_reviewed_by=by)
+    plan.last_reviewed_at, plan.last_reviewed_by = now, by
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=plan, detail={"reviewed": True})
+    return review
+
+
+def _validate_owner(owner_user, owner_organisation):
+    if (owner_user is None) == (owner_organisation is None):
+        raise ValidationError({"owner": "Choose one owner: a CRC staff member or a supply-chain partner."})
+    if owner_organisation is not None and (
+        owner_organisation.kind != Organisation.Kind.SUPPLY_CHAIN or not owner_organisation.is_active
+    ):
+        raise ValidationError({"owner_organisation": f"{owner_organisation} is not an active supply-chain partner."})
+    if owner_user is not None and (owner_user.role not in STAFF_ROLES or not owner_user.is_active):
+        raise ValidationError({"owner_user": "An action's staff owner must be active CRC staff."})
+
+
+@transaction.atomic
+def action_create(
+    *,
+    plan: ResettlementPlan,
+    pathway: str,
+    description: str,
+    due_on: datetime.date,
+    owner_user=None,
+    owner_organisation=None,
+    consent: str = "",
+    consent_override_reason: str = "",
+    by,
+    request=None,
+) -> PlanAction:
+    """Add an action to a plan. An action for a supply-chain partner is a referral: it needs the person's consent,
+    or an override with its reason (who and when are recorded)."""
+    errors = {}
+    if pathway not in Pathway.values:
+        errors["pathway"] = "Choose a pathway."
+    if not (description or "").strip():
+        errors["description"] = "Describe the action."
+    if due_on is None:
+        errors["due_on"] = "Enter a due date."
+    elif due_on < plan.episode.reception_date:
+        errors["due_on"] = "The due date cannot be before the reception into prison."
+    try:
+        _validate_owner(owner_user, owner_organisation)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if owner_organisation is not None:
+        consent_override_reason = (consent_override_reason or "").strip()
+        if consent not in Consent.values:
+            errors["consent"] = "Record the person's consent to the referral, or override it with a reason."
+        elif consent == Consent.OVERRIDDEN and not consent_override_reason:
+            errors["consent_override_reason"] = "Say why the referral is made without consent."
+    else:
+        consent, consent_override_reason = "", ""
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    action = PlanAction.objects.create(
+        plan=plan,
+        pathway=pathway,
+        description=description.strip(),
+        owner_user=owner_user,
+        owner_organisation=owner_organisation,
+        due_on=due_on,
+        consent=consent,
+        consent_override_reason=consent_override_reason if consent == Consent.OVERRIDDEN else "",
+        consent_recorded_by=by if consent else None,
+        consent_recorded_at=now if consent else None,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        updated_by=by,
+    )
+    audit_record(action=Action.CREATE, request=request, user=by, obj=action,
+                 detail={"plan": plan.pk, "consent": consent or None})
+    return action
+
+
+def action_status_choices_for(user, action: PlanAction) -> list[str]:
+    """The statuses `user` may move `action` to from where it is."""
+    allowed = set(ACTION_TRANSITIONS[ActionStatus(action.status)])
+    if user.role not in STAFF_ROLES:
+        allowed -= STAFF_ONLY_STATUSES
+        # Reopening a closed action is for CRC staff.
+        if action.status in CLOSED_ACTION_STATUSES:
+            allowed = set()
+    return [s for s in ActionStatus.values if s in allowed]
+
+
+@transaction.atomic
+def action_update(*, action: PlanAction, status: str, outcome: str = "", by, request=None) -> PlanAction:
+    """Move an action on. Partners may update only their own organisation's actions and may not cancel or reopen;
+    the outcome is required when an action is done or could not be achieved."""
+    action = PlanAction.objects.select_for_update().get(pk=action.pk)
+    if by.role not in STAFF_ROLES:
+        if action.owner_organisation_id is None or action.owner_organisation_id != organisation_id_for(by):
+            raise PermissionDenied("This action is not assigned to your organisation.")
+    outcome = (outcome or "").strip()
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Choose a valid status."})
+    if status != action.status:
+        if status not in ACTION_TRANSITIONS[ActionStatus(action.status)]:
+            raise ValidationError({"status": f"An action that is {action.get_status_display().lower()} cannot become "
+                                             f"{ActionStatus(status).label.lower()}."})
+        if status not in action_status_choices_for(by, action):
+            raise ValidationError({"status": "Only CRC staff can cancel or reopen an action."})
+    if status in (ActionStatus.DONE, ActionStatus.NOT_ACHIEVED) and not (outcome or action.outcome):
+        raise ValidationError({"outcome": "Record the outcome."})
+    old = action.status
+    now = timezone.now()
+    action.status = status
+    if outcome:
+        action.outcome = outcome
+    if status in CLOSED_ACTION_STATUSES and old not in CLOSED_ACTION_STATUSES:
+        action.closed_at = now
+    elif status not in CLOSED_ACTION_STATUSES:
+        action.closed_at = None
+    action.updated_at, action.updated_by = now, by
+    action.save(update_fields=["status", "outcome", "closed_at", "updated_at", "updated_by"])
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=action,
+                 detail={"status": [old, status], "outcome_changed": bool(outcome)})
+    return action
+
+
+@transaction.atomic
+def transfer_record(
+    *, episode: CustodyEpisode, to_prison, transferred_on: datetime.date, reason: str = "", by, request=None
+) -> PrisonTransfer:
+    # Race: two transfers recorded at once would both read the same current prison.
+    episode = CustodyEpisode.objects.select_for_update().get(pk=episode.pk)
+    if not episode.in_custody:
+        raise ValidationError({"to_prison": "This person has been released: the episode is closed."})
+    if to_prison.pk == episode.current_prison_id:
+        raise ValidationError({"to_prison": f"The person is already in {to_prison}."})
+    if transferred_on < episode.reception_date:
+        raise ValidationError({"transferred_on": "The transfer cannot be before the reception."})
+    if transferred_on > london_today():
+        raise ValidationError({"transferred_on": "The transfer cannot be in the future."})
+    last = episode.transfers.order_by("-transferred_on").first()
+    if last and transferred_on < last.transferred_on:
+        raise ValidationError({"transferred_on": "The transfer cannot be before the last recorded transfer."})
+    transfer = PrisonTransfer.objects.create(
+        episode=episode, from_prison=episode.current_prison, to_prison=to_prison, transferred_on=transferred_on,
+        reason=reason, recorded_by=by,
+    )
+    CustodyEpisode.objects.filter(pk=episode.pk).update(current_prison=to_prison)
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=episode, detail={"transfer": transfer.pk})
+    return transfer
+
+
+@transaction.atomic
+def episode_update_release_date(*, episode: CustodyEpisode, expected_release_date, by, request=None) -> CustodyEpisode:
+    _validate_release_date(expected_release_date, episode.reception_at)
+    episode.expected_release_date = expected_release_date
+    episode.save(update_fields=["expected_release_date"])
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=episode, detail={"expected_release_date": True})
+    return episode
+
+
+@transaction.atomic
+def episode_release(
+    *, episode: CustodyEpisode, released_on: datetime.date, community_offender_manager=None, by, request=None
+) -> CustodyEpisode:
+    """Release: the case passes to its community offender manager, with the plan's outstanding actions still open
+    (they are shown on the manager's page and chased by `chase_overdue_actions`)."""
+    episode = CustodyEpisode.objects.select_for_update().select_related("person").get(pk=episode.pk)
+    if not episode.in_custody:
+        raise ValidationError({"released_on": "This person has already been released."})
+    _validate_release_date(released_on, episode.reception_at, field="released_on")
+    if released_on > london_today():
+        raise ValidationError({"released_on": "The release cannot be in the future."})
+    com = community_offender_manager or episode.person.offender_manager
+    if com is None:
+        raise ValidationError({"community_offender_manager": "Choose the community offender manager who takes the case."})
+    episode.released_on, episode.released_by, episode.community_offender_manager = released_on, by, com
+    episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
+    if episode.person.offender_manager_id != com.pk:
+        type(episode.person).objects.filter(pk=episode.person.pk).update(offender_manager=com)
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
+                 detail={"released": True, "community_offender_manager": com.pk})
+    return episode
+
+
+# --- Programmes ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(
+    *, programme, person, setting: str, starts_on: datetime.date, prison=None, by, request=None
+) -> ProgrammeEnrolment:
+    if programme.women_only and person.gender != "female":
+        raise ValidationError({"programme": f"{programme} is for women."})
+    if setting not in Setting.values:
+        raise ValidationError({"setting": "Choose prison or community."})
+    if setting == Setting.PRISON and prison is None:
+        raise ValidationError({"prison": "Choose the prison running the programme."})
+    if setting == Setting.COMMUNITY:
+        prison = None
+    if ProgrammeEnrolment.objects.filter(
+        programme=programme, person=person, completed_on__isnull=True, withdrawn_on__isnull=True
+    ).exists():
+        raise ValidationError({"programme": f"This person is already enrolled on {programme}."})
+    enrolment = ProgrammeEnrolment.objects.create(
+        programme=programme, person=person, setting=setting, prison=prison, starts_on=starts_on, enrolled_by=by
+    )
+    audit_record(action=Action.CREATE, request=request, user=by, obj=enrolment)
+    return enrolment
+
+
+def _complete_if_done(enrolment: ProgrammeEnrolment) -> None:
+    attended = enrolment.attendances.filter(attended=True).count()
+    journal_ok = not enrolment.programme.requires_change_plan_journal or enrolment.change_plan_journal_completed_on
+    if enrolment.is_active and attended >= enrolment.programme.module_count and journal_ok:
+        enrolment.completed_on = max(
+            [enrolment.module_date(enrolment.programme.module_count)]
+            + ([enrolment.change_plan_journal_completed_on] if enrolment.change_plan_journal_completed_on else [])
+        )
+        enrolment.save(update_fields=["completed_on"])
+
+
+@transaction.atomic
+def attendance_record(*, enrolment: ProgrammeEnrolment, module_number: int, attended: bool, by, request=None):
+    enrolment = ProgrammeEnrolment.objects.select_for_update().select_related("programme").get(pk=enrolment.pk)
+    if not enrolment.is_active:
+        raise ValidationError({"module_number": "This enrolment has ended."})
+    if not 1 <= module_number <= enrolment.programme.module_count:
+        raise ValidationError({"module_number": f"Choose a module from 1 to {enrolment.programme.module_count}."})
+    if enrolment.module_date(module_number) > london_today():
+        raise ValidationError({"module_number": "That module has not happened yet."})
+    row, _ = ModuleAttendance.objects.update_or_create(
+        enrolment=enrolment, module_number=module_number, defaults={"attended": attended, "recorded_by": by}
+    )
+    _complete_if_done(enrolment)
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment,
+                 detail={"module": module_number, "attended": attended})
+    return row
+
+
+@transaction.atomic
+def journal_complete(*, enrolment: ProgrammeEnrolment, completed_on: datetime.date, by, request=None):
+    enrolment = ProgrammeEnrolment.objects.select_for_update().select_related("programme").get(pk=enrolment.pk)
+    if not enrolment.programme.requires_change_plan_journal:
+        raise ValidationError({"completed_on": f"{enrolment.programme} has no Change Plan Journal."})
+    if not enrolment.is_active:
+        raise ValidationError({"completed_on": "This enrolment has ended."})
+    if completed_on < enrolment.starts_on or completed_on > london_today():
+        raise ValidationError({"completed_on": "The journal date must be between the start and today."})
+    enrolment.change_plan_journal_completed_on = completed_on
+    enrolment.save(update_fields=["change_plan_journal_completed_on"])
+    _complete_if_done(enrolment)
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment, detail={"journal": True})
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: ProgrammeEnrolment, withdrawn_on: datetime.date, reason: str, by, request=None):
+    enrolment = ProgrammeEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if not enrolment.is_active:
+        raise ValidationError({"withdrawn_on": "This enrolment has already ended."})
+    if withdrawn_on < enrolment.starts_on or withdrawn_on > london_today():
+        raise ValidationError({"withdrawn_on": "The date must be between the start and today."})
+    enrolment.withdrawn_on, enrolment.withdrawn_reason = withdrawn_on, reason[:200]
+    enrolment.save(update_fields=["withdrawn_on", "withdrawn_reason"])
+    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment, detail={"withdrawn": True})
+    return enrolment

@@ -1,0 +1,150 @@
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import Person
+from partners.models import Borough, Organisation
+from probation.calendar import LONDON
+from probation.models import Role, User
+from safeguarding.models import ConcernedPerson, MatchOutcome, Rag, Response
+from safeguarding.selectors import STATE_CHOICES
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
+
+
+class GovukMixin:
+    """Adds GOV.UK classes to widgets so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = widget.attrs.get("class", "")
+            if isinstance(widget, forms.Textarea):
+                css = css or "govuk-textarea"
+                widget.attrs.setdefault("rows", 4)
+            elif isinstance(widget, forms.RadioSelect):
+                continue
+            elif isinstance(widget, forms.Select):
+                css = css or "govuk-select"
+            elif isinstance(widget, forms.CheckboxInput):
+                continue
+            else:
+                css = css or "govuk-input"
+            widget.attrs["class"] = css
+
+
+class IntakeForm(GovukMixin, forms.Form):
+    """A request received by secure email, keyed in by the hub. The time received is the email's."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(is_active=True, kind__in=Organisation.STATUTORY_KINDS),
+        label="Requesting organisation",
+    )
+    borough = forms.ModelChoiceField(queryset=Borough.objects.all(), required=False, help_text="Defaults to the organisation's borough.")
+    received_date = forms.DateField(label="Date the email was received", widget=_date_widget())
+    received_time = forms.TimeField(label="Time the email was received", widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input govuk-input--width-5"}))
+    subject_first_name = forms.CharField(max_length=80, label="Subject's first name")
+    subject_last_name = forms.CharField(max_length=80, label="Subject's last name")
+    subject_aliases = forms.CharField(max_length=300, required=False, label="Other names (aliases)", help_text="Separate names with commas.")
+    subject_date_of_birth = forms.DateField(required=False, label="Subject's date of birth", widget=_date_widget())
+    subject_pnc = forms.CharField(max_length=13, required=False, label="Subject's PNC number")
+    subject_address = forms.CharField(required=False, label="Subject's address", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Reason for the request", widget=forms.Textarea)
+    rating = forms.ChoiceField(choices=Rag.choices, label="RAG rating proposed by the partner")
+    requester_name = forms.CharField(max_length=120, label="Requester's name")
+    requester_email = forms.EmailField(label="Requester's email")
+    requester_phone = forms.CharField(max_length=20, required=False, label="Requester's phone")
+
+    def clean_subject_date_of_birth(self):
+        dob = self.cleaned_data.get("subject_date_of_birth")
+        if dob and dob > timezone.localdate():
+            raise forms.ValidationError("Date of birth must be in the past.")
+        return dob
+
+    def clean(self):
+        data = super().clean()
+        if data.get("received_date") and data.get("received_time"):
+            received = datetime.combine(data["received_date"], data["received_time"], tzinfo=LONDON)
+            if received > timezone.now():
+                self.add_error("received_time", "The time received cannot be in the future.")
+            data["received_at"] = received
+        return data
+
+
+class ConcernedForm(GovukMixin, forms.ModelForm):
+    class Meta:
+        model = ConcernedPerson
+        fields = ["age_group", "name", "date_of_birth", "relationship"]
+        widgets = {"date_of_birth": _date_widget()}
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data.get("date_of_birth")
+        if dob and dob > timezone.localdate():
+            raise forms.ValidationError("Date of birth must be in the past.")
+        return dob
+
+
+ConcernedFormSet = forms.formset_factory(ConcernedForm, extra=3, max_num=20)
+
+
+class RatingChangeForm(GovukMixin, forms.Form):
+    rating = forms.ChoiceField(choices=Rag.choices, label="New RAG rating")
+    rationale = forms.CharField(widget=forms.Textarea, label="Rationale for the change", error_messages={"required": "Explain why the rating is changing."})
+
+
+class SearchForm(GovukMixin, forms.Form):
+    text = forms.CharField(required=False, label="Name or alias")
+    date_of_birth = forms.DateField(required=False, widget=_date_widget())
+    pnc = forms.CharField(required=False, label="PNC number")
+    crn = forms.CharField(required=False, label="CRN")
+
+
+class TriageForm(forms.Form):
+    outcome = forms.ChoiceField(choices=MatchOutcome.choices, widget=forms.RadioSelect, label="Match outcome")
+    person = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") in (MatchOutcome.KNOWN_CRC, MatchOutcome.NPS) and not data.get("person"):
+            self.add_error("person", "Choose the matching person on probation.")
+        return data
+
+
+class AssignForm(GovukMixin, forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name"),
+        label="Assign to",
+    )
+    reason = forms.CharField(max_length=200, required=False, label="Reason")
+
+
+class ResponseForm(GovukMixin, forms.ModelForm):
+    class Meta:
+        model = Response
+        fields = ["supervision_status", "risk_level", "conditions", "engagement", "contact_with_named", "professional_view"]
+
+
+class WithdrawForm(GovukMixin, forms.Form):
+    reason = forms.CharField(max_length=300, required=False, label="Reason given by the partner")
+
+
+class QueueFilterForm(GovukMixin, forms.Form):
+    rating = forms.ChoiceField(choices=[("", "Any")] + list(Rag.choices), required=False)
+    borough = forms.ChoiceField(choices=(), required=False)
+    state = forms.ChoiceField(choices=[("", "Any")] + STATE_CHOICES, required=False)
+    assignee = forms.ChoiceField(choices=(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["borough"].choices = [("", "Any")] + list(Borough.objects.values_list("code", "name"))
+        staff = User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name")
+        self.fields["assignee"].choices = [("", "Anyone"), ("none", "Not assigned")] + [(str(u.pk), str(u)) for u in staff]
+
+
+class ComplianceForm(forms.Form):
+    as_of = forms.DateField(required=False)
+    borough = forms.SlugField(required=False)

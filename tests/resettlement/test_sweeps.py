@@ -1,0 +1,159 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from probation.celery import BEAT_SCHEDULE
+from probation.models import Notification
+from resettlement import services, sweeps
+from resettlement.models import CustodyEpisode, PlanAction, Screening
+from tests.cases.factories import StaffProfileFactory
+from tests.resettlement.factories import partner_action, partner_member, record_episode, staff_action, supply_chain_partner
+
+pytestmark = pytest.mark.django_db
+
+
+def keys():
+    return sorted(Notification.objects.values_list("dedupe_key", flat=True))
+
+
+def test_the_resettlement_jobs_are_on_the_beat_schedule():
+    tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    assert {"resettlement.tasks.screening_deadline_sweep", "resettlement.tasks.pre_release_sweep",
+            "resettlement.tasks.chase_overdue_actions"} <= tasks
+
+
+def test_a_bcst2_reminder_goes_to_the_ttg_worker_once():
+    worker = StaffProfileFactory().user
+    episode = record_episode(ttg_worker=worker, reception_at=timezone.now() - datetime.timedelta(hours=1))
+    bcst2 = episode.screenings.get(part="bcst2")
+    assert sweeps.screening_deadlines(now=bcst2.remind_at - datetime.timedelta(minutes=1))["reminded"] == 0
+    assert sweeps.screening_deadlines(now=bcst2.remind_at)["reminded"] == 1
+    assert sweeps.screening_deadlines(now=bcst2.remind_at + datetime.timedelta(minutes=5))["reminded"] == 0
+    reminders = Notification.objects.filter(dedupe_key__contains=f"screening:{bcst2.pk}:reminder")
+    assert [n.recipient for n in reminders] == [worker]
+
+
+def test_a_breach_notifies_the_ttg_worker_and_their_manager_once_each():
+    profile = StaffProfileFactory()
+    episode = record_episode(ttg_worker=profile.user, reception_at=timezone.now() - datetime.timedelta(days=10))
+    now = timezone.now()
+    first = sweeps.screening_deadlines(now=now)
+    second = sweeps.screening_deadlines(now=now)
+    # Both parts are overdue: a breach for each to the worker and the team manager; no reminder once past due.
+    assert first["breached"] == 4 and second["breached"] == 0
+    recipients = set(Notification.objects.filter(dedupe_key__contains=":breach:").values_list("recipient", flat=True))
+    assert recipients == {profile.user.pk, profile.team.manager.pk}
+    assert not Notification.objects.filter(dedupe_key__contains=":reminder:").exists()
+    assert Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2
+
+
+def test_a_completed_screening_is_never_chased():
+    episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
+    services.bcst2_complete(episode=episode, needs={}, by=episode.recorded_by)
+    services.screening_complete(screening=episode.screenings.get(part="bcst1"), by=episode.recorded_by)
+    assert sweeps.screening_deadlines() == {"reminded": 0, "breached": 0, "failed": 0}
+
+
+def test_one_bad_row_does_not_stall_the_sweep(monkeypatch):
+    bad = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
+    good = record_episode(reception_at=timezone.now() - datetime.timedelta(days=9))
+    real = sweeps.notification_send
+
+    def flaky(*, recipient, key, **kwargs):
+        if f"screening:{bad.screenings.get(part='bcst2').pk}:" in key:
+            raise RuntimeError("mail store down")
+        return real(recipient=recipient, key=key, **kwargs)
+
+    monkeypatch.setattr(sweeps, "notification_send", flaky)
+    result = sweeps.screening_deadlines()
+    assert result["failed"] == 1
+    assert Screening.objects.get(episode=good, part="bcst2").breached_at is not None
+    # The failed row's claim was rolled back, so the next run tries it again.
+    assert Screening.objects.get(episode=bad, part="bcst2").breached_at is None
+    monkeypatch.setattr(sweeps, "notification_send", real)
+    assert sweeps.screening_deadlines()["breached"] == 1
+
+
+def test_pre_release_lists_due_and_late_and_notifies_once_per_step():
+    today = timezone.localdate()
+    due = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=11),
+                         reception_at=timezone.now() - datetime.timedelta(days=300))
+    late = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=6),
+                          reception_at=timezone.now() - datetime.timedelta(days=300))
+    short = record_episode(prison_code="BMI", months=6, release=today + datetime.timedelta(weeks=6),
+                           reception_at=timezone.now() - datetime.timedelta(days=60))
+    far = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=20),
+                         reception_at=timezone.now() - datetime.timedelta(days=300))
+    result = sweeps.pre_release_steps(today=today)
+    assert (result["due"], result["late"]) == (1, 2)
+    assert sweeps.pre_release_steps(today=today)["notified"] == 0
+    assert keys() == sorted([
+        f"resettlement:episode:{due.pk}:review-due", f"resettlement:episode:{due.pk}:transfer-due",
+        f"resettlement:episode:{late.pk}:review-due", f"resettlement:episode:{late.pk}:review-late",
+        f"resettlement:episode:{late.pk}:transfer-due", f"resettlement:episode:{late.pk}:transfer-late",
+        # A short sentence needs no transfer, but its plan is still reviewed before release.
+        f"resettlement:episode:{short.pk}:review-due", f"resettlement:episode:{short.pk}:review-late",
+    ])
+    assert not Notification.objects.filter(dedupe_key__contains=f"episode:{far.pk}:").exists()
+
+
+def test_a_review_and_a_transfer_clear_the_pre_release_steps():
+    today = timezone.localdate()
+    episode = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=6),
+                             reception_at=timezone.now() - datetime.timedelta(days=300))
+    services.plan_review(plan=episode.plan, by=episode.recorded_by)
+    from tests.resettlement.factories import prison
+
+    services.transfer_record(episode=episode, to_prison=prison("PVI"), transferred_on=today, by=episode.recorded_by)
+    assert sweeps.pre_release_steps(today=today) == {"due": 0, "late": 0, "notified": 0, "failed": 0}
+
+
+def test_overdue_post_release_actions_are_chased_once_per_action_per_day():
+    org = supply_chain_partner()
+    member = partner_member(org)
+    episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=100))
+    today = timezone.localdate()
+    theirs = partner_action(episode=episode, organisation=org, due_on=today - datetime.timedelta(days=10))
+    ours = staff_action(episode=episode, due_on=today - datetime.timedelta(days=3))
+    not_yet = staff_action(episode=episode, due_on=today + datetime.timedelta(days=3))
+    # Still in custody: not chased by this job.
+    assert sweeps.chase_overdue_actions(today=today)["chased"] == 0
+    services.episode_release(episode=episode, released_on=today - datetime.timedelta(days=1), by=episode.recorded_by)
+    assert sweeps.chase_overdue_actions(today=today) == {"chased": 2, "notified": 2, "failed": 0}
+    assert sweeps.chase_overdue_actions(today=today)["chased"] == 0
+    tomorrow = today + datetime.timedelta(days=1)
+    assert sweeps.chase_overdue_actions(today=tomorrow)["chased"] == 2
+    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    assert recipients == {member.pk, ours.owner_user_id}
+    assert PlanAction.objects.get(pk=not_yet.pk).last_chased_on is None
+    assert PlanAction.objects.get(pk=theirs.pk).last_chased_on == tomorrow
+
+
+def test_a_closed_action_is_not_chased():
+    episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=100))
+    action = staff_action(episode=episode, due_on=timezone.localdate() - datetime.timedelta(days=3))
+    services.action_update(action=action, status="done", outcome="Done", by=episode.recorded_by)
+    services.episode_release(episode=episode, released_on=timezone.localdate(), by=episode.recorded_by)
+    assert sweeps.chase_overdue_actions()["chased"] == 0
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_screening_sweep_runs_in_a_real_celery_worker(live_celery_worker):
+    import time
+
+    from resettlement.tasks import screening_deadline_sweep
+    from tests.resettlement.factories import reload_reference_data
+
+    reload_reference_data()
+
+    episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
+    screening_deadline_sweep.delay()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2:
+            break
+        time.sleep(0.2)
+    assert Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2
+    assert CustodyEpisode.objects.filter(pk=episode.pk).exists()

@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from probation.models import AuditEvent
+from safeguarding.models import SafeguardingRequest
+from safeguarding.services import request_respond
+from tests.partners.factories import OrganisationFactory, PartnerMembershipFactory, api_client_for
+from tests.safeguarding.factories import mash_request
+from tests.safeguarding.test_triage_and_response import ANSWER
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/safeguarding/requests/"
+
+BODY = {
+    "subject": {"first_name": "Daniel", "last_name": "Okafor", "aliases": ["Danny Oak"], "date_of_birth": "1988-03-14",
+                "address": "12 Hillside Road, London NW5 1AA"},
+    "concerned": [{"age_group": "child", "name": "Amara Lewis", "date_of_birth": "2017-06-01", "relationship": "Partner's daughter"}],
+    "reason": "Section 47 enquiry",
+    "rating": "red",
+    "requester": {"name": "Sam Worker", "email": "sam@camden-mash.example", "phone": "020 7946 0000"},
+}
+
+
+@pytest.fixture
+def membership():
+    return PartnerMembershipFactory()
+
+
+@pytest.fixture
+def api(membership):
+    """The partner's own system, calling with a real `Authorization: Token <key>` header."""
+    return api_client_for(membership.user)
+
+
+def test_a_partner_submits_and_gets_a_reference_that_is_already_stored(api, membership):
+    response = api.post(URL, BODY, format="json")
+    assert response.status_code == 201, response.data
+    reference = response.data["reference"]
+    stored = SafeguardingRequest.objects.get(reference=reference)
+    assert stored.organisation == membership.organisation
+    assert stored.received_by == membership.user
+    assert response.data["state"] == "received"
+    assert response.data["due_at"] is not None
+    assert response.data["concerned"][0]["name"] == "Amara Lewis"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"subject": {"last_name": "Okafor"}}, "subject"),
+        ({"subject": {**BODY["subject"], "date_of_birth": "2999-01-01"}}, "subject"),
+        ({"rating": "purple"}, "rating"),
+        ({"requester": {"name": "x", "email": "not-an-email"}}, "requester"),
+    ],
+)
+def test_bad_submissions_get_field_errors_and_store_nothing(api, change, field):
+    response = api.post(URL, {**BODY, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+    assert not SafeguardingRequest.objects.exists()
+
+
+def test_a_partner_cannot_submit_on_another_organisations_behalf(api, membership):
+    other = OrganisationFactory()
+    response = api.post(URL, {**BODY, "organisation": other.pk}, format="json")
+    assert response.status_code == 400
+    assert "organisation" in response.data
+    assert not SafeguardingRequest.objects.exists()
+    assert api.post(URL, {**BODY, "organisation": membership.organisation.pk}, format="json").status_code == 201
+
+
+def test_a_partner_lists_only_its_own_requests_with_filters(api, membership, hub_user):
+    mine_open = mash_request(organisation=membership.organisation)
+    mine_answered = mash_request(organisation=membership.organisation)
+    request_respond(request=mine_answered, by=hub_user, **ANSWER)
+    mash_request()  # another organisation's
+    response = api.get(URL)
+    assert response.status_code == 200
+    assert {r["reference"] for r in response.data["results"]} == {mine_open.reference, mine_answered.reference}
+    answered = api.get(URL, {"state": "responded"}).data["results"]
+    assert [r["reference"] for r in answered] == [mine_answered.reference]
+    assert answered[0]["response"]["professional_view"] == ANSWER["professional_view"]
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert api.get(URL, {"received_after": tomorrow}).data["count"] == 0
+    assert api.get(URL, {"state": "nonsense"}).status_code == 400
+    assert AuditEvent.objects.filter(actor=membership.user, action="view", path__startswith=URL).count() >= 3
+
+
+def test_another_organisations_request_is_not_found_and_the_attempt_audited(api):
+    theirs = mash_request()
+    assert api.get(f"{URL}{theirs.reference}/").status_code == 404
+    assert api.post(f"{URL}{theirs.reference}/withdraw/", {}, format="json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+    assert AuditEvent.objects.filter(action="denied").count() == 2
+
+
+def test_reading_one_request_is_audited_and_shows_the_response(api, membership, hub_user):
+    request = mash_request(organisation=membership.organisation)
+    request_respond(request=request, by=hub_user, **ANSWER)
+    response = api.get(f"{URL}{request.reference}/")
+    assert response.status_code == 200
+    assert response.data["response"]["risk_level"] == "medium"
+    assert AuditEvent.objects.filter(action="view", object_id=str(request.pk), actor=membership.user).exists()
+
+
+def test_a_partner_withdraws_once_and_an_answered_request_cannot_be_withdrawn(api, membership, hub_user):
+    request = mash_request(organisation=membership.organisation)
+    response = api.post(f"{URL}{request.reference}/withdraw/", {"reason": "Moved away"}, format="json")
+    assert response.status_code == 200 and response.data["state"] == "withdrawn"
+    assert api.post(f"{URL}{request.reference}/withdraw/", {}, format="json").status_code == 400
+    answered = mash_request(organisation=membership.organisation)
+    request_respond(request=answered, by=hub_user, **ANSWER)
+    assert api.post(f"{URL}{answered.reference}/withdraw/", {}, format="json").status_code == 400
+
+
+def test_staff_and_partners_without_an_organisation_cannot_use_the_partner_api(hub_user, partner_user):
+    for user in (hub_user, partner_user):
+        client = APIClient()
+        client.force_authenticate(user)
+        assert client.get(URL).status_code == 403
+        assert client.post(URL, BODY, format="json").status_code == 403
+    assert APIClient().get(URL).status_code == 401
+    bad_token = APIClient()
+    bad_token.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert bad_token.get(URL).status_code == 401
+
+
+def _seed(organisation, hub_user, count):
+    for i in range(count):
+        request = mash_request(organisation=organisation)
+        if i % 3 == 0:
+            request_respond(request=request, by=hub_user, **ANSWER)
+
+
+def test_the_list_costs_the_same_number_of_queries_at_any_size(api, membership, hub_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (3, 27):
+        _seed(membership.organisation, hub_user, extra)
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(URL)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert response.data["count"] == 30
+    assert counts[0] == counts[1] <= 8
+
+
+def test_the_openapi_schema_validates_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

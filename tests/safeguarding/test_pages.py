@@ -1,0 +1,193 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from probation.models import AuditEvent
+from safeguarding.models import Rag, RatingChange, SafeguardingRequest, State
+from safeguarding.services import request_assign, request_respond
+from tests.cases.factories import AllocatedPersonFactory, StaffProfileFactory
+from tests.partners.factories import OrganisationFactory
+from tests.safeguarding.factories import mash_request
+from tests.safeguarding.test_triage_and_response import ANSWER
+
+LONDON = ZoneInfo("Europe/London")
+pytestmark = pytest.mark.django_db
+
+
+def test_the_hub_queue_lists_open_requests_least_time_left_first(client, hub_user):
+    green = mash_request(rating=Rag.GREEN)
+    red = mash_request(rating=Rag.RED)
+    answered = mash_request(rating=Rag.RED)
+    request_respond(request=answered, by=hub_user, **ANSWER)
+    client.force_login(hub_user)
+    page = client.get("/safeguarding/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index(red.reference) < html.index(green.reference)
+    assert answered.reference not in html
+    assert f'data-deadline="{red.due_at.isoformat()}"' in html
+    assert page.context["counts"]["rating_red"] == 1 and page.context["counts"]["total"] == 2
+
+
+def test_the_queue_filters_by_rating_borough_state_and_assignee(client, hub_user):
+    camden = mash_request(rating=Rag.RED, organisation=OrganisationFactory(borough_codes=["camden"]))
+    hackney = mash_request(rating=Rag.AMBER, organisation=OrganisationFactory(borough_codes=["hackney"]))
+    officer = StaffProfileFactory().user
+    request_assign(request=hackney, assignee=officer, by=hub_user)
+    client.force_login(hub_user)
+
+    def refs(**params):
+        return {r.reference for r in client.get("/safeguarding/", params).context["page"].object_list}
+
+    assert refs(rating="red") == {camden.reference}
+    assert refs(borough="hackney") == {hackney.reference}
+    assert refs(state="assigned") == {hackney.reference}
+    assert refs(state="received") == {camden.reference}
+    assert refs(assignee=str(officer.pk)) == {hackney.reference}
+    assert refs(assignee="none") == {camden.reference}
+    assert client.get("/safeguarding/", {"rating": "purple"}).status_code == 200
+
+
+def test_the_hub_queue_costs_the_same_number_of_queries_at_any_size(client, hub_user):
+    client.force_login(hub_user)
+    officer = StaffProfileFactory().user
+    counts = []
+    for extra in (2, 20):
+        for i in range(extra):
+            request = mash_request(rating=[Rag.RED, Rag.AMBER, Rag.GREEN][i % 3])
+            if i % 2:
+                request_assign(request=request, assignee=officer, by=hub_user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/safeguarding/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_only_the_hub_sees_the_queue(client, offender_manager, partner_user):
+    for user in (offender_manager, partner_user):
+        client.force_login(user)
+        assert client.get("/safeguarding/").status_code == 403
+
+
+def test_the_hub_keys_in_an_emailed_request_timed_by_the_email(client, hub_user):
+    organisation = OrganisationFactory()
+    emailed = timezone.localtime(timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+    client.force_login(hub_user)
+    response = client.post("/safeguarding/new/", {
+        "organisation": organisation.pk, "received_date": emailed.date().isoformat(), "received_time": emailed.strftime("%H:%M"),
+        "subject_first_name": "Lee", "subject_last_name": "Grant", "subject_date_of_birth": "1979-01-02",
+        "reason": "Domestic abuse referral", "rating": "red", "requester_name": "PC Jones", "requester_email": "jones@met.example",
+        "concerned-TOTAL_FORMS": "3", "concerned-INITIAL_FORMS": "0",
+        "concerned-0-age_group": "child", "concerned-0-name": "Mia Grant", "concerned-0-relationship": "Daughter",
+    })
+    request = SafeguardingRequest.objects.get()
+    assert response.status_code == 302 and response.url == f"/safeguarding/{request.reference}/"
+    assert request.received_at == emailed and request.due_at == emailed + timedelta(hours=4)
+    assert request.received_by == hub_user and request.channel == "secure_email"
+    assert [p.name for p in request.concerned.all()] == ["Mia Grant"]
+
+
+def test_bad_keyed_in_requests_show_field_errors(client, hub_user):
+    client.force_login(hub_user)
+    future = (timezone.localdate() + timedelta(days=2)).isoformat()
+    response = client.post("/safeguarding/new/", {
+        "organisation": OrganisationFactory().pk, "received_date": future, "received_time": "10:00",
+        "subject_first_name": "", "subject_last_name": "Grant", "subject_date_of_birth": future,
+        "reason": "x", "rating": "purple", "requester_name": "PC Jones", "requester_email": "jones@met.example",
+        "concerned-TOTAL_FORMS": "0", "concerned-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"subject_first_name", "subject_date_of_birth", "rating", "received_time"} <= set(errors)
+    assert b"govuk-error-summary" in response.content
+    assert not SafeguardingRequest.objects.exists()
+
+
+def test_every_view_of_a_request_is_audited(client, hub_user):
+    request = mash_request()
+    client.force_login(hub_user)
+    client.get(f"/safeguarding/{request.reference}/")
+    client.get(f"/safeguarding/{request.reference}/")
+    assert AuditEvent.objects.filter(action="view", object_id=str(request.pk), actor=hub_user).count() == 2
+
+
+def test_an_officer_sees_only_requests_assigned_to_them(client, hub_user):
+    person = AllocatedPersonFactory()
+    mine = mash_request()
+    request_assign(request=mine, assignee=person.offender_manager, by=hub_user)
+    other = mash_request()
+    client.force_login(person.offender_manager)
+    assert client.get(f"/safeguarding/{mine.reference}/").status_code == 200
+    assert client.get(f"/safeguarding/{other.reference}/").status_code == 403
+    assert client.get("/safeguarding/nope/").status_code == 404
+    my_page = client.get("/safeguarding/mine/")
+    assert mine.reference in my_page.content.decode() and other.reference not in my_page.content.decode()
+
+
+def test_the_offender_manager_answers_through_the_response_form(client, hub_user):
+    person = AllocatedPersonFactory()
+    request = mash_request()
+    request_assign(request=request, assignee=person.offender_manager, by=hub_user)
+    client.force_login(person.offender_manager)
+    bad = client.post(f"/safeguarding/{request.reference}/respond/", {**ANSWER, "professional_view": ""})
+    assert bad.status_code == 200 and "professional_view" in bad.context["form"].errors
+    ok = client.post(f"/safeguarding/{request.reference}/respond/", ANSWER)
+    assert ok.status_code == 302
+    request.refresh_from_db()
+    assert request.state == State.RESPONDED and request.responded_by == person.offender_manager
+    again = client.post(f"/safeguarding/{request.reference}/respond/", ANSWER)
+    assert again.status_code == 302  # closed: sent back with a message, nothing changes
+    assert request.response.professional_view == ANSWER["professional_view"]
+
+
+def test_a_rating_change_without_rationale_shows_an_error(client, hub_user):
+    request = mash_request(rating=Rag.GREEN)
+    client.force_login(hub_user)
+    response = client.post(f"/safeguarding/{request.reference}/rating/", {"rating": "red", "rationale": ""})
+    assert response.status_code == 400 and b"Explain why the rating is changing." in response.content
+    assert not RatingChange.objects.exists()
+    ok = client.post(f"/safeguarding/{request.reference}/rating/", {"rating": "red", "rationale": "Immediate risk"})
+    assert ok.status_code == 302
+    request.refresh_from_db()
+    assert request.rating == Rag.RED
+
+
+def test_the_team_manager_sees_the_teams_requests(client, hub_user):
+    person = AllocatedPersonFactory()
+    request = mash_request()
+    request_assign(request=request, assignee=person.offender_manager, by=hub_user)
+    elsewhere = mash_request()
+    request_assign(request=elsewhere, assignee=StaffProfileFactory().user, by=hub_user)
+    client.force_login(person.team.manager)
+    page = client.get("/safeguarding/team/").content.decode()
+    assert request.reference in page and elsewhere.reference not in page
+    assert client.get(f"/safeguarding/{request.reference}/").status_code == 200
+    assert client.get(f"/safeguarding/{elsewhere.reference}/").status_code == 403
+
+
+def test_landing_panels_and_navigation(client, hub_user):
+    mash_request(rating=Rag.RED)
+    client.force_login(hub_user)
+    home = client.get("/").content.decode()
+    assert 'data-testid="panel-mash-queue"' in home and "MASH queue" in home
+
+
+def test_the_demo_seeder_creates_requests_in_every_state_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--people", "40", stdout=StringIO())
+    states = {r.state for r in SafeguardingRequest.objects.all()}
+    assert states == {State.RECEIVED, State.TRIAGED, State.ASSIGNED, State.RESPONDED, State.WITHDRAWN}
+    count = SafeguardingRequest.objects.count()
+    call_command("seed_demo", "--people", "40", stdout=StringIO())
+    assert SafeguardingRequest.objects.count() == count
+    from probation.models import User
+
+    om = User.objects.get(username="om")
+    assert SafeguardingRequest.objects.open().filter(assignee=om).exists()
