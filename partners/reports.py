@@ -69,8 +69,14 @@ def _cell(value, where: str):
     raise SectionShapeError(f"{where}: cells must be text, numbers or None, not {type(value).__name__}")
 
 
+ACRONYMS = {"iom": "IOM", "gto": "GtO", "nps": "NPS", "crc": "CRC", "mash": "MASH", "rag": "RAG", "bcst": "BCST",
+            "hosp": "HOSP", "ttg": "TTG", "csp": "CSP", "om": "OM"}
+
+
 def _humanise(key) -> str:
-    return str(key).replace("_", " ").strip().capitalize()
+    words = str(key).replace("_", " ").strip().split()
+    text = " ".join(ACRONYMS.get(w.lower(), w) for w in words)
+    return text[:1].upper() + text[1:]
 
 
 def normalise_section(data) -> dict:
