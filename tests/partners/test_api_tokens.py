@@ -180,3 +180,18 @@ def test_the_openapi_schema_documents_token_authentication(admin_user):
     scheme = schema["components"]["securitySchemes"]["partnerApiToken"]
     assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Authorization"}
     assert "/api/v1/partners/me/" in schema["paths"]
+
+
+def test_token_authentication_comes_first_and_every_api_call_is_throttled_per_token(settings):
+    rest = settings.REST_FRAMEWORK
+    assert rest["DEFAULT_AUTHENTICATION_CLASSES"][0] == "partners.authentication.ApiTokenAuthentication"
+    assert "partners.throttling.ApiTokenRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "api_token" in rest["DEFAULT_THROTTLE_RATES"]
+
+
+def test_a_token_whose_user_is_no_longer_a_partner_is_refused(partner_user):
+    client = api_client_for(partner_user)
+    partner_user.role = "hub"
+    partner_user.save()
+    response = client.get(ME)
+    assert response.status_code == 401 and "partner agency users only" in response.json()["detail"]
