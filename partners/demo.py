@@ -32,7 +32,8 @@ MET_BCUS = {
     "West Area": ["ealing", "hillingdon", "hounslow"],
 }
 
-# (name, kind, services, boroughs ("*" = all London), website)
+# (name, kind, services, boroughs ("*" = all London), website). St Mungo's, Novus, Penrose and Women in Prison are
+# the CRC's Through the Gate supply chain (accommodation; education and employability; men with complex needs; women).
 PROVIDERS = [
     ("St Mungo's", Kind.SUPPLY_CHAIN, ["accommodation", "health", "substance-misuse"], "*", "https://www.mungos.example"),
     ("Novus", Kind.SUPPLY_CHAIN, ["employment"], "*", "https://www.novus.example"),
