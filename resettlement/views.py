@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from partners.scoping import get_scoped_object_or_404
 from probation.audit import Action, audit_record
 from probation.policy import can, require
 from resettlement import forms, selectors, services
@@ -105,6 +106,7 @@ def plan(request, pk):
         "bcst2": next((s for s in data["screenings"] if s.part == ScreeningPart.BCST2), None),
         "bcst1": next((s for s in data["screenings"] if s.part == ScreeningPart.BCST1), None),
         "outstanding_actions": [a for a in data["actions"] if a.is_open],
+        "supervision": selectors.supervision_dates(episode),
     })
     return render(request, "resettlement/plan.html", data)
 
@@ -161,7 +163,9 @@ def action_new(request, pk):
 
 def action_update(request, pk):
     """Staff and the owning partner update an action's status and outcome. Anyone else gets a 404."""
-    action = get_object_or_404(PlanAction.objects.with_person(), pk=pk)
+    # A partner asking for another organisation's (or the CRC's own) action gets 404, audited as DENIED.
+    action = get_scoped_object_or_404(request, PlanAction.objects.with_person(), organisation_field="owner_organisation",
+                                      pk=pk)
     if not can(request.user, "resettlement.view_action", action):
         raise Http404
     episode = action.plan.episode
