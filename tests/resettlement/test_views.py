@@ -315,3 +315,12 @@ def test_recording_a_review_and_changing_a_need(om_client):
     episode.plan.refresh_from_db()
     assert episode.plan.last_reviewed_at is not None
     assert episode.plan.needs.get(pathway="health").status == "support_required"
+
+
+def test_an_empty_action_form_names_each_missing_field(om_client):
+    episode = record_episode()
+    page = om_client.post(reverse("resettlement:action_new", args=[episode.pk]), {}).content.decode()
+    for message in ("Choose the pathway.", "Enter the description.", "Enter the due date."):
+        assert message in page
+    page = om_client.post(reverse("resettlement:bcst2", args=[episode.pk]), {}).content.decode()
+    assert "Choose the need for accommodation." in page
