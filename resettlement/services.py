@@ -377,9 +377,18 @@ def transfer_record(
 
 @transaction.atomic
 def episode_update_release_date(*, episode: CustodyEpisode, expected_release_date, by, request=None) -> CustodyEpisode:
+    # Fresh and locked: the pre-release sweep writes the claim fields saved below.
+    episode = CustodyEpisode.objects.select_for_update().get(pk=episode.pk)
+    if not episode.in_custody:
+        raise ValidationError({"expected_release_date": "This person has been released: the episode is closed."})
     _validate_release_date(expected_release_date, episode.reception_at)
+    if expected_release_date != episode.expected_release_date:
+        # A new release date is a new 12-week window: its pre-release steps are due (and notified) afresh.
+        episode.transfer_due_notified_at = episode.transfer_late_notified_at = None
+        episode.review_due_notified_at = episode.review_late_notified_at = None
     episode.expected_release_date = expected_release_date
-    episode.save(update_fields=["expected_release_date"])
+    episode.save(update_fields=["expected_release_date", "transfer_due_notified_at", "transfer_late_notified_at",
+                                "review_due_notified_at", "review_late_notified_at"])
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode, detail={"expected_release_date": True})
     return episode
 
