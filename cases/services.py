@@ -286,3 +286,25 @@ def cohorts_recompute(*, today: datetime.date | None = None, full: bool = False)
             ran_on=today, defaults={"started_at": started, "full": full, "changed": changed}
         )
     return run
+
+
+@transaction.atomic
+def person_create_from_nps(*, person: Person, sentence, by) -> Person:
+    """Record a new case the NPS has allocated to us, with its sentence and first RoSH level; it joins its team's
+    queue unallocated. All or nothing: any invalid part raises ValidationError (by field) and nothing is saved."""
+    from django.db import IntegrityError
+
+    person.full_clean()
+    if person.rosh_level in NPS_LEVELS:
+        raise ValidationError({"rosh_level": "High and very high risk cases are supervised by the NPS."})
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"crn": "A person with this CRN already exists: search for them instead."}) from None
+    if sentence is not None:
+        sentence.person = person
+        sentence.full_clean()
+        sentence.save()
+    RoshAssessment.objects.create(person=person, level=person.rosh_level, assessed_by=by, reason="On allocation from the NPS")
+    return person_receive_from_nps(person=person)
