@@ -232,10 +232,9 @@ CELERY_TASK_DEFAULT_QUEUE = "probation"
 
 # --- REST API ------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "partners.authentication.ApiTokenAuthentication",  # partner agencies: Authorization: Token <key>
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    # The API is for partner agencies' systems with their tokens (Authorization: Token <key>); staff work in the
+    # pages, so a staff session opens no API door.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON only: partner systems send JSON, and nested records have no form encoding.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -89,8 +89,9 @@ def admin_user(db):
 
 @pytest.fixture(autouse=True)
 def _london_reference_data(request):
-    """The 33 boroughs, HOSP areas and services come from a data migration; a transactional test (live server,
-    real Celery worker) ends by emptying every table, so put them back for the tests that follow."""
+    """Reference data (boroughs, HOSP areas, services, prisons, programmes, deadline tiers) comes from data
+    migrations; a transactional test (live server, real Celery worker) ends by emptying every table, so put it back
+    for the tests that follow. The loaders are the migrations' own, and idempotent."""
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
     if marker is None and not ({"db", "transactional_db", "live_server", "live_celery_worker"} & names):
@@ -103,7 +104,14 @@ def _london_reference_data(request):
     from partners.models import Borough, HospArea, Service
 
     if Borough.objects.count() < len(BOROUGHS):
+        import importlib
+
+        from django.apps import apps
+
         load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
+        # The other apps' reference data (prisons, programmes, BCST rules, default MASH deadline tiers) went too.
+        importlib.import_module("resettlement.migrations.0002_reference_data").load(apps, None)
+        importlib.import_module("safeguarding.migrations.0002_default_deadline_tiers").create(apps, None)
 
 
 @pytest.fixture(autouse=True)
