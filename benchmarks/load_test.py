@@ -1,0 +1,534 @@
+"""Partner API load test: many partner systems submitting, listing and reading MASH requests at once, against a
+production-like gunicorn on loopback, then a proof from the database that every acknowledged request is stored
+exactly once.
+
+    .venv/bin/python benchmarks/load_test.py [--clients 50] [--seconds 60] [--database-url postgres://...]
+
+What it does:
+  1. Creates the database if missing (default postgres://postgres@127.0.0.1:5432/probation_load: a scratch database,
+     never a real one), migrates it, and makes one MASH organisation per client with one partner user and one API
+     token each (through partners.services.api_token_issue; earlier runs' load-test tokens are revoked).
+  2. Starts gunicorn (probation.wsgi) on 127.0.0.1 and a free port with DJANGO_ENV=production (DEBUG off, real
+     secret key, Redis cache and broker), a high API_THROTTLE_RATE and SECURE_SSL_REDIRECT=false (no TLS on loopback).
+  3. Runs the clients (asyncio + httpx, one connection each) for the given time; each loops: POST a request, GET its
+     organisation's list, GET one of its own requests by reference. No new call starts after the deadline; calls
+     still in flight get `--grace` seconds, then are cancelled.
+  4. Stops gunicorn (always, also on error or Ctrl-C), prints throughput, latency percentiles and errors by status,
+     then checks the database: every reference acknowledged with a 201 exists exactly once, belongs to the
+     submitting client's organisation, and the requests stored for those organisations during the run are exactly
+     the acknowledged ones (none lost, none extra, none duplicated). Prints PASS or FAIL; exits 1 on FAIL.
+  5. Writes the figures to --results (default benchmarks/load_test_results.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess  # nosec B404 - starts gunicorn from this checkout's own virtualenv
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+API = "/api/v1/safeguarding/requests/"
+ORGANISATION_PREFIX = "Load test MASH"
+USER_PREFIX = "load-partner-"
+TOKEN_NAME = "Load test"
+OPERATIONS = ("submit", "list", "read")
+RATINGS = ["red", "amber", "amber", "green", "green", "blue"]
+FIRST = ["Daniel", "Kyle", "Marcus", "Jason", "Lee", "Tyrone", "Stuart", "Ashley", "Ryan", "Callum", "Aaron", "Shane"]
+LAST = ["Okafor", "Bennett", "Reid", "Whitfield", "Grant", "Campbell", "Mills", "Nolan", "Hughes", "Patel", "Byrne", "Ali"]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/probation_load")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="Cache and broker (a database of its own).")
+    parser.add_argument("--clients", type=int, default=50, help="Concurrent partner clients (one organisation each).")
+    parser.add_argument("--seconds", type=float, default=60.0, help="How long the clients keep starting new calls.")
+    parser.add_argument("--grace", type=float, default=30.0, help="Time allowed after the deadline for calls in flight.")
+    parser.add_argument("--timeout", type=float, default=60.0, help="Per-call HTTP timeout in seconds.")
+    parser.add_argument("--max-iterations", type=int, default=100_000, help="Upper bound on loops per client.")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 x CPUs + 1).")
+    parser.add_argument("--port", type=int, default=0, help="Loopback port for gunicorn (default: a free one).")
+    parser.add_argument("--results", default=str(ROOT / "benchmarks" / "load_test_results.txt"),
+                        help="Where to write the figures ('-' for nowhere).")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.seconds <= 0 or args.max_iterations < 1:
+        parser.error("--clients, --seconds and --max-iterations must be positive.")
+    host = urlparse(args.database_url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("The load test runs on loopback only: --database-url must point at 127.0.0.1.")
+    return args
+
+
+# --- 1. Database -------------------------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
+                             password=parsed.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')  # nosec B608 - name from the operator's own --database-url
+    admin.close()
+
+
+def server_environment(args, secret_key: str) -> dict:
+    """DJANGO_ENV=production settings, on loopback (no TLS, so no HTTPS redirect), with a throttle the run can't hit."""
+    return {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": secret_key,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": args.database_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "CACHE_URL": args.redis_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "API_THROTTLE_RATE": "1000000/minute",
+        "PROBATION_VAR_DIR": tempfile.mkdtemp(prefix="probation-load-var-"),
+        "STATIC_ROOT": tempfile.mkdtemp(prefix="probation-load-static-"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def prepare(args, environment: dict) -> list[dict]:
+    """Migrate, then one MASH organisation + partner user + fresh API token per client. Returns the clients."""
+    os.environ.update(environment)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "probation.settings"
+    ensure_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from partners.models import ApiToken, Borough, Organisation, PartnerMembership
+    from partners.services import api_token_issue, api_token_revoke
+    from probation.models import Role, User
+
+    call_command("migrate", verbosity=0, interactive=False)
+    boroughs = list(Borough.objects.order_by("name"))
+    clients = []
+    with transaction.atomic():
+        for old in ApiToken.objects.filter(user__username__startswith=USER_PREFIX, name=TOKEN_NAME, revoked_at=None):
+            api_token_revoke(token=old)
+        for number in range(1, args.clients + 1):
+            name = f"{ORGANISATION_PREFIX} {number:03d}"
+            organisation, created = Organisation.objects.get_or_create(
+                name=name, defaults={"kind": Organisation.Kind.MASH, "email": f"load-mash-{number:03d}@partner.example"}
+            )
+            if created:
+                organisation.boroughs.add(boroughs[(number - 1) % len(boroughs)])
+            user, created = User.objects.get_or_create(
+                username=f"{USER_PREFIX}{number:03d}",
+                defaults={"role": Role.PARTNER, "first_name": "Load", "last_name": f"Partner {number:03d}",
+                          "email": f"load-partner-{number:03d}@partner.example"},
+            )
+            if created:
+                user.set_unusable_password()  # API only: this account never signs in to the web service
+                user.save(update_fields=["password"])
+            PartnerMembership.objects.get_or_create(user=user, defaults={"organisation": organisation})
+            _, key = api_token_issue(user=user, name=TOKEN_NAME)
+            clients.append({"number": number, "organisation_id": organisation.pk, "organisation": name, "key": key})
+    return clients
+
+
+def baseline(clients) -> tuple[int, dict[int, int]]:
+    """The highest request id before the run and each load organisation's request count."""
+    from django.db.models import Count, Max
+
+    from safeguarding.models import SafeguardingRequest
+
+    top = SafeguardingRequest.objects.aggregate(top=Max("id"))["top"] or 0
+    ids = [c["organisation_id"] for c in clients]
+    counts = dict(
+        SafeguardingRequest.objects.filter(organisation_id__in=ids).values("organisation_id")
+        .annotate(n=Count("id")).values_list("organisation_id", "n")
+    )
+    return top, {pk: counts.get(pk, 0) for pk in ids}
+
+
+# --- 2. gunicorn -------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the gunicorn child, before exec: on Linux, have the kernel send SIGTERM if this script dies, even by
+    SIGKILL (e.g. a CI timeout), so no gunicorn is ever left behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Server:
+    """gunicorn in its own process group, so stopping it stops every worker."""
+
+    def __init__(self, *, port: int, workers: int, environment: dict, log_path: Path):
+        self.port, self.workers, self.log_path = port, workers, log_path
+        self.environment = {**os.environ, **environment}
+        self.process = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "gunicorn", "probation.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers), "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
+        ]
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(  # nosec B603 - fixed command, no shell
+            command, cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet in this script
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(self.process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self.log.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        self.log.flush()
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+# --- 3. Clients ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    calls: list = field(default_factory=list)  # (operation, seconds, status or error name)
+    acknowledged: list = field(default_factory=list)  # (reference, client organisation id)
+    wrong_bodies: Counter = field(default_factory=Counter)
+    cancelled: int = 0
+
+
+def request_body(rng: random.Random, client: dict, iteration: int) -> dict:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    return {
+        "subject": {"first_name": first, "last_name": last, "aliases": [f"{first[:3]} {last}"],
+                    "date_of_birth": f"{rng.randint(1960, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    "address": f"{rng.randint(1, 200)} Load Test Road, London"},
+        "concerned": [{"age_group": "child", "name": f"Child {iteration}", "relationship": "Daughter"}],
+        "reason": f"Load test request {iteration} from client {client['number']}",
+        "rating": rng.choice(RATINGS),
+        "requester": {"name": "Load Tester", "email": f"tester{client['number']}@partner.example"},
+    }
+
+
+async def run_client(client: dict, base_url: str, args, deadline: float, results: Results) -> None:
+    import httpx
+
+    rng = random.Random(client["number"])  # nosec B311 - test data, not security
+    mine: list[str] = []
+    headers = {"Authorization": f"Token {client['key']}"}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=args.timeout, limits=limits) as http:
+
+        async def call(operation, method, url, **kwargs):
+            started = time.perf_counter()
+            try:
+                response = await http.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                results.calls.append((operation, time.perf_counter() - started, type(exc).__name__))
+                return None
+            results.calls.append((operation, time.perf_counter() - started, response.status_code))
+            return response
+
+        for iteration in range(args.max_iterations):
+            if time.monotonic() >= deadline:
+                break
+            response = await call("submit", "POST", API, json=request_body(rng, client, iteration))
+            if response is not None and response.status_code == 201:
+                body = response.json()
+                results.acknowledged.append((body.get("reference"), client["organisation_id"]))
+                if body.get("organisation") != client["organisation"]:
+                    results.wrong_bodies["submit: organisation not the caller's"] += 1
+                mine.append(body.get("reference"))
+            if time.monotonic() >= deadline:
+                break
+            response = await call("list", "GET", API)
+            if response is not None and response.status_code == 200:
+                listed = response.json()["results"]
+                if any(r["organisation"] != client["organisation"] for r in listed):
+                    results.wrong_bodies["list: another organisation's request"] += 1
+                if mine and mine[-1] not in {r["reference"] for r in listed}:
+                    results.wrong_bodies["list: own newest request missing"] += 1
+            if not mine or time.monotonic() >= deadline:
+                continue
+            reference = rng.choice(mine)
+            response = await call("read", "GET", f"{API}{reference}/")
+            if response is not None and response.status_code == 200 and response.json().get("reference") != reference:
+                results.wrong_bodies["read: another reference returned"] += 1
+
+
+async def warm_up(clients, base_url: str) -> None:
+    """One uncounted list call per client, so the workers have imported and connected before the clock starts."""
+    import httpx
+
+    async def one(client):
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            response = await http.get(API, headers={"Authorization": f"Token {client['key']}"})
+            response.raise_for_status()
+
+    await asyncio.gather(*(one(c) for c in clients))
+
+
+async def run_load(clients, base_url: str, args) -> tuple[Results, float]:
+    await warm_up(clients, base_url)
+    results = Results()
+    started = time.monotonic()
+    deadline = started + args.seconds
+    tasks = [asyncio.create_task(run_client(c, base_url, args, deadline, results)) for c in clients]
+    done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.grace)
+    for task in pending:
+        task.cancel()
+    results.cancelled = len(pending)
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise task.exception()
+    return results, time.monotonic() - started
+
+
+# --- 4. Figures and the exactly-once proof -----------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(pct / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def figures(results: Results, elapsed: float) -> list[str]:
+    lines = []
+    total = len(results.calls)
+    lines.append(f"Calls: {total:,} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s overall")
+    lines.append(f"{'operation':<10}{'calls':>8}{'req/s':>9}{'ok':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  errors by status")
+    for operation in OPERATIONS:
+        calls = [c for c in results.calls if c[0] == operation]
+        good = 201 if operation == "submit" else 200
+        durations = sorted(c[1] * 1000 for c in calls)
+        ok = sum(1 for c in calls if c[2] == good)
+        errors = Counter(str(c[2]) for c in calls if c[2] != good)
+        error_text = ", ".join(f"{status}: {n}" for status, n in sorted(errors.items())) or "none"
+        lines.append(
+            f"{operation:<10}{len(calls):>8,}{len(calls) / elapsed:>9.1f}{ok:>8,}{percentile(durations, 50):>9.1f}"
+            f"{percentile(durations, 95):>9.1f}{percentile(durations, 99):>9.1f}{(durations[-1] if durations else 0):>9.1f}  {error_text}"
+        )
+    all_durations = sorted(c[1] * 1000 for c in results.calls)
+    lines.append(f"{'all':<10}{total:>8,}{total / elapsed:>9.1f}{'':>8}{percentile(all_durations, 50):>9.1f}"
+                 f"{percentile(all_durations, 95):>9.1f}{percentile(all_durations, 99):>9.1f}")
+    if results.wrong_bodies:
+        lines.append("Wrong response bodies: " + ", ".join(f"{k}: {n}" for k, n in sorted(results.wrong_bodies.items())))
+    if results.cancelled:
+        lines.append(f"Clients cancelled at the grace limit: {results.cancelled}")
+    return lines
+
+
+def prove_exactly_once(results: Results, clients, top_before: int, counts_before: dict[int, int]) -> tuple[bool, list[str]]:
+    """Every acknowledged reference stored once, in the submitter's organisation; nothing else stored for them."""
+    from django.db.models import Count
+
+    from safeguarding.models import SafeguardingRequest
+
+    acknowledged = results.acknowledged
+    references = [r for r, _ in acknowledged]
+    owner = dict(acknowledged)
+    org_ids = [c["organisation_id"] for c in clients]
+    problems = []
+
+    repeated = [r for r, n in Counter(references).items() if n > 1]
+    if repeated:
+        problems.append(f"{len(repeated)} reference(s) acknowledged more than once, e.g. {repeated[:5]}")
+    if any(not r for r in references):
+        problems.append("a 201 came back without a reference")
+
+    stored = defaultdict(list)
+    for start in range(0, len(references), 5000):
+        chunk = references[start:start + 5000]
+        for reference, organisation_id in SafeguardingRequest.objects.filter(reference__in=chunk).values_list("reference", "organisation_id"):
+            stored[reference].append(organisation_id)
+    lost = [r for r in owner if r not in stored]
+    duplicated = [r for r, rows in stored.items() if len(rows) > 1]
+    misfiled = [r for r, rows in stored.items() if any(o != owner[r] for o in rows)]
+    if lost:
+        problems.append(f"{len(lost)} acknowledged reference(s) not stored (lost), e.g. {lost[:5]}")
+    if duplicated:
+        problems.append(f"{len(duplicated)} reference(s) stored more than once, e.g. {duplicated[:5]}")
+    if misfiled:
+        problems.append(f"{len(misfiled)} reference(s) stored under another organisation, e.g. {misfiled[:5]}")
+
+    duplicate_rows = (SafeguardingRequest.objects.values("reference").annotate(n=Count("id")).filter(n__gt=1).count())
+    if duplicate_rows:
+        problems.append(f"{duplicate_rows} reference(s) appear on more than one row in the whole table")
+
+    new_rows = set(
+        SafeguardingRequest.objects.filter(organisation_id__in=org_ids, id__gt=top_before).values_list("reference", flat=True)
+    )
+    phantoms = sorted(new_rows - set(references))
+    if phantoms:
+        problems.append(f"{len(phantoms)} request(s) stored for the load organisations but never acknowledged "
+                        f"(phantoms), e.g. {phantoms[:5]}")
+
+    counts_after = dict(
+        SafeguardingRequest.objects.filter(organisation_id__in=org_ids).values("organisation_id")
+        .annotate(n=Count("id")).values_list("organisation_id", "n")
+    )
+    acked_per_org = Counter(o for _, o in acknowledged)
+    mismatched = [pk for pk in org_ids if counts_after.get(pk, 0) - counts_before[pk] != acked_per_org.get(pk, 0)]
+    if mismatched:
+        problems.append(f"{len(mismatched)} organisation(s) whose stored count changed by other than their acknowledgements")
+
+    stored_total = sum(counts_after.get(pk, 0) - counts_before[pk] for pk in org_ids)
+    lines = [
+        f"Acknowledged (201): {len(references):,}; distinct references: {len(set(references)):,}; "
+        f"stored for the {len(org_ids)} load organisations during the run: {stored_total:,}",
+        f"Per organisation: stored delta == acknowledgements for {len(org_ids) - len(mismatched)}/{len(org_ids)}; "
+        f"lost {len(lost)}, duplicated {len(duplicated)}, misfiled {len(misfiled)}, phantoms {len(phantoms)}",
+    ]
+    if not references:
+        problems.append("no request was acknowledged: nothing was proven")
+    ok = not problems
+    lines.append("Exactly-once: PASS" if ok else "Exactly-once: FAIL")
+    lines += [f"  - {p}" for p in problems]
+    return ok, lines
+
+
+def machine_lines(args, workers: int) -> list[str]:
+    try:
+        load = os.getloadavg()
+        load_text = f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    except OSError:
+        load_text = "unknown"
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kib = int(meminfo.readline().split()[1])
+            memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return [
+        f"Machine: {os.cpu_count()} CPUs ({cpu}){memory}; load average (1/5/15 min) {load_text}; shared with other work",
+        f"Server: gunicorn, {workers} sync workers, DJANGO_ENV=production (DEBUG off), PostgreSQL + Redis on loopback; "
+        f"clients: {args.clients} (asyncio + httpx, one connection each, same machine) for {args.seconds:g} s",
+    ]
+
+
+# --- main --------------------------------------------------------------------------------------------------------
+
+
+def _terminate(signum, frame):
+    raise SystemExit(f"Stopped by signal {signum}")  # unwinds through the `finally` that stops gunicorn
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    environment = server_environment(args, secret_key=secrets.token_urlsafe(48))
+    started_at = datetime.now(UTC)
+    print(f"Preparing {args.database_url.rsplit('/', 1)[-1]}: migrate, {args.clients} organisations, users and tokens...", flush=True)
+    clients = prepare(args, environment)
+    top_before, counts_before = baseline(clients)
+    port = args.port or free_port()
+    log_path = Path(tempfile.mkstemp(prefix="probation-load-gunicorn-", suffix=".log")[1])
+    server = Server(port=port, workers=workers, environment=environment, log_path=log_path)
+    header = machine_lines(args, workers)
+    try:
+        server.start()
+        server.wait_ready()
+        print(f"gunicorn ready on 127.0.0.1:{port} ({workers} workers); {args.clients} clients for {args.seconds:g} s...", flush=True)
+        results, elapsed = asyncio.run(run_load(clients, f"http://127.0.0.1:{port}", args))
+        header[0] = machine_lines(args, workers)[0]  # load average at the end of the run
+        server_errors = sum(1 for c in results.calls if isinstance(c[2], int) and c[2] >= 500)
+        log_tail = server.log_tail(60) if server_errors else ""
+    finally:
+        server.stop()
+
+    lines = [f"Partner API load test, {started_at:%Y-%m-%d %H:%M} UTC", *header, ""]
+    lines += figures(results, elapsed)
+    lines.append("")
+    ok, proof = prove_exactly_once(results, clients, top_before, counts_before)
+    lines += proof
+    transport_errors = sum(1 for c in results.calls if not isinstance(c[2], int))
+    if server_errors or transport_errors or results.wrong_bodies or results.cancelled:
+        ok = False
+        lines.append(f"FAIL: {server_errors} server error(s), {transport_errors} transport error(s), "
+                     f"{sum(results.wrong_bodies.values())} wrong body(ies), {results.cancelled} cancelled client(s)")
+    lines.append("RESULT: PASS" if ok else "RESULT: FAIL")
+    text = "\n".join(lines) + "\n"
+    print("\n" + text, end="")
+    if log_tail:
+        print("gunicorn log (tail):\n" + log_tail)
+    if args.results != "-":
+        Path(args.results).write_text(text)
+        print(f"Written to {args.results}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
