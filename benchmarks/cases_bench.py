@@ -114,11 +114,11 @@ def main() -> None:
             person = pool[next(cycle) % len(pool)]
             args_, kwargs = make(person)
             matches = person_search(*args_, **kwargs)
-            if person in [m.person for m in matches[:5]]:
+            if person in [m.person for m in matches]:  # among the 20 returned (namesakes can outrank a typo)
                 hits[0] += 1
 
         result = _timed(run, args.repeat)
-        result["found_in_top_5"] = f"{hits[0]}/{args.repeat + 1}"
+        result["found"] = f"{hits[0]}/{args.repeat + 1}"
         return label, result
 
     rows = [
@@ -165,9 +165,9 @@ def main() -> None:
         page("api: iom-nominals (50 per page)", tracker, "/api/v1/cases/iom-nominals/"),
     ]
     width = max(len(label) for label, _ in rows)
-    print(f"\n{'measure':<{width}}  median ms   p95 ms  queries  found")
+    print(f"\n{'measure':<{width}}  median ms   p95 ms  queries  found (target among the 20 results)")
     for label, r in rows:
-        print(f"{label:<{width}}  {r['median_ms']:9.1f}  {r['p95_ms']:7.1f}  {r['queries']:7d}  {r.get('found_in_top_5', '')}")
+        print(f"{label:<{width}}  {r['median_ms']:9.1f}  {r['p95_ms']:7.1f}  {r['queries']:7d}  {r.get('found', '')}")
 
 
 if __name__ == "__main__":

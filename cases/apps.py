@@ -18,14 +18,14 @@ class CasesConfig(AppConfig):
         )
 
         register_demo_seeder("cases", seed_cases, order=20)
-        register_report_section("cases", "Caseload and cohorts", borough_report, order=10,
-                                template="cases/report_section.html")
+        register_report_section("cases", "Caseload, cohorts and allocation", borough_report, order=20)
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
         register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)
         register_nav_item(
             "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
         )
+        register_nav_item("cases:person_new", "Add a new case", {Role.HUB, Role.ADMIN}, order=13)
         register_landing_panel(Role.OFFENDER_MANAGER, "cases-caseload", "cases/panel_caseload.html", panels.caseload, 10)
         register_landing_panel(Role.TEAM_MANAGER, "cases-unallocated", "cases/panel_unallocated.html",
                                panels.unallocated, 10)

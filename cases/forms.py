@@ -1,6 +1,6 @@
 from django import forms
 
-from cases.models import RoshLevel, StaffProfile
+from cases.models import Person, RoshLevel, Sentence, StaffProfile
 
 
 class PersonSearchForm(forms.Form):
@@ -40,3 +40,34 @@ class RoshForm(forms.Form):
     level = forms.ChoiceField(label="RoSH level", choices=RoshLevel.choices,
                               error_messages={"required": "Choose a RoSH level."})
     reason = forms.CharField(label="Reason", max_length=300, error_messages={"required": "Give a reason."})
+
+
+class NewPersonForm(forms.ModelForm):
+    """A new case allocated to the CRC by the NPS on the day of sentence: who they are."""
+
+    class Meta:
+        model = Person
+        fields = ["crn", "pnc_number", "prison_number", "first_name", "middle_names", "last_name", "date_of_birth",
+                  "gender", "home_borough", "tier", "rosh_level"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        error_messages = {
+            "crn": {"unique": "A person with this CRN already exists: search for them instead."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="person", **kwargs)
+        self.fields["home_borough"].required = True
+        self.fields["tier"].required = True
+        self.fields["rosh_level"].choices = [(RoshLevel.LOW, "Low"), (RoshLevel.MEDIUM, "Medium")]
+        self.fields["rosh_level"].help_text = "High and very high risk cases are supervised by the NPS."
+
+
+class NewSentenceForm(forms.ModelForm):
+    class Meta:
+        model = Sentence
+        fields = ["kind", "sentence_date", "offence_date", "length_months", "is_extended", "extension_months",
+                  "release_date", "court"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["sentence_date", "offence_date", "release_date"]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="sentence", **kwargs)

@@ -41,6 +41,7 @@ rules.add_perm(
     "cases.view_person",
     is_hub_or_admin | (is_offender_manager & (is_case_offender_manager | is_in_case_team)) | (is_team_manager & manages_case_team),
 )
+rules.add_perm("cases.create_person", is_hub_or_admin)
 rules.add_perm("cases.search_people", is_hub | is_offender_manager | is_team_manager | is_admin)
 rules.add_perm("cases.view_caseload", is_offender_manager | is_team_manager)
 rules.add_perm("cases.view_unallocated", is_team_manager | is_hub_or_admin)

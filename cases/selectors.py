@@ -9,10 +9,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Greatest
 
 from cases.models import CRN_VALIDATOR, Alias, Person, normalise_pnc
 
@@ -122,27 +120,49 @@ def _best(scores: dict[int, float], pk: int, score: float) -> None:
         scores[pk] = score
 
 
+# Fixed statements (only values are parameters). Table and column names match cases.Person and cases.Alias.
+FULL_NAME_CANDIDATES_SQL = """
+(SELECT id, first_name, last_name FROM cases_person WHERE (first_name || ' ' || last_name) %% %s
+ ORDER BY similarity(first_name || ' ' || last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE (first_name || ' ' || last_name) %% %s
+ ORDER BY similarity(first_name || ' ' || last_name, %s) DESC LIMIT %s)
+"""
+ONE_NAME_CANDIDATES_SQL = """
+(SELECT id, first_name, last_name FROM cases_person WHERE last_name %% %s
+ ORDER BY similarity(last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT id, first_name, last_name FROM cases_person WHERE first_name %% %s
+ ORDER BY similarity(first_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE last_name %% %s
+ ORDER BY similarity(last_name, %s) DESC LIMIT %s)
+UNION ALL
+(SELECT person_id, first_name, last_name FROM cases_alias WHERE first_name %% %s
+ ORDER BY similarity(first_name, %s) DESC LIMIT %s)
+"""
+
+
 def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
-    """pg_trgm: `name % token` uses the GIN trigram indexes (person_first_trgm, person_last_trgm, alias_*_trgm).
-    Returns person id -> name score of the best-fitting name (own or alias), from values only."""
-    name_q = Q()
-    for token in tokens:
-        name_q |= Q(first_name__trigram_similar=token) | Q(last_name__trigram_similar=token)
+    """pg_trgm candidates from GIN trigram indexes, in one statement. Returns person id -> name score of the
+    best-fitting name (own or alias), computed from the fetched values only.
 
-    def best(column):
-        sims = [TrigramSimilarity(column, t) for t in tokens]
-        return Greatest(*sims) if len(sims) > 1 else sims[0]
-
-    # Rank candidates in SQL by each name column's best token similarity added up, so both names count.
-    rank = best("first_name") + best("last_name")
+    Two or more words: the typed name against "first last" as one string (person_full_name_trgm,
+    alias_full_name_trgm); trigram sets ignore word order, so transposed names match fully. One word: against
+    last and first names separately (person_last_trgm, person_first_trgm, alias_*_trgm). The `%` threshold is
+    lowered for this transaction only (SET LOCAL semantics) so that a typo in each name still matches.
+    """
+    if len(tokens) > 1:
+        text = " ".join(tokens)
+        sql, params, threshold = FULL_NAME_CANDIDATES_SQL, [text, text, CANDIDATES] * 2, "0.2"
+    else:
+        sql, params, threshold = ONE_NAME_CANDIDATES_SQL, [tokens[0], tokens[0], CANDIDATES] * 4, "0.3"
     scores: dict[int, float] = {}
-    rows = Person.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list("id", "first_name", "last_name")
-    for pk, first, last in rows[:CANDIDATES]:
-        _best(scores, pk, _name_score(tokens, first, last)[0])
-    alias_rows = Alias.objects.filter(name_q).annotate(rank=rank).order_by("-rank").values_list(
-        "person_id", "first_name", "last_name")
-    for pk, first, last in alias_rows[:CANDIDATES]:
-        _best(scores, pk, _name_score(tokens, first, last)[0])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [threshold])
+        cursor.execute(sql, params)
+        for pk, first, last in cursor.fetchall():
+            _best(scores, pk, _name_score(tokens, first, last)[0])
     return scores
 
 
@@ -299,18 +319,26 @@ def capacity_for(profile, capacities: dict[str, int]) -> int:
 
 
 def officer_workloads(profiles_qs, *, points=None, capacities=None) -> list[OfficerWorkload]:
-    """Each officer's current caseload and tier-weighted points against capacity, in one query."""
+    """Each officer's current CRC caseload and tier-weighted points against capacity: two queries whatever the
+    number of officers (their profiles, then one GROUP BY on the caseload's offender_manager_id index)."""
     from django.db.models import Sum
-    from django.db.models.functions import Coalesce
 
     points = points if points is not None else tier_points()
     capacities = capacities if capacities is not None else grade_capacities()
-    crc_caseload = Q(user__caseload__provider="crc")
-    profiles = profiles_qs.select_related("user", "team", "team__borough").annotate(
-        case_count=Count("user__caseload", filter=crc_caseload),
-        case_points=Coalesce(Sum(points_expression(points, "user__caseload__"), filter=crc_caseload), 0),
-    )
-    return [OfficerWorkload(p, p.case_count, p.case_points, capacity_for(p, capacities)) for p in profiles]
+    profiles = list(profiles_qs.select_related("user", "team", "team__borough"))
+    totals = {
+        row["offender_manager_id"]: row
+        for row in Person.objects.crc()
+        .filter(offender_manager_id__in=[p.user_id for p in profiles])
+        .values("offender_manager_id")
+        .annotate(cases=Count("id"), points=Sum(points_expression(points)))
+        .order_by()
+    } if profiles else {}
+    return [
+        OfficerWorkload(p, totals.get(p.user_id, {}).get("cases", 0), totals.get(p.user_id, {}).get("points") or 0,
+                        capacity_for(p, capacities))
+        for p in profiles
+    ]
 
 
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,
@@ -355,8 +383,9 @@ def unallocated_queue_for(user):
 # --- borough report section ---------------------------------------------------------------------------------------
 
 def borough_report(borough, month) -> dict:
-    """The cases section of a borough's report for Community Safety Partnerships: caseload by cohort and flags,
-    cases allocated and escalated to the NPS in the month. `borough` is a Borough or its code."""
+    """The cases section of a borough's monthly report for Community Safety Partnerships (probation.registry's
+    documented shape; counts only, no personal data): CRC caseload by cohort and flags, allocations and escalations
+    to the NPS in the month. `borough` is a Borough (or its code); `month` any day of the month reported."""
     from cases.models import Allocation, Cohort, NpsHandover
     from cases.supervision import add_months
 
@@ -367,17 +396,31 @@ def borough_report(borough, month) -> dict:
     start = month.replace(day=1)
     end = add_months(start, 1)
     people = Person.objects.crc().filter(home_borough=borough)
-    by_cohort = dict(people.values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
-    rows = [{"cohort": label, "cases": by_cohort.get(value, 0)} for value, label in Cohort.choices]
-    in_month = {"allocated_at__date__gte": start, "allocated_at__date__lt": end}
-    summary = people.aggregate(
+    by_cohort = dict(people.order_by().values_list("cohort").annotate(n=Count("id")).values_list("cohort", "n"))
+    totals = people.aggregate(
         caseload=Count("id"),
         unallocated=Count("id", filter=Q(offender_manager__isnull=True)),
         iom=Count("id", filter=Q(is_iom=True)),
         gto=Count("id", filter=Q(is_gto=True)),
     )
-    summary["allocated_in_month"] = Allocation.objects.filter(person__home_borough=borough, **in_month).count()
-    summary["escalated_to_nps_in_month"] = NpsHandover.objects.filter(
+    allocated = Allocation.objects.filter(
+        person__home_borough=borough, allocated_at__date__gte=start, allocated_at__date__lt=end
+    ).count()
+    escalated = NpsHandover.objects.filter(
         person__home_borough=borough, handed_over_at__date__gte=start, handed_over_at__date__lt=end
     ).count()
-    return {"rows": rows, "summary": summary}
+    cohorts = [(label, by_cohort.get(value, 0)) for value, label in Cohort.choices]
+    return {
+        "summary": [
+            ["CRC caseload", totals["caseload"]],
+            ["Awaiting allocation", totals["unallocated"]],
+            ["IOM nominals", totals["iom"]],
+            ["Gripping the Offender nominals", totals["gto"]],
+            ["Cases allocated in the month", allocated],
+            ["Cases escalated to the NPS in the month", escalated],
+        ],
+        "table": {"headers": ["Cohort", "People"], "rows": [[label, n] for label, n in cohorts]},
+        "chart": {"type": "bar", "labels": [label for label, _ in cohorts],
+                  "datasets": [{"label": "People on probation", "data": [n for _, n in cohorts]}]},
+        "notes": ["Caseload and cohorts as at the date the report was produced; allocations and escalations in the month."],
+    }

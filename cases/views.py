@@ -228,3 +228,32 @@ def search(request):
                      detail={"search": "people", "results": len(matches)})
     return render(request, "cases/search.html", {"form": form, "matches": matches},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+def person_new(request):
+    """Hub staff key in a case the NPS has allocated to us (from the court's notification)."""
+    from django.core.exceptions import ValidationError
+
+    from cases.forms import NewPersonForm, NewSentenceForm
+    from cases.services import person_create_from_nps
+
+    require(request.user, "cases.create_person")
+    person_form = NewPersonForm(request.POST or None)
+    sentence_form = NewSentenceForm(request.POST or None)
+    if request.method == "POST":
+        if person_form.is_valid() and sentence_form.is_valid():
+            try:
+                person = person_create_from_nps(person=person_form.instance, sentence=sentence_form.instance,
+                                                by=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    target = person_form if field in person_form.fields else sentence_form
+                    target.add_error(field if field in target.fields else None, errors)
+            else:
+                audit_record(action=Action.CREATE, request=request, obj=person)
+                messages.success(request, f"{person.crn} added and waiting for allocation.")
+                return redirect("cases:case_detail", crn=person.crn)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/person_new.html", {"forms": [person_form, sentence_form],
+                                                     "person_form": person_form, "sentence_form": sentence_form},
+                  status=status)
