@@ -163,7 +163,10 @@ def seed_resettlement(*, size: int, stdout) -> None:
             services.plan_review(plan=plan, notes="", by=ttg)
         if stage == 4 and person.offender_manager_id:
             try:
-                services.episode_release(episode=episode, released_on=release, by=ttg)
+                released_on = release
+                if episode.sentence is not None:  # a seeded sentence: release within its custodial term
+                    released_on = max(episode.reception_date, min(release, episode.sentence.end_date))
+                services.episode_release(episode=episode, released_on=released_on, by=ttg)
             except ValidationError as exc:  # e.g. a seeded sentence whose term ends before this release date
                 stdout.write(f"  resettlement: left {person.crn} in custody ({'; '.join(exc.messages)})")
                 continue

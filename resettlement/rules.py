@@ -32,6 +32,7 @@ rules.add_perm("resettlement.view_plan", is_ttg_staff)
 rules.add_perm("resettlement.change_plan", is_ttg_staff)
 rules.add_perm("resettlement.view_pre_release", is_ttg_staff | is_hosp)
 rules.add_perm("resettlement.view_programmes", is_ttg_staff | is_hosp)
+rules.add_perm("resettlement.view_enrolments", is_ttg_staff)  # named people: not for HOSPs
 rules.add_perm("resettlement.change_programmes", is_ttg_staff)
 rules.add_perm("resettlement.list_partner_actions", is_partner)
 rules.add_perm("resettlement.view_action", is_ttg_staff | (is_partner & action_is_for_users_organisation))

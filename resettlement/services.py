@@ -122,13 +122,14 @@ def episode_record(
 
 def _custodial_sentence(person, sentence, reception_date):
     """The custodial sentence an episode serves: the one given, or the person's latest custodial sentence passed on
-    or before the reception. Licence and PSS dates then come from the cases rules (cases.supervision)."""
+    or before the reception whose term has not ended. Licence and PSS dates then come from the cases rules (cases.supervision)."""
     if sentence is not None:
         if sentence.person_id != person.pk or not sentence.is_custodial:
             raise ValidationError({"sentence": "Choose one of this person's custodial sentences."})
         return sentence
     return (
-        person.sentences.filter(kind=Sentence.Kind.CUSTODY, sentence_date__lte=reception_date)
+        # A sentence whose custodial term ended before this reception is an earlier spell, not this one.
+        person.sentences.filter(kind=Sentence.Kind.CUSTODY, sentence_date__lte=reception_date, end_date__gte=reception_date)
         .order_by("-sentence_date", "-pk")
         .first()
     )

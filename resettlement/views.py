@@ -273,11 +273,12 @@ def programmes(request):
     require(request.user, "resettlement.view_programmes")
     return render(request, "resettlement/programmes.html", {
         "rates": selectors.programme_completion(), "programmes": Programme.objects.all(),
+        "can_enrol": can(request.user, "resettlement.view_enrolments"),
     })
 
 
 def programme_detail(request, code):
-    require(request.user, "resettlement.view_programmes")
+    require(request.user, "resettlement.view_enrolments")
     programme = get_object_or_404(Programme, code=code)
     enrolments = list(selectors.programme_enrolments(programme)[:500])
     audit_views(request, enrolments)
@@ -300,7 +301,7 @@ def enrolment_new(request):
 
 
 def enrolment(request, pk):
-    require(request.user, "resettlement.view_programmes")
+    require(request.user, "resettlement.view_enrolments")
     enrolment = get_object_or_404(ProgrammeEnrolment.objects.select_related("programme", "person", "prison"), pk=pk)
     attendance = {a.module_number: a for a in enrolment.attendances.all()}
     modules = [

@@ -122,3 +122,15 @@ def test_the_actions_api_is_in_the_openapi_schema_without_warnings(tmp_path, cap
     assert "/api/v1/resettlement/actions/" in schema
     assert "/api/v1/resettlement/actions/{id}/" in schema
     assert "patch:" in schema
+
+
+def test_the_list_uses_a_constant_number_of_queries(api, org, django_assert_max_num_queries):
+    for _ in range(2):
+        partner_action(organisation=org)
+    with django_assert_max_num_queries(15) as small:
+        assert api.get(URL).status_code == 200
+    for _ in range(12):
+        partner_action(organisation=org)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = api.get(URL)
+    assert response.data["count"] == 14

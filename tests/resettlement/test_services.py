@@ -362,6 +362,14 @@ def test_a_release_date_outside_the_sentence_is_refused_by_the_cases_rules():
     assert episode.in_custody
 
 
+def test_a_sentence_that_ended_before_the_reception_is_not_linked():
+    person = AllocatedPersonFactory()
+    SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2024, 1, 5),
+                    offence_date=datetime.date(2023, 12, 1), length_months=2)
+    episode = record_episode(person=person, months=4)
+    assert episode.sentence is None and episode.sentence_length_months == 4
+
+
 def test_a_remand_episode_serves_no_sentence():
     person = AllocatedPersonFactory()
     SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2026, 1, 5),

@@ -324,3 +324,13 @@ def test_an_empty_action_form_names_each_missing_field(om_client):
         assert message in page
     page = om_client.post(reverse("resettlement:bcst2", args=[episode.pk]), {}).content.decode()
     assert "Choose the need for accommodation." in page
+
+
+def test_a_hosp_sees_programme_completion_rates_but_not_who_is_enrolled(client, hosp_user, offender_manager):
+    gir = Programme.objects.get(code="getting-it-right")
+    enrolment = services.enrolment_create(programme=gir, person=PersonFactory(), setting="community",
+                                          starts_on=timezone.localdate(), by=offender_manager)
+    client.force_login(hosp_user)
+    assert client.get(reverse("resettlement:programmes")).status_code == 200
+    assert client.get(reverse("resettlement:programme", args=[gir.code])).status_code == 403
+    assert client.get(reverse("resettlement:enrolment", args=[enrolment.pk])).status_code == 403
