@@ -160,6 +160,9 @@ def _candidates_postgres(tokens: list[str]) -> dict[int, float]:
     scores: dict[int, float] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [threshold])
+        # The planner underestimates the cost of `%` per row and may scan a whole table (180 ms for 40,000 aliases)
+        # instead of its GIN index (a few ms): for this transaction only, prefer the indexes.
+        cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
         cursor.execute(sql, params)
         for pk, first, last in cursor.fetchall():
             _best(scores, pk, _name_score(tokens, first, last)[0])
@@ -234,10 +237,10 @@ def person_search(
         best_by_name = sorted(scores, key=scores.get, reverse=True)[: max(limit * 2, 20)]
         ids.update(pk for pk in best_by_name if scores[pk] >= MIN_SCORE_WITH_DOB)
     if date_of_birth:
-        dob_q = Q(date_of_birth=date_of_birth) | Q(id__in=Alias.objects.filter(date_of_birth=date_of_birth).values("person_id"))
         # With a name too, people born that day are candidates even if the name is badly misspelt; _score then
-        # needs some likeness of name.
-        ids.update(Person.objects.filter(dob_q).values_list("id", flat=True)[:CANDIDATES])
+        # needs some likeness of name. Two indexed lookups (an OR with a subquery would scan the table).
+        ids.update(Person.objects.filter(date_of_birth=date_of_birth).values_list("id", flat=True)[:CANDIDATES])
+        ids.update(Alias.objects.filter(date_of_birth=date_of_birth).values_list("person_id", flat=True)[:CANDIDATES])
     if not ids:
         return []
     people = (
