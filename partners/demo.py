@@ -32,12 +32,13 @@ MET_BCUS = {
     "West Area": ["ealing", "hillingdon", "hounslow"],
 }
 
-# (name, kind, services, boroughs ("*" = all London), website)
+# (name, kind, services, boroughs ("*" = all London), website). St Mungo's, Novus, Penrose and Women in Prison are
+# the CRC's Through the Gate supply chain (accommodation; education and employability; men with complex needs; women).
 PROVIDERS = [
-    ("St Mungo's", Kind.VOLUNTARY, ["accommodation", "health", "substance-misuse"], "*", "https://www.mungos.example"),
+    ("St Mungo's", Kind.SUPPLY_CHAIN, ["accommodation", "health", "substance-misuse"], "*", "https://www.mungos.example"),
     ("Novus", Kind.SUPPLY_CHAIN, ["employment"], "*", "https://www.novus.example"),
     ("Penrose", Kind.SUPPLY_CHAIN, ["accommodation", "health", "attitudes"], "*", "https://www.penrose.example"),
-    ("Women in Prison", Kind.VOLUNTARY, ["women", "accommodation", "domestic-abuse", "finance"], "*",
+    ("Women in Prison", Kind.SUPPLY_CHAIN, ["women", "accommodation", "domestic-abuse", "finance"], "*",
      "https://www.womeninprison.example"),
     ("Sutton Women's Hub", Kind.WOMENS_HUB, ["women", "domestic-abuse", "family", "health"], ["sutton"],
      "https://www.sutton.example/womens-hub"),

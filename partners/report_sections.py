@@ -5,11 +5,14 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from partners.models import Organisation, Service
+from partners.models import Borough, Organisation, Service
 from partners.reports import month_end
 
 
 def partners_section(borough, month: date) -> dict:
+    """`borough`: a Borough or its code."""
+    if isinstance(borough, str):
+        borough = Borough.objects.get(code=borough)
     organisations = list(
         Organisation.objects.filter(boroughs=borough, is_active=True)
         .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))

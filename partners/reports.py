@@ -8,10 +8,12 @@ in that module's docstring), so this module never imports `cases`, `safeguarding
 
 import csv
 import io
+import json
 import logging
 from datetime import date, timedelta
 from numbers import Number
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from probation.registry import report_sections
@@ -67,14 +69,40 @@ def _cell(value, where: str):
     raise SectionShapeError(f"{where}: cells must be text, numbers or None, not {type(value).__name__}")
 
 
+ACRONYMS = {"iom": "IOM", "gto": "GtO", "nps": "NPS", "crc": "CRC", "mash": "MASH", "rag": "RAG", "bcst": "BCST",
+            "hosp": "HOSP", "ttg": "TTG", "csp": "CSP", "om": "OM"}
+
+
+def _humanise(key) -> str:
+    words = str(key).replace("_", " ").strip().split()
+    text = " ".join(ACRONYMS.get(w.lower(), w) for w in words)
+    return text[:1].upper() + text[1:]
+
+
 def normalise_section(data) -> dict:
     """Check a builder's dict against the documented shape and return it in canonical, JSON-ready form
-    (tuples → lists). Raises SectionShapeError with the reason."""
+    (tuples → lists). Raises SectionShapeError with the reason.
+
+    Also accepted, for builders written to the registry's first draft: "summary" as a dict {key: value} (labels made
+    from the keys) and "rows" as a list of dicts (a table whose headers are made from the first row's keys)."""
     if not isinstance(data, dict):
         raise SectionShapeError("a section builder must return a dict")
-    unknown = set(data) - {"summary", "table", "chart", "notes"}
+    unknown = set(data) - {"summary", "table", "chart", "notes", "rows"}
     if unknown:
         raise SectionShapeError(f"unknown keys: {', '.join(sorted(unknown))}")
+    data = dict(data)
+    if isinstance(data.get("summary"), dict):
+        data["summary"] = [(_humanise(k), v) for k, v in data["summary"].items()]
+    if data.get("rows") is not None:
+        if data.get("table") is not None:
+            raise SectionShapeError("give either 'table' or 'rows', not both")
+        rows = list(data.pop("rows"))
+        if not all(isinstance(row, dict) for row in rows):
+            raise SectionShapeError("'rows' must be a list of dicts (or use 'table' with headers)")
+        keys = list(rows[0]) if rows else []
+        data["table"] = {"headers": [_humanise(k) for k in keys], "rows": [[row.get(k) for k in keys] for row in rows]}
+    else:
+        data.pop("rows", None)
     out = {}
     if data.get("summary") is not None:
         summary = []
@@ -114,14 +142,25 @@ def normalise_section(data) -> dict:
     return out
 
 
+def _json_ready(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
 def build_report(borough, month: date) -> dict:
-    """Run every registered section for `borough` and `month`. One failing section never stops the others."""
+    """Run every registered section for `borough` and `month`. One failing section never stops the others.
+
+    Builders are called with the borough's code (a str) and the first day of the month. A section registered with
+    its own template also keeps its builder's dict as it came ("raw", JSON-ready) for that template."""
     month = month_start(month)
     sections = []
     for entry in report_sections():
-        section = {"key": entry.key, "title": entry.title, "template": entry.extra.get("template", ""), "data": {}, "error": ""}
+        template = entry.extra.get("template", "")
+        section = {"key": entry.key, "title": entry.title, "template": template, "data": {}, "error": ""}
         try:
-            section["data"] = normalise_section(entry.callable(borough, month))
+            raw = entry.callable(borough.code, month)
+            section["data"] = normalise_section(raw)
+            if template:
+                section["raw"] = _json_ready(raw)
         except Exception as exc:  # a broken section is reported, never fatal
             logger.exception("report section %s failed for %s %s", entry.key, borough.code, month)
             section["error"] = "This section could not be produced." + (

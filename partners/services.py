@@ -85,6 +85,39 @@ def api_token_rotate(*, token: ApiToken, by=None) -> tuple[ApiToken, str]:
     return new, key
 
 
+API_TOKEN_REMINDER_WINDOW = timedelta(days=14)
+
+
+@transaction.atomic
+def api_token_remind_expiry(*, token: ApiToken, now=None) -> bool:
+    """Warn the credential's holder and the administrators that it expires soon, once per credential (claimed with a
+    conditional update, so overlapping runs warn once)."""
+    from probation.models import User
+
+    now = now or timezone.now()
+    claimed = ApiToken.objects.filter(
+        pk=token.pk, expiry_reminded_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(expiry_reminded_at=now)
+    if not claimed:
+        return False
+    expires = f"{timezone.localtime(token.expires_at):%d %b %Y %H:%M}"
+    notification_send(
+        recipient=token.user,
+        key=f"api-token-expiry:{token.pk}",
+        subject=f"Your Probation Ops API credential {token.prefix}… expires on {expires}",
+        body="Ask your Probation Ops administrator to rotate it before then, or your system's calls will be refused.",
+    )
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
+        notification_send(
+            recipient=admin,
+            key=f"api-token-expiry:{token.pk}:admin:{admin.pk}",
+            subject=f"API credential {token.prefix}… ({token.user.get_username()}) expires on {expires}",
+            body="Rotate it in admin (API tokens → Rotate selected) and pass the new key to the partner.",
+            url=reverse("admin:partners_apitoken_change", args=[token.pk]),
+        )
+    return True
+
+
 def api_token_mark_used(*, token: ApiToken, now=None) -> None:
     """Record the use; one UPDATE, no read-modify-write."""
     now = now or timezone.now()

@@ -107,7 +107,12 @@ def borough_report(request, code, month):
     sections = []
     for index, section in enumerate(data["sections"]):
         chart = section["data"].get("chart") if not section["error"] else None
-        sections.append({**section, "chart_id": f"chart-{index}", "config_id": f"chart-{index}-config", "chart_config": chart_js_config(chart) if chart else None})
+        sections.append({
+            **section, "chart_id": f"chart-{index}", "config_id": f"chart-{index}-config",
+            "chart_config": chart_js_config(chart) if chart else None,
+            # What a section's own template receives: its builder's dict as returned, plus key, title and data.
+            "template_context": {**section, **section.get("raw", {})},
+        })
     previous = month_start(month.replace(day=1) - timedelta(days=1))
     following = month_start(month.replace(day=28) + timedelta(days=4))
     return render(request, "partners/borough_report.html", {

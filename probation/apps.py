@@ -17,3 +17,7 @@ class ProbationConfig(AppConfig):
         signals.user_logged_out.connect(handlers.audit_logout, dispatch_uid="audit_logout")
         signals.user_login_failed.connect(handlers.audit_login_failed, dispatch_uid="audit_login_failed")
         register_demo_seeder("foundation", seed_foundation, order=0)
+
+        from probation.api import strict_types
+
+        strict_types.apply()

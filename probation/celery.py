@@ -37,6 +37,11 @@ BEAT_SCHEDULE = {
         "task": "partners.tasks.produce_monthly_borough_reports",
         "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
     },
+    # Partner API credentials expiring within 14 days: warn the holder and the administrators, once per credential.
+    "partners-api-token-expiry-reminders": {
+        "task": "partners.tasks.remind_expiring_api_tokens",
+        "schedule": crontab(minute=0, hour=8),
+    },
     # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
     "resettlement-screening-deadlines": {
         "task": "resettlement.tasks.screening_deadline_sweep",

@@ -5,9 +5,9 @@ Apps register in their AppConfig.ready():
   for Community Safety Partnerships (rendered by `partners.reports`: page with charts, CSV, PDF, stored monthly
   snapshot) shows whatever is registered, in `order`. The builder is
 
-      builder(borough: partners.models.Borough, month: datetime.date) -> dict
+      builder(borough_code: str, month: datetime.date) -> dict
 
-  where `month` is the first day of the reported month (the section covers month .. end of that month). The dict
+  where `borough_code` is the borough's `partners.models.Borough.code` (e.g. "camden") and `month` is the first day of the reported month (the section covers month .. end of that month). The dict
   must be JSON-serialisable (it is stored in the snapshot) and holds no personal data (no names, no CRNs): counts
   and percentages only. Every key is optional:
 
@@ -23,9 +23,12 @@ Apps register in their AppConfig.ready():
           "notes": ["Figures for October are provisional."],         # paragraphs of plain text
       }
 
-  A builder that raises, or returns something not of this shape, doesn't stop the report: that section shows
-  "could not be produced" and the others render. `template` (optional) replaces the generic section template on the
-  page; it receives `section` ({"key", "title", "data", "error"}).
+  Also accepted (the first draft of this contract): "summary" as a dict {key: value} and "rows" as a list of dicts;
+  labels and headers are then made from the keys. A builder that raises, or returns something not of this shape,
+  doesn't stop the report: that section shows "could not be produced" and the others render. `template` (optional)
+  replaces the generic section template on the page only (CSV and PDF stay generic); it receives `section`: the
+  builder's own dict as returned (so `section.summary`, `section.table`, `section.rows` ...) plus "key", "title" and
+  "data" (the normalised form).
 - demo seeders: `register_demo_seeder(name, seeder, order)`; `manage.py seed_demo` runs them in order.
   `seeder(*, size: int, stdout) -> None` must be idempotent (running it twice creates no duplicates).
 - landing panels: `register_landing_panel(role, template_name, context_builder, order)` fills each role's home page.

@@ -237,6 +237,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API speaks JSON only: partner systems send JSON, and nested records have no form encoding.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["probation.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "probation.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,

@@ -31,7 +31,10 @@ class GovukForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
+            label = (field.label or name.replace("_", " ")).lower()
+            choosing = isinstance(field, (forms.ChoiceField, forms.ModelChoiceField))
+            field.error_messages["required"] = f"{'Choose' if choosing else 'Enter'} the {label}."
             widget = field.widget
             if getattr(widget, "input_type", "") in ("text", "number", "date", "datetime-local", "email"):
                 css = "govuk-input govuk-input--width-20" if widget.input_type != "number" else "govuk-input govuk-input--width-5"
@@ -84,7 +87,10 @@ class Bcst2Form(GovukForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for value, label in Pathway.choices:
-            self.fields[value] = forms.ChoiceField(label=label, choices=self.CHOICES, widget=forms.RadioSelect)
+            self.fields[value] = forms.ChoiceField(
+                label=label, choices=self.CHOICES, widget=forms.RadioSelect,
+                error_messages={"required": f"Choose the need for {label.lower()}."},
+            )
 
 
 class Bcst1Form(GovukForm):
@@ -102,9 +108,11 @@ class ActionForm(GovukForm):
     pathway = forms.ChoiceField(choices=[("", "Choose a pathway")] + list(Pathway.choices))
     description = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     due_on = forms.DateField(label="Due date", widget=DATE_WIDGET)
-    owner_user = forms.ModelChoiceField(staff_users(), required=False, label="CRC staff owner")
+    owner_user = forms.ModelChoiceField(staff_users(), required=False, label="CRC staff owner",
+                                        empty_label="Not owned by CRC staff")
     owner_organisation = forms.ModelChoiceField(
         Organisation.objects.filter(is_active=True), required=False, label="Supply-chain partner",
+        empty_label="Not a partner referral",
         help_text="A referral to a supply-chain partner needs the person's consent or a recorded override.",
     )
     consent = forms.ChoiceField(

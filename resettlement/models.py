@@ -87,6 +87,10 @@ class CustodyEpisode(models.Model):
         SENTENCED = "sentenced", "Sentenced"
 
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="custody_episodes")
+    sentence = models.ForeignKey(
+        "cases.Sentence", null=True, blank=True, on_delete=models.PROTECT, related_name="custody_episodes",
+        help_text="The custodial sentence being served: its licence and PSS dates come from the cases rules.",
+    )
     custody_type = models.CharField(max_length=16, choices=CustodyType.choices)
     reception_at = models.DateTimeField(help_text="When the prison received the person.")
     reception_prison = models.ForeignKey(Prison, on_delete=models.PROTECT, related_name="receptions")

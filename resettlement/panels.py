@@ -20,5 +20,5 @@ def partner_panel(request) -> dict:
     return {"open": actions.count(), "overdue": actions.overdue(london_today()).count()}
 
 
-def borough_report_section(borough_code: str, month: datetime.date) -> dict:
-    return selectors.borough_outcomes(borough_code, month)
+def borough_report_section(borough, month: datetime.date) -> dict:
+    return selectors.borough_outcomes(borough, month)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from partners.models import PartnerMembership
-from probation.models import Role
+from partners.selectors import organisation_for
 from resettlement.models import (
     CustodyEpisode,
     NeedStatus,
@@ -25,14 +24,23 @@ from resettlement.models import (
 
 
 def organisation_id_for(user) -> int | None:
-    """The organisation id of a partner agency user, or None."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.PARTNER:
+    """The organisation id of a partner agency user, or None (partners.selectors.organisation_for, cached per
+    request on the user)."""
+    organisation = organisation_for(user)
+    return organisation.pk if organisation is not None else None
+
+
+def supervision_dates(episode: CustodyEpisode) -> dict | None:
+    """Licence and PSS dates of the sentence an episode serves, as the cases rules computed them."""
+    sentence = episode.sentence
+    if sentence is None:
         return None
-    cached = getattr(user, "_ttg_organisation_id", False)
-    if cached is False:
-        cached = PartnerMembership.objects.filter(user=user).values_list("organisation_id", flat=True).first()
-        user._ttg_organisation_id = cached
-    return cached
+    return {
+        "licence_end": sentence.licence_end_date,
+        "pss_start": sentence.pss_start_date,
+        "pss_end": sentence.pss_end_date,
+        "note": sentence.supervision_note,
+    }
 
 
 def _episode_list_queryset():
@@ -56,7 +64,7 @@ def prison_caseload(*, user=None, prison=None):
 
 def episode_detail(pk: int) -> CustodyEpisode:
     return CustodyEpisode.objects.select_related(
-        "person", "person__offender_manager", "current_prison", "reception_prison", "ttg_worker",
+        "person", "person__offender_manager", "sentence", "current_prison", "reception_prison", "ttg_worker",
         "community_offender_manager", "plan",
     ).get(pk=pk)
 
@@ -187,8 +195,10 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     return first, last
 
 
-def borough_outcomes(borough_code: str, month: datetime.date) -> dict:
-    """Resettlement outcomes for people from a borough released in a month (the borough report section)."""
+def borough_outcomes(borough, month: datetime.date) -> dict:
+    """Resettlement outcomes for people from a borough released in a month (the borough report section): counts and
+    percentages only, no personal data. `borough` is a partners.Borough (or its code)."""
+    borough_code = getattr(borough, "code", borough)
     first, last = month_bounds(month)
     released = CustodyEpisode.objects.filter(
         person__home_borough__code=borough_code, released_on__gte=first, released_on__lte=last
@@ -222,6 +232,11 @@ def borough_outcomes(borough_code: str, month: datetime.date) -> dict:
     )
     by_pathway = {row["pathway"]: row for row in needs}
     rate = (lambda n, d: f"{round(100 * n / d)}%" if d else "–")
+    pathway_rows = [
+        [label, by_pathway.get(value, {}).get("required", 0), by_pathway.get(value, {}).get("done", 0),
+         by_pathway.get(value, {}).get("declined", 0)]
+        for value, label in Pathway.choices
+    ]
     return {
         "summary": [
             ("Received into custody", received.count()),
@@ -232,11 +247,18 @@ def borough_outcomes(borough_code: str, month: datetime.date) -> dict:
         ],
         "table": {
             "headers": ["Pathway", "Support still required on release", "Done", "Support declined"],
-            "rows": [
-                [label, by_pathway.get(value, {}).get("required", 0), by_pathway.get(value, {}).get("done", 0),
-                 by_pathway.get(value, {}).get("declined", 0)]
-                for value, label in Pathway.choices
-            ],
+            "rows": pathway_rows,
         },
+        "chart": {
+            "type": "bar",
+            "labels": ["Accommodation settled", "Accommodation not settled"],
+            "datasets": [{
+                "label": "People released",
+                "data": [figures["accommodated"], figures["released"] - figures["accommodated"]],
+                "colours": ["green", "amber"],
+            }],
+        },
+        "notes": ["People whose home borough this is, released from custody in the month. Accommodation is settled "
+                  "when the plan's accommodation need is done or no support was required."],
     }
 

@@ -9,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.models import Sentence
+from cases.services import case_allocate
+from cases.supervision import custodial_supervision
 from partners.models import Organisation
 from probation.audit import Action, audit_record
 from probation.calendar import due_at, get_calendar
@@ -63,6 +66,7 @@ def episode_record(
     sentence_length_months: int | None = None,
     expected_release_date: datetime.date | None = None,
     ttg_worker=None,
+    sentence: Sentence | None = None,
     by,
     request=None,
 ) -> CustodyEpisode:
@@ -73,6 +77,14 @@ def episode_record(
     then sets each pathway's need."""
     if reception_at > timezone.now():
         raise ValidationError({"reception_at": "The reception cannot be in the future."})
+    if custody_type == CustodyEpisode.CustodyType.SENTENCED:
+        sentence = _custodial_sentence(person, sentence, timezone.localtime(reception_at).date())
+        if sentence is not None:
+            sentence_length_months = sentence_length_months or sentence.length_months
+            if expected_release_date is None:
+                expected_release_date = _release_date_of(sentence)
+    else:
+        sentence = None
     if custody_type == CustodyEpisode.CustodyType.SENTENCED and not sentence_length_months:
         raise ValidationError({"sentence_length_months": "Enter the sentence length in months for a sentenced prisoner."})
     if custody_type == CustodyEpisode.CustodyType.REMAND:
@@ -82,6 +94,7 @@ def episode_record(
         raise ValidationError({"person": "This person is already in custody: record a transfer or a release instead."})
     episode = CustodyEpisode(
         person=person,
+        sentence=sentence,
         custody_type=custody_type,
         reception_at=reception_at,
         reception_prison=prison,
@@ -91,7 +104,7 @@ def episode_record(
         ttg_worker=ttg_worker,
         recorded_by=by,
     )
-    episode.full_clean(exclude=["person", "recorded_by"])
+    episode.full_clean(exclude=["person", "recorded_by", "sentence"])
     try:
         with transaction.atomic():
             episode.save()
@@ -105,6 +118,33 @@ def episode_record(
     plan_create(episode=episode, by=by)
     audit_record(action=Action.CREATE, request=request, user=by, obj=episode)
     return episode
+
+
+def _custodial_sentence(person, sentence, reception_date):
+    """The custodial sentence an episode serves: the one given, or the person's latest custodial sentence passed on
+    or before the reception. Licence and PSS dates then come from the cases rules (cases.supervision)."""
+    if sentence is not None:
+        if sentence.person_id != person.pk or not sentence.is_custodial:
+            raise ValidationError({"sentence": "Choose one of this person's custodial sentences."})
+        return sentence
+    return (
+        person.sentences.filter(kind=Sentence.Kind.CUSTODY, sentence_date__lte=reception_date)
+        .order_by("-sentence_date", "-pk")
+        .first()
+    )
+
+
+def _release_date_of(sentence: Sentence) -> datetime.date:
+    """The sentence's release date: as given, or the automatic halfway point (cases.supervision)."""
+    return custodial_supervision(
+        sentence_date=sentence.sentence_date,
+        custodial_term_months=sentence.length_months,
+        offence_date=sentence.offence_date,
+        date_of_birth=sentence.person.date_of_birth,
+        release_date=sentence.release_date,
+        is_extended=sentence.is_extended,
+        extension_months=sentence.extension_months,
+    ).release_date
 
 
 def plan_create(*, episode: CustodyEpisode, by) -> ResettlementPlan:
@@ -337,9 +377,18 @@ def transfer_record(
 
 @transaction.atomic
 def episode_update_release_date(*, episode: CustodyEpisode, expected_release_date, by, request=None) -> CustodyEpisode:
+    # Fresh and locked: the pre-release sweep writes the claim fields saved below.
+    episode = CustodyEpisode.objects.select_for_update().get(pk=episode.pk)
+    if not episode.in_custody:
+        raise ValidationError({"expected_release_date": "This person has been released: the episode is closed."})
     _validate_release_date(expected_release_date, episode.reception_at)
+    if expected_release_date != episode.expected_release_date:
+        # A new release date is a new 12-week window: its pre-release steps are due (and notified) afresh.
+        episode.transfer_due_notified_at = episode.transfer_late_notified_at = None
+        episode.review_due_notified_at = episode.review_late_notified_at = None
     episode.expected_release_date = expected_release_date
-    episode.save(update_fields=["expected_release_date"])
+    episode.save(update_fields=["expected_release_date", "transfer_due_notified_at", "transfer_late_notified_at",
+                                "review_due_notified_at", "review_late_notified_at"])
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode, detail={"expected_release_date": True})
     return episode
 
@@ -349,20 +398,43 @@ def episode_release(
     *, episode: CustodyEpisode, released_on: datetime.date, community_offender_manager=None, by, request=None
 ) -> CustodyEpisode:
     """Release: the case passes to its community offender manager, with the plan's outstanding actions still open
-    (they are shown on the manager's page and chased by `chase_overdue_actions`)."""
-    episode = CustodyEpisode.objects.select_for_update().select_related("person").get(pk=episode.pk)
+    (they are shown on the manager's pages and chased by `chase_overdue_actions`).
+
+    The community offender manager is the case's allocated offender manager. A case not yet allocated is allocated
+    here to the manager chosen, through the cases allocation rules (team, availability, workload). The release date
+    is written to the custodial sentence, whose licence and PSS dates the cases rules then recompute."""
+    episode = CustodyEpisode.objects.select_for_update(of=("self",)).select_related("person", "sentence").get(pk=episode.pk)
     if not episode.in_custody:
         raise ValidationError({"released_on": "This person has already been released."})
     _validate_release_date(released_on, episode.reception_at, field="released_on")
     if released_on > london_today():
         raise ValidationError({"released_on": "The release cannot be in the future."})
-    com = community_offender_manager or episode.person.offender_manager
-    if com is None:
-        raise ValidationError({"community_offender_manager": "Choose the community offender manager who takes the case."})
+    person = episode.person
+    if person.offender_manager_id is None:
+        if community_offender_manager is None:
+            raise ValidationError({"community_offender_manager": "This case has no offender manager: choose the "
+                                                                 "community offender manager who takes it on release."})
+        try:
+            case_allocate(person=person, officer=community_offender_manager, by=by,
+                          reason="Released from custody: Through the Gate hand-over")
+        except ValidationError as exc:
+            messages = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+            raise ValidationError({"community_offender_manager": messages}) from None
+    elif community_offender_manager is not None and community_offender_manager.pk != person.offender_manager_id:
+        raise ValidationError({"community_offender_manager": f"This case is allocated to {person.offender_manager}, who "
+                                                             "takes it on release. Reallocate the case first to change that."})
+    com = community_offender_manager or person.offender_manager
+    if episode.sentence is not None:
+        sentence = episode.sentence
+        sentence.release_date = released_on
+        try:
+            sentence.clean()
+        except ValidationError as exc:
+            messages = [m for ms in exc.message_dict.values() for m in ms]
+            raise ValidationError({"released_on": messages}) from None
+        sentence.save()
     episode.released_on, episode.released_by, episode.community_offender_manager = released_on, by, com
     episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
-    if episode.person.offender_manager_id != com.pk:
-        type(episode.person).objects.filter(pk=episode.person.pk).update(offender_manager=com)
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
                  detail={"released": True, "community_offender_manager": com.pk})
     return episode

@@ -119,7 +119,8 @@ def pre_release_steps(*, today: datetime.date | None = None) -> dict:
                     if claimed == 1 and recipient is not None:
                         totals["notified"] += notification_send(
                             recipient=recipient,
-                            key=f"resettlement:episode:{episode.pk}:{step}",
+                            # Per release date: a moved release date opens a new window with its own steps.
+                            key=f"resettlement:episode:{episode.pk}:{step}:{episode.expected_release_date.isoformat()}",
                             subject=f"{subject}: {episode.person.crn}",
                             body=f"{episode.person.crn} is expected to be released on "
                                  f"{episode.expected_release_date:%d %B %Y} from {episode.current_prison}.",

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from partners.scoping import get_scoped_object_or_404
 from probation.audit import Action, audit_record
 from probation.policy import can, require
 from resettlement import forms, selectors, services
@@ -22,6 +23,11 @@ from resettlement.models import (
     ScreeningPart,
     london_today,
 )
+
+
+def _posted(request):
+    """The submitted data, or None for a GET: an empty POST is still a submission (and gets its errors)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _form_page(request, form, *, title, episode=None, submit="Save", back=None, extra=None):
@@ -67,7 +73,7 @@ def caseload(request):
 
 def episode_new(request):
     require(request.user, "resettlement.change_plan")
-    form = forms.EpisodeForm(request.POST or None, initial={"ttg_worker": request.user.pk})
+    form = forms.EpisodeForm(_posted(request), initial={"ttg_worker": request.user.pk})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         episode = _run(
@@ -105,6 +111,7 @@ def plan(request, pk):
         "bcst2": next((s for s in data["screenings"] if s.part == ScreeningPart.BCST2), None),
         "bcst1": next((s for s in data["screenings"] if s.part == ScreeningPart.BCST1), None),
         "outstanding_actions": [a for a in data["actions"] if a.is_open],
+        "supervision": selectors.supervision_dates(episode),
     })
     return render(request, "resettlement/plan.html", data)
 
@@ -112,7 +119,7 @@ def plan(request, pk):
 def bcst1_complete(request, pk):
     episode = _episode_for(request, pk)
     screening = get_object_or_404(episode.screenings, part=ScreeningPart.BCST1)
-    form = forms.Bcst1Form(request.POST or None)
+    form = forms.Bcst1Form(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, services.screening_complete, screening=screening, completed_at=form.cleaned_data["completed_at"],
                 by=request.user, request=request):
@@ -124,7 +131,7 @@ def bcst1_complete(request, pk):
 
 def bcst2_complete(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.Bcst2Form(request.POST or None)
+    form = forms.Bcst2Form(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, services.bcst2_complete, episode=episode, needs=form.cleaned_data, by=request.user,
                 request=request):
@@ -139,7 +146,7 @@ def need_update(request, pk, pathway):
     if pathway not in Pathway.values:
         raise Http404
     need = get_object_or_404(episode.plan.needs, pathway=pathway)
-    form = forms.NeedForm(request.POST or None, initial={"status": need.status, "notes": need.notes})
+    form = forms.NeedForm(_posted(request), initial={"status": need.status, "notes": need.notes})
     if request.method == "POST" and form.is_valid():
         if _run(form, services.need_update, need=need, by=request.user, request=request, **form.cleaned_data):
             messages.success(request, f"{need.get_pathway_display()} updated.")
@@ -150,7 +157,7 @@ def need_update(request, pk, pathway):
 
 def action_new(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.ActionForm(request.POST or None, initial={"pathway": request.GET.get("pathway", "")})
+    form = forms.ActionForm(_posted(request), initial={"pathway": request.GET.get("pathway", "")})
     if request.method == "POST" and form.is_valid():
         if _run(form, services.action_create, plan=episode.plan, by=request.user, request=request, **form.cleaned_data):
             messages.success(request, "Action added to the plan.")
@@ -161,13 +168,15 @@ def action_new(request, pk):
 
 def action_update(request, pk):
     """Staff and the owning partner update an action's status and outcome. Anyone else gets a 404."""
-    action = get_object_or_404(PlanAction.objects.with_person(), pk=pk)
+    # A partner asking for another organisation's (or the CRC's own) action gets 404, audited as DENIED.
+    action = get_scoped_object_or_404(request, PlanAction.objects.with_person(), organisation_field="owner_organisation",
+                                      pk=pk)
     if not can(request.user, "resettlement.view_action", action):
         raise Http404
     episode = action.plan.episode
     audit_record(action=Action.VIEW, request=request, obj=action, detail={"person": episode.person_id})
     allowed = [action.status] + services.action_status_choices_for(request.user, action)
-    form = forms.ActionUpdateForm(request.POST or None, allowed=allowed, initial={"status": action.status})
+    form = forms.ActionUpdateForm(_posted(request), allowed=allowed, initial={"status": action.status})
     back = reverse("resettlement:plan", args=[episode.pk]) if request.user.is_staff_member else reverse(
         "resettlement:partner_actions")
     if request.method == "POST" and form.is_valid():
@@ -186,7 +195,7 @@ def action_update(request, pk):
 
 def plan_review(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.ReviewForm(request.POST or None)
+    form = forms.ReviewForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, services.plan_review, plan=episode.plan, notes=form.cleaned_data["notes"], by=request.user,
                 request=request):
@@ -198,7 +207,7 @@ def plan_review(request, pk):
 
 def transfer(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.TransferForm(request.POST or None)
+    form = forms.TransferForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, services.transfer_record, episode=episode, by=request.user, request=request, **form.cleaned_data):
             messages.success(request, "Transfer recorded.")
@@ -209,7 +218,7 @@ def transfer(request, pk):
 
 def release_date(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.ReleaseDateForm(request.POST or None, initial={"expected_release_date": episode.expected_release_date})
+    form = forms.ReleaseDateForm(_posted(request), initial={"expected_release_date": episode.expected_release_date})
     if request.method == "POST" and form.is_valid():
         if _run(form, services.episode_update_release_date, episode=episode, by=request.user, request=request,
                 **form.cleaned_data):
@@ -221,7 +230,7 @@ def release_date(request, pk):
 
 def release(request, pk):
     episode = _episode_for(request, pk)
-    form = forms.ReleaseForm(request.POST or None, initial={"released_on": london_today()})
+    form = forms.ReleaseForm(_posted(request), initial={"released_on": london_today()})
     if request.method == "POST" and form.is_valid():
         if _run(form, services.episode_release, episode=episode, by=request.user, request=request, **form.cleaned_data):
             messages.success(request, "Release recorded. The community offender manager now holds the plan's "
@@ -277,7 +286,7 @@ def programme_detail(request, code):
 
 def enrolment_new(request):
     require(request.user, "resettlement.change_programmes")
-    form = forms.EnrolmentForm(request.POST or None, initial={"programme": request.GET.get("programme")})
+    form = forms.EnrolmentForm(_posted(request), initial={"programme": request.GET.get("programme")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         enrolment = _run(form, services.enrolment_create, programme=data["programme"], person=data["crn"],

@@ -24,8 +24,5 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.HUB, "mash-queue", "safeguarding/panels/hub.html", panels.hub_panel, order=10)
         register_landing_panel(Role.OFFENDER_MANAGER, "mash-mine", "safeguarding/panels/mine.html", panels.mine_panel, order=20)
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
-        register_report_section(
-            "mash", "MASH response performance", borough_report_section, order=30,
-            template="safeguarding/report_section.html",
-        )
+        register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Cohort, Gender, Person, Provider, StaffProfile, Team
+from cases.models import Person, Provider
 from partners.models import Borough, Organisation, PartnerMembership
 from probation.models import User
 from safeguarding.models import MatchOutcome, Rag, RequestEvent, Response, SafeguardingRequest
@@ -43,23 +43,6 @@ ANSWER = {
 }
 
 
-def _demo_people(om: User, team: Team | None) -> list[Person]:
-    camden = Borough.objects.get(code="camden")
-    people = []
-    for i, (first, last, dob, _) in enumerate(SUBJECTS[:4]):
-        person, _ = Person.objects.get_or_create(
-            crn=f"M{900001 + i}",
-            defaults={
-                "first_name": first, "last_name": last, "date_of_birth": dob, "gender": Gender.MALE,
-                "home_borough": camden, "cohort": Cohort.WORKING_AGE_MEN, "tier": "B2",
-                "provider": Provider.NPS if i == 3 else Provider.CRC,
-                "team": team, "offender_manager": om if i != 3 else None,
-            },
-        )
-        people.append(person)
-    return people
-
-
 def seed_safeguarding(*, size: int, stdout) -> None:
     if SafeguardingRequest.objects.filter(requester_email__endswith=DEMO_DOMAIN).exists():
         stdout.write("MASH requests: demo requests already present")
@@ -82,26 +65,21 @@ def seed_safeguarding(*, size: int, stdout) -> None:
             organisation.boroughs.add(camden)
             if partner is not None:
                 PartnerMembership.objects.get_or_create(user=partner, defaults={"organisation": organisation})
-        profile = StaffProfile.objects.filter(user=om).select_related("team").first()
-        team = profile.team if profile else None
-        if team is None:
-            team = Team.objects.filter(manager=spo).first() if spo else None
-            if team is None:
-                team, _ = Team.objects.get_or_create(
-                    name="Camden working-age men (demo)",
-                    defaults={"borough": camden, "cohort": Cohort.WORKING_AGE_MEN, "manager": spo},
-                )
-            if profile is None:
-                StaffProfile.objects.create(user=om, grade=StaffProfile.Grade.PO, team=team)
-        if spo is not None and not StaffProfile.objects.filter(user=spo).exists():
-            StaffProfile.objects.create(user=spo, grade=StaffProfile.Grade.SPO, team=team)
-        people = _demo_people(om, team)
+    # People come from the cases seeder (which runs first): the om's own CRC cases, and an NPS case.
+    people = list(Person.objects.filter(offender_manager=om, provider=Provider.CRC).order_by("crn")[:3])
+    nps_case = Person.objects.filter(provider=Provider.NPS).order_by("crn").first()
 
     now = timezone.now()
     count = max(8, min(size // 5, 40))
     for i in range(count):
-        first, last, dob, aliases = SUBJECTS[i % len(SUBJECTS)]
         scenario = i % 8
+        known = people[i % len(people)] if people and scenario not in (0, 5, 6) else None
+        if known is not None:
+            first, last, dob, aliases = known.first_name, known.last_name, known.date_of_birth, ""
+        elif scenario == 5 and nps_case is not None:
+            first, last, dob, aliases = nps_case.first_name, nps_case.last_name, nps_case.date_of_birth, ""
+        else:
+            first, last, dob, aliases = SUBJECTS[i % len(SUBJECTS)]
         rating = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.AMBER, Rag.GREEN, Rag.RED, Rag.BLUE, Rag.AMBER][scenario]
         received = now - [timedelta(hours=1), timedelta(hours=20), timedelta(days=2), timedelta(days=3),
                           timedelta(days=6), timedelta(hours=6), timedelta(days=1), timedelta(days=9)][scenario] - timedelta(days=30 * (i // 8))
@@ -115,14 +93,16 @@ def seed_safeguarding(*, size: int, stdout) -> None:
         )
         if scenario == 0:
             continue  # received, awaiting triage
-        person = people[i % 3]
-        if scenario == 6:
+        if scenario == 6 or (scenario == 5 and nps_case is None):
             request_triage(request=request, outcome=MatchOutcome.UNKNOWN, person=None, by=hub)
             continue
         if scenario == 5:
-            request_triage(request=request, outcome=MatchOutcome.NPS, person=people[3], by=hub)
+            request_triage(request=request, outcome=MatchOutcome.NPS, person=nps_case, by=hub)
             continue
-        request_triage(request=request, outcome=MatchOutcome.KNOWN_CRC, person=person, by=hub)
+        if known is not None:
+            request_triage(request=request, outcome=MatchOutcome.KNOWN_CRC, person=known, by=hub)
+        else:
+            request_triage(request=request, outcome=MatchOutcome.UNKNOWN, person=None, by=hub)
         request.refresh_from_db()
         if request.assignee_id != om.pk:
             request_assign(request=request, assignee=om, by=hub, reason="Demo: responsible officer")

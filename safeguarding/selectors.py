@@ -210,8 +210,8 @@ def compliance(*, as_of: date | None = None, months: int = 12, borough: str = ""
 
 
 def borough_report_section(borough, month: date) -> dict:
-    """Borough report: MASH response performance by RAG for requests received in `month` in `borough`.
-    `borough` is a Borough or its code."""
+    """Borough report (shape in probation.registry): MASH response performance by RAG for requests received in
+    `month` in `borough`, as it stood at the end of that month (or now, for the current month). Counts only."""
     code = getattr(borough, "code", borough)
     start = datetime.combine(month.replace(day=1), time.min, tzinfo=LONDON)
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -220,29 +220,36 @@ def borough_report_section(borough, month: date) -> dict:
     qs = _as_of_queryset(as_of, start).filter(received_at__lt=end, borough__code=code)
     rating_labels = dict(Rag.choices)
     rows = {r.label: r for r in _rows(qs, "rating_then", as_of, lambda v: rating_labels.get(v, v))}
-    table_rows = []
+    table_rows, on_time, late = [], [], []
     total = ComplianceRow("All")
     for rating in (Rag.RED, Rag.AMBER, Rag.GREEN):
         row = rows.get(rating.label, ComplianceRow(rating.label))
         for attr in ("on_time", "late", "overdue", "pending"):
             setattr(total, attr, getattr(total, attr) + getattr(row, attr))
-        table_rows.append([row.label, row.due, row.on_time, row.late + row.overdue, row.pending, _pct(row.percent)])
+        table_rows.append([row.label, row.due, row.on_time, row.late + row.overdue, row.pending, row.percent])
+        on_time.append(row.on_time)
+        late.append(row.late + row.overdue)
     received = SafeguardingRequest.objects.filter(borough__code=code, received_at__gte=start, received_at__lt=end).count()
     return {
         "summary": [
-            ("Requests received", received),
+            ("MASH requests received", received),
             ("Responses due", total.due),
-            ("Answered on time", _pct(total.percent)),
+            ("Answered on time (%)", total.percent),
         ],
         "table": {
             "headers": ["RAG rating", "Due", "On time", "Late or overdue", "Not yet due", "On time %"],
             "rows": table_rows,
         },
+        "chart": {
+            "type": "bar",
+            "labels": [r[0] for r in table_rows],
+            "datasets": [
+                {"label": "On time", "data": on_time, "colours": ["green"] * 3},
+                {"label": "Late or overdue", "data": late, "colours": ["red"] * 3},
+            ],
+        },
+        "notes": ["Deadlines are counted from receipt on each partner MASH's agreed clock; blue requests need no response."],
     }
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}%"
 
 
 STATE_CHOICES = [(s.value, s.label) for s in State if s not in (State.RESPONDED, State.WITHDRAWN)]

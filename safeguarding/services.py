@@ -486,6 +486,7 @@ def escalation_sweep(*, now: datetime | None = None, batch_size: int = 500) -> d
     unsent = (
         SafeguardingRequest.objects.filter(responded_at__isnull=False, response_emailed_at=None, responded_at__lte=now - timedelta(minutes=2))
         .filter(Q(response_email_claimed_at=None) | Q(response_email_claimed_at__lt=now - RESPONSE_EMAIL_LEASE))
+        .order_by("responded_at")  # the partial index's order, not Meta.ordering (which would scan every row)
         .values_list("pk", flat=True)[:batch_size]
     )
     from safeguarding.tasks import send_response_email

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partners.models import ApiToken, Contact, Organisation
@@ -36,6 +37,24 @@ class TokenInfoSerializer(serializers.ModelSerializer):
         return obj.status()
 
 
+class HospContactSerializer(serializers.Serializer):
+    borough = serializers.CharField(source="code")
+    borough_name = serializers.CharField(source="name")
+    hosp_area = serializers.CharField(source="hosp_area.name", default=None, allow_null=True)
+    hosp_name = serializers.SerializerMethodField()
+    hosp_email = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_hosp_name(self, borough) -> str | None:
+        hosp = borough.hosp_area.hosp if borough.hosp_area else None
+        return (hosp.get_full_name() or hosp.username) if hosp else None
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_hosp_email(self, borough) -> str | None:
+        hosp = borough.hosp_area.hosp if borough.hosp_area else None
+        return (hosp.email or None) if hosp else None
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField()
@@ -44,3 +63,6 @@ class MeSerializer(serializers.Serializer):
     organisation = OrganisationSummarySerializer(allow_null=True)
     can_track_iom = serializers.BooleanField()
     token = TokenInfoSerializer(allow_null=True, help_text="The credential used for this call (null in a session).")
+    hosp_contacts = HospContactSerializer(
+        many=True, help_text="Your first point of contact in each of your organisation's boroughs: its HOSP."
+    )

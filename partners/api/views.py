@@ -24,6 +24,9 @@ def me(request):
         "organisation": membership.organisation if membership else None,
         "can_track_iom": bool(membership and membership.can_track_iom),
         "token": token,
+        "hosp_contacts": (
+            membership.organisation.boroughs.select_related("hosp_area__hosp").order_by("name") if membership else []
+        ),
     }
     return Response(MeSerializer(data).data)
 

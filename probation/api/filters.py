@@ -6,18 +6,23 @@ BOOLEAN_VALUES = {"true", "false", "1", "0"}
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, except that a yes/no filter with any value but true/false (or 1/0) is a 400 with the field
-    named, rather than being ignored (which would return unfiltered, possibly wider, results)."""
+    """django-filter, except that malformed filters are a 400 naming the parameter rather than being ignored (which
+    would quietly return unfiltered, wider results): a yes/no filter with anything but true/false (or 1/0), and an
+    empty value for any filter but free text (`?received_before=`)."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             errors = {}
             for name, filter_ in filterset.filters.items():
-                if isinstance(filter_, django_filters.BooleanFilter) and name in request.query_params:
-                    values = request.query_params.getlist(name)
+                if name not in request.query_params:
+                    continue
+                values = request.query_params.getlist(name)
+                if isinstance(filter_, django_filters.BooleanFilter):
                     if any(value.lower() not in BOOLEAN_VALUES for value in values):
                         errors[name] = ["Enter true or false."]
+                elif type(filter_) is not django_filters.CharFilter and any(value == "" for value in values):
+                    errors[name] = ["Enter a value, or leave this filter out."]
             if errors:
                 raise ValidationError(errors)
         return filterset

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from partners.scoping import get_scoped_object_or_404
 from probation.audit import Action, audit_record
 from probation.policy import HasPolicyPermission, IsPartnerUser
 from resettlement import services
@@ -33,6 +34,15 @@ class PartnerActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     policy_object_permission = "resettlement.update_action"
     http_method_names = ["get", "patch", "head", "options"]
     filterset_fields = ["status", "pathway"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_object(self):
+        # Another organisation's action (or a CRC-owned one) is a 404, audited as DENIED.
+        action = get_scoped_object_or_404(
+            self.request, PlanAction.objects.with_person(), organisation_field="owner_organisation", pk=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, action)
+        return action
 
     def get_queryset(self):
         organisation_id = organisation_id_for(self.request.user)

@@ -4,8 +4,25 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from partners.london import BOROUGHS
 from partners.models import Borough
 from safeguarding.models import ConcernedPerson, Rag, Response, SafeguardingRequest, State
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number or boolean where text belongs is a field error, not quietly turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def _not_future(value):
@@ -15,21 +32,23 @@ def _not_future(value):
 
 
 class SubjectSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=80)
-    last_name = serializers.CharField(max_length=80)
-    aliases = serializers.ListField(child=serializers.CharField(max_length=160), required=False, default=list, max_length=20)
+    first_name = StrictCharField(max_length=80)
+    last_name = StrictCharField(max_length=80)
+    aliases = serializers.ListField(child=StrictCharField(max_length=160), required=False, default=list, max_length=20)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
-    address = serializers.CharField(required=False, allow_blank=True, default="")
-    pnc = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
+    address = StrictCharField(required=False, allow_blank=True, default="")
+    pnc = StrictCharField(max_length=13, required=False, allow_blank=True, default="")
 
 
 class RequesterSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    email = serializers.EmailField()
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=120)
+    email = StrictEmailField()
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class ConcernedSerializer(serializers.ModelSerializer):
+    name = StrictCharField(max_length=160)
+    relationship = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
 
     class Meta:
@@ -42,26 +61,31 @@ class RequestSubmitSerializer(serializers.Serializer):
 
     subject = SubjectSerializer()
     concerned = ConcernedSerializer(many=True, required=False, default=list)
-    reason = serializers.CharField()
+    reason = StrictCharField()
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
-    borough = serializers.SlugRelatedField(
-        slug_field="code", queryset=Borough.objects.all(), required=False, allow_null=True, default=None,
+    borough = serializers.ChoiceField(
+        choices=sorted(code for _, code, _, _ in BOROUGHS), required=False, allow_null=True, default=None,
         help_text="Borough code, e.g. camden. Defaults to your organisation's borough.",
     )
-    organisation = serializers.IntegerField(
-        required=False, write_only=True,
-        help_text="Optional. Requests are always made as your own organisation; any other value is refused.",
-    )
 
-    def validate_organisation(self, value):
-        if value != self.context["organisation"].pk:
-            raise serializers.ValidationError("You can only submit requests for your own organisation.")
-        return value
+    # Requests are always made as the caller's own organisation. A body naming an organisation (under any of these
+    # keys) that is not the caller's is refused with a field error, never silently re-pointed.
+    ORGANISATION_KEYS = ("organisation", "organisation_id", "requesting_organisation")
+
+    def validate(self, attrs):
+        own = self.context["organisation"]
+        data = self.initial_data if isinstance(self.initial_data, dict) else {}
+        for key in self.ORGANISATION_KEYS:
+            if key in data and str(data[key]) not in (str(own.pk), own.name):
+                raise serializers.ValidationError({key: "You can only submit requests for your own organisation."})
+        if attrs.get("borough"):
+            attrs["borough"] = Borough.objects.filter(code=attrs["borough"]).first()
+        return attrs
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ResponseSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
@@ -36,8 +37,17 @@ class RequestFilter(django_filters.FilterSet):
     def filter_state(self, queryset, name, value):
         return queryset.in_state(value)
 
+    def is_valid(self):
+        """Strict: a parameter given with no value (`?received_before=`) is an error, not silently ignored."""
+        valid = super().is_valid()
+        empty = [name for name in self.filters if name in self.data and not self.data.get(name)]
+        for name in empty:
+            self.form.add_error(name, "Enter a value, or leave the parameter out.")
+        return valid and not empty
+
 
 class PartnerApiMixin:
+    parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated, HasPolicyPermission]
     policy_permission = "safeguarding.use_partner_api"
 
@@ -78,7 +88,18 @@ class RequestListCreate(PartnerApiMixin, generics.ListCreateAPIView):
         audit_record(action=Action.VIEW, request=request, detail={"list": "safeguarding.requests", "references": [r["reference"] for r in results]})
         return response
 
-    @extend_schema(request=RequestSubmitSerializer, responses={201: RequestSerializer, 400: OpenApiResponse(description="Field errors")})
+    @extend_schema(summary="List your organisation's MASH requests", responses=RequestSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Submit a MASH request",
+        request=RequestSubmitSerializer,
+        responses={201: RequestSerializer, 400: OpenApiResponse(description="Field errors")},
+    )
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         organisation = organisation_for(request.user)
         serializer = RequestSubmitSerializer(data=request.data, context={"organisation": organisation, "request": request})

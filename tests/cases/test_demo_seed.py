@@ -26,10 +26,16 @@ def test_seed_builds_teams_people_and_gives_the_demo_users_work(capsys):
     assert Team.objects.count() == 16  # at least four boroughs (one per 500 people) x four cohorts
     om, spo = User.objects.get(username="om"), User.objects.get(username="spo")
     assert om.staff_profile.team.manager == spo
-    assert Person.objects.filter(offender_manager=om).count() == 12
+    # 12 from the cases seeder; the MASH and resettlement seeders may add their own demo subjects to om's caseload.
+    assert Person.objects.filter(offender_manager=om, crn__startswith="E").count() == 12
     assert unallocated_queue_for(spo).count() >= 3
-    assert Sentence.objects.count() == Person.objects.count()
-    assert Allocation.objects.count() == Person.objects.filter(offender_manager__isnull=False).count()
+    # Other apps' seeders add a few subjects of their own; every person the cases seeder made has a sentence.
+    seeded = Person.objects.filter(crn__regex=r"^[DE]")
+    assert Sentence.objects.filter(person__in=seeded).count() == seeded.count()
+    # Every allocated case has a recorded allocation to its current offender manager (hand-overs add rows).
+    assert not seeded.filter(offender_manager__isnull=False).exclude(
+        pk__in=Allocation.objects.filter(offender_manager=F("person__offender_manager")).values("person")
+    ).exists()
     for pnc in Person.objects.exclude(pnc_number="").values_list("pnc_number", flat=True)[:50]:
         validate_pnc(pnc)
     # Every seeded person's team is in their borough and cohort.

@@ -60,6 +60,8 @@ def test_a_partner_calls_the_api_with_a_token_and_sees_who_they_are(partner_user
     assert body["token"]["prefix"] == client.token.prefix
     assert body["token"]["status"] == "active"
     assert body["token"]["expires_at"] is not None
+    assert body["hosp_contacts"] == [{"borough": "camden", "borough_name": "Camden", "hosp_area": "North West London",
+                                      "hosp_name": None, "hosp_email": None}]
 
 
 def test_every_accepted_token_use_is_audited_and_marks_last_use(partner_user):
@@ -180,3 +182,32 @@ def test_the_openapi_schema_documents_token_authentication(admin_user):
     scheme = schema["components"]["securitySchemes"]["partnerApiToken"]
     assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "Authorization"}
     assert "/api/v1/partners/me/" in schema["paths"]
+
+
+def test_token_authentication_comes_first_and_every_api_call_is_throttled_per_token(settings):
+    rest = settings.REST_FRAMEWORK
+    assert rest["DEFAULT_AUTHENTICATION_CLASSES"][0] == "partners.authentication.ApiTokenAuthentication"
+    assert "partners.throttling.ApiTokenRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "api_token" in rest["DEFAULT_THROTTLE_RATES"]
+
+
+def test_a_token_whose_user_is_no_longer_a_partner_is_refused(partner_user):
+    client = api_client_for(partner_user)
+    partner_user.role = "hub"
+    partner_user.save()
+    response = client.get(ME)
+    assert response.status_code == 401 and "partner agency users only" in response.json()["detail"]
+
+
+def test_me_names_the_hosp_of_each_of_the_organisations_boroughs(partner_user):
+    from tests.partners.factories import hosp_area
+    from tests.probation.factories import HospUserFactory
+
+    area = hosp_area("North East London")
+    area.hosp = HospUserFactory(first_name="Kwame", last_name="Asante", email="kwame@probation-ops.example")
+    area.save()
+    client = api_client_for(partner_user, organisation=OrganisationFactory(borough_codes=["hackney", "camden"]))
+    contacts = {c["borough"]: c for c in client.get(ME).json()["hosp_contacts"]}
+    assert contacts["hackney"]["hosp_name"] == "Kwame Asante"
+    assert contacts["hackney"]["hosp_email"] == "kwame@probation-ops.example"
+    assert contacts["camden"]["hosp_name"] is None

@@ -51,7 +51,8 @@ def test_the_documented_section_shape_is_accepted_and_made_json_ready():
 
 @pytest.mark.parametrize("bad", [
     [1, 2],
-    {"rows": []},
+    {"foo": []},
+    {"rows": [[1, 2]]},
     {"summary": [("only a label",)]},
     {"table": {"headers": ["A", "B"], "rows": [[1]]}},
     {"table": {"headers": ["A"], "rows": [[object()]]}},
@@ -63,6 +64,38 @@ def test_the_documented_section_shape_is_accepted_and_made_json_ready():
 def test_malformed_sections_are_refused_with_a_reason(bad):
     with pytest.raises(SectionShapeError):
         normalise_section(bad)
+
+
+def test_first_draft_shapes_summary_dict_and_rows_of_dicts_are_accepted():
+    data = normalise_section({"summary": {"caseload": 3, "allocated_in_month": 1},
+                              "rows": [{"cohort": "Women", "cases": 2}, {"cohort": "18-25", "cases": 1}]})
+    assert data["summary"] == [["Caseload", 3], ["Allocated in month", 1]]
+    assert data["table"] == {"headers": ["Cohort", "Cases"], "rows": [["Women", 2], ["18-25", 1]]}
+
+
+def test_builders_get_the_borough_code_and_the_first_day_of_the_month(monkeypatch):
+    calls = []
+    monkeypatch.setitem(registry._report_sections, "test-spy", registry.Entry(
+        5, "test-spy", "Spy", lambda b, m: calls.append((b, m)) or {}, {"template": ""}))
+    build_report(borough("camden"), date(2026, 10, 17))
+    assert calls == [("camden", date(2026, 10, 1))]
+
+
+def test_a_section_with_its_own_template_gets_its_builders_dict(client, hosp_user, monkeypatch, settings):
+    monkeypatch.setitem(registry._report_sections, "test-own", registry.Entry(
+        5, "test-own", "Own template", lambda b, m: {"summary": {"caseload": 41}},
+        {"template": "partners/_test_section.html"}))
+    own = "<p id=own>{{ section.title }}: {{ section.summary.caseload }}</p>"
+    template_settings = {**settings.TEMPLATES[0], "APP_DIRS": False}
+    template_settings["OPTIONS"] = {**template_settings["OPTIONS"], "loaders": [
+        ("django.template.loaders.locmem.Loader", {"partners/_test_section.html": own}),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]}
+    settings.TEMPLATES = [template_settings]
+    client.force_login(hosp_user)
+    html = client.get(f"/partners/reports/camden/{LAST_MONTH:%Y-%m}/").content.decode()
+    assert "<p id=own>Own template: 41</p>" in html
 
 
 def test_the_report_renders_every_registered_section_in_order_and_survives_a_broken_one(mash_section, broken_section):
@@ -91,7 +124,8 @@ def test_the_partners_section_counts_organisations_and_services_in_the_borough()
 
 def test_csv_lists_each_section_and_neutralises_formulas(mash_section):
     data = build_report(borough("camden"), LAST_MONTH)
-    data["sections"][0]["data"]["table"]["rows"].append(["=HYPERLINK(\"x\")", 1])
+    mash = next(s for s in data["sections"] if s["key"] == "test-mash")
+    mash["data"]["table"]["rows"].append(["=HYPERLINK(\"x\")", 1])
     text = report_csv(data)
     assert "MASH response performance" in text and "Caseload,412" in text and "18-25,80" in text
     assert "'=HYPERLINK" in text
@@ -117,7 +151,8 @@ def test_the_report_page_draws_charts_from_the_section_data(client, hosp_user, m
     response = client.get(f"/partners/reports/camden/{LAST_MONTH:%Y-%m}/")
     html = response.content.decode()
     assert "chart.umd.min.js" in html and "report-charts.js" in html
-    assert 'data-chart-config="chart-0-config"' in html and 'id="chart-0-config"' in html
+    index = [s["key"] for s in response.context["report"]["sections"]].index("test-mash")
+    assert f'data-chart-config="chart-{index}-config"' in html and f'id="chart-{index}-config"' in html
     assert "#d4351c" in html  # the red RAG colour reached the Chart.js config
     assert "Provisional" in html and "MASH response performance" in html
 

@@ -67,10 +67,10 @@ __all__ = ["PersonFactory", "OrganisationFactory", "AllocatedPersonFactory"]
 
 def reload_reference_data() -> None:
     """Transactional tests (a real Celery worker, a browser) run after others that flush the database, which empties
-    the reference tables migrations load. Load them again (the loaders are idempotent)."""
+    the reference tables migrations load. tests/conftest.py puts the boroughs back; this puts back the prisons, BCST
+    rules and programmes (the loader is idempotent)."""
     import importlib
 
     from django.apps import apps
 
-    for module in ("partners.migrations.0002_london_reference_data", "resettlement.migrations.0002_reference_data"):
-        importlib.import_module(module).load(apps, None)
+    importlib.import_module("resettlement.migrations.0002_reference_data").load(apps, None)

@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from probation.models import AuditEvent
 from resettlement.models import PlanAction
+from tests.partners.factories import api_client_for
 from tests.resettlement.factories import partner_action, partner_member, staff_action, supply_chain_partner
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,8 @@ def org():
 
 @pytest.fixture
 def api(org):
-    return client_for(partner_member(org))
+    """A partner's system calling with its real token: `Authorization: Token <key>`."""
+    return api_client_for(partner_member(org))
 
 
 def test_a_partner_lists_only_their_organisations_actions(api, org):
@@ -40,9 +42,11 @@ def test_a_partner_lists_only_their_organisations_actions(api, org):
     assert AuditEvent.objects.filter(action="view", object_type="resettlement.planaction", object_id=str(mine.pk)).exists()
 
 
-def test_another_organisations_action_is_404(api):
+def test_another_organisations_action_is_404_and_the_attempt_is_audited(api):
     other = partner_action()
     assert api.get(f"{URL}{other.pk}/").status_code == 404
+    assert AuditEvent.objects.filter(action="denied", object_type="resettlement.planaction",
+                                     object_id=str(other.pk)).exists()
     assert api.patch(f"{URL}{other.pk}/", {"status": "done", "outcome": "x"}).status_code == 404
     crc = staff_action()
     assert api.patch(f"{URL}{crc.pk}/", {"status": "done", "outcome": "x"}).status_code == 404
@@ -93,6 +97,16 @@ def test_staff_and_anonymous_callers_cannot_use_the_partner_endpoint(offender_ma
     partner_action()
     assert APIClient().get(URL).status_code in (401, 403)
     assert client_for(offender_manager).get(URL).status_code == 403
+
+
+def test_a_bad_token_is_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token abcdefgh.not-a-real-key")
+    assert client.get(URL).status_code == 401
+
+
+def test_a_non_numeric_id_is_404_not_500(api):
+    assert api.get(f"{URL}abc/").status_code == 404
 
 
 def test_a_partner_with_no_organisation_sees_nothing(partner_user):

@@ -21,7 +21,14 @@ from resettlement.models import (
     ScreeningRule,
 )
 from resettlement.selectors import programme_completion
-from tests.cases.factories import AllocatedPersonFactory, PersonFactory
+from cases.models import Allocation
+from tests.cases.factories import (
+    AllocatedPersonFactory,
+    PersonFactory,
+    SentenceFactory,
+    StaffProfileFactory,
+    UnallocatedPersonFactory,
+)
 from tests.partners.factories import OrganisationFactory
 from tests.probation.factories import OffenderManagerFactory, PartnerUserFactory
 from tests.resettlement.factories import (
@@ -287,17 +294,80 @@ def test_a_transfer_to_the_same_prison_or_before_reception_is_refused():
     assert not episode.transfers.exists()
 
 
-def test_release_passes_the_case_to_the_community_offender_manager_with_actions_still_open():
+def test_release_passes_the_case_to_its_offender_manager_with_actions_still_open():
     episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=100))
     action = partner_action(episode=episode)
-    com = OffenderManagerFactory()
-    services.episode_release(episode=episode, released_on=timezone.localdate(), community_offender_manager=com,
-                             by=episode.recorded_by)
+    services.episode_release(episode=episode, released_on=timezone.localdate(), by=episode.recorded_by)
     episode.refresh_from_db()
-    episode.person.refresh_from_db()
-    assert episode.community_offender_manager == com and episode.person.offender_manager == com
+    assert episode.community_offender_manager == episode.person.offender_manager is not None
     action.refresh_from_db()
     assert action.is_open
+
+
+def test_an_unallocated_case_is_allocated_on_release_through_the_cases_rules():
+    person = UnallocatedPersonFactory()
+    com = StaffProfileFactory(team=person.team).user
+    episode = record_episode(person=person, reception_at=timezone.now() - datetime.timedelta(days=100))
+    services.episode_release(episode=episode, released_on=timezone.localdate(), community_offender_manager=com,
+                             by=episode.recorded_by)
+    person.refresh_from_db()
+    assert person.offender_manager == com
+    assert Allocation.objects.get(person=person).offender_manager == com
+
+
+def test_release_to_an_officer_outside_the_cases_team_is_refused():
+    person = UnallocatedPersonFactory()
+    outsider = StaffProfileFactory().user
+    episode = record_episode(person=person, reception_at=timezone.now() - datetime.timedelta(days=100))
+    with pytest.raises(ValidationError) as exc:
+        services.episode_release(episode=episode, released_on=timezone.localdate(),
+                                 community_offender_manager=outsider, by=episode.recorded_by)
+    assert "case's team" in exc.value.message_dict["community_offender_manager"][0]
+    episode.refresh_from_db()
+    assert episode.in_custody
+
+
+def test_release_to_someone_other_than_the_allocated_manager_is_refused():
+    episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=100))
+    with pytest.raises(ValidationError) as exc:
+        services.episode_release(episode=episode, released_on=timezone.localdate(),
+                                 community_offender_manager=OffenderManagerFactory(), by=episode.recorded_by)
+    assert "Reallocate" in exc.value.message_dict["community_offender_manager"][0]
+
+
+def test_an_episode_serves_the_custodial_sentence_and_release_sets_licence_and_pss_from_the_cases_rules():
+    person = AllocatedPersonFactory(date_of_birth=datetime.date(1990, 1, 1))
+    sentence = SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2026, 5, 1),
+                               offence_date=datetime.date(2026, 1, 10), length_months=6)
+    episode = record_episode(person=person, months=None, reception_at=at(2026, 5, 1, 15))
+    assert episode.sentence == sentence and episode.sentence_length_months == 6
+    # The automatic halfway point, from cases.supervision.
+    assert episode.expected_release_date == datetime.date(2026, 8, 1)
+    services.episode_release(episode=episode, released_on=datetime.date(2026, 8, 1), by=episode.recorded_by)
+    sentence.refresh_from_db()
+    # 6 months' custody: licence to the end of the term, then PSS to twelve months after release.
+    assert sentence.licence_end_date == datetime.date(2026, 10, 31)
+    assert (sentence.pss_start_date, sentence.pss_end_date) == (datetime.date(2026, 11, 1), datetime.date(2027, 7, 31))
+
+
+def test_a_release_date_outside_the_sentence_is_refused_by_the_cases_rules():
+    person = AllocatedPersonFactory()
+    SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2026, 1, 5),
+                    offence_date=datetime.date(2025, 12, 1), length_months=2)
+    episode = record_episode(person=person, months=None, reception_at=at(2026, 1, 5, 15))
+    with pytest.raises(ValidationError) as exc:
+        services.episode_release(episode=episode, released_on=datetime.date(2026, 6, 1), by=episode.recorded_by)
+    assert "released_on" in exc.value.message_dict
+    episode.refresh_from_db()
+    assert episode.in_custody
+
+
+def test_a_remand_episode_serves_no_sentence():
+    person = AllocatedPersonFactory()
+    SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2026, 1, 5),
+                    offence_date=datetime.date(2025, 12, 1), length_months=2)
+    episode = record_episode(person=person, custody_type=CustodyEpisode.CustodyType.REMAND)
+    assert episode.sentence is None
 
 
 def test_a_release_date_before_reception_is_refused():
@@ -310,8 +380,8 @@ def test_a_release_date_before_reception_is_refused():
     assert episode.in_custody
 
 
-def test_release_needs_a_community_offender_manager():
-    episode = record_episode(person=PersonFactory())
+def test_release_of_an_unallocated_case_needs_a_community_offender_manager():
+    episode = record_episode(person=UnallocatedPersonFactory())
     with pytest.raises(ValidationError) as exc:
         services.episode_release(episode=episode, released_on=timezone.localdate(), by=episode.recorded_by)
     assert "community_offender_manager" in exc.value.message_dict

@@ -88,14 +88,25 @@ def test_pre_release_lists_due_and_late_and_notifies_once_per_step():
     result = sweeps.pre_release_steps(today=today)
     assert (result["due"], result["late"]) == (1, 2)
     assert sweeps.pre_release_steps(today=today)["notified"] == 0
-    assert keys() == sorted([
-        f"resettlement:episode:{due.pk}:review-due", f"resettlement:episode:{due.pk}:transfer-due",
-        f"resettlement:episode:{late.pk}:review-due", f"resettlement:episode:{late.pk}:review-late",
-        f"resettlement:episode:{late.pk}:transfer-due", f"resettlement:episode:{late.pk}:transfer-late",
+    assert keys() == sorted(f"resettlement:episode:{e.pk}:{step}:{e.expected_release_date.isoformat()}" for e, step in [
+        (due, "review-due"), (due, "transfer-due"),
+        (late, "review-due"), (late, "review-late"), (late, "transfer-due"), (late, "transfer-late"),
         # A short sentence needs no transfer, but its plan is still reviewed before release.
-        f"resettlement:episode:{short.pk}:review-due", f"resettlement:episode:{short.pk}:review-late",
+        (short, "review-due"), (short, "review-late"),
     ])
     assert not Notification.objects.filter(dedupe_key__contains=f"episode:{far.pk}:").exists()
+
+
+def test_a_new_release_date_opens_a_new_window_with_its_own_notices():
+    today = timezone.localdate()
+    episode = record_episode(prison_code="PVI", months=6, release=today + datetime.timedelta(weeks=10),
+                             reception_at=timezone.now() - datetime.timedelta(days=60))
+    assert sweeps.pre_release_steps(today=today)["notified"] == 1  # review due
+    services.episode_update_release_date(episode=episode, expected_release_date=today + datetime.timedelta(weeks=30),
+                                         by=episode.recorded_by)
+    assert sweeps.pre_release_steps(today=today)["due"] == 0
+    assert sweeps.pre_release_steps(today=today + datetime.timedelta(weeks=19))["notified"] == 1
+    assert Notification.objects.count() == 2
 
 
 def test_a_review_and_a_transfer_clear_the_pre_release_steps():

@@ -281,3 +281,46 @@ def test_the_programme_list_uses_a_constant_number_of_queries(client, offender_m
     enrol(10)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("resettlement:programme", args=[gir.code]))
+
+
+def test_every_staff_page_renders_for_an_episode(om_client):
+    episode = record_episode(release=timezone.localdate() + datetime.timedelta(weeks=8))
+    action = partner_action(episode=episode)
+    enrolment = services.enrolment_create(programme=Programme.objects.get(code="getting-it-right"),
+                                          person=episode.person, setting="prison", prison=prison("PVI"),
+                                          starts_on=timezone.localdate(), by=episode.recorded_by)
+    urls = [reverse(name, args=[episode.pk]) for name in (
+        "resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",
+        "resettlement:review", "resettlement:transfer", "resettlement:release_date", "resettlement:release",
+    )] + [
+        reverse("resettlement:need", args=[episode.pk, "accommodation"]),
+        reverse("resettlement:action_update", args=[action.pk]),
+        reverse("resettlement:episode_new"), reverse("resettlement:plan_lookup"), reverse("resettlement:programmes"),
+        reverse("resettlement:programme", args=["getting-it-right"]), reverse("resettlement:enrolment_new"),
+        reverse("resettlement:enrolment", args=[enrolment.pk]), reverse("resettlement:pre_release") + "?scope=mine",
+        reverse("resettlement:caseload") + f"?prison={episode.current_prison_id}",
+    ]
+    for url in urls:
+        assert om_client.get(url).status_code == 200, url
+    assert om_client.get(reverse("resettlement:need", args=[episode.pk, "nonsense"])).status_code == 404
+    assert om_client.get(reverse("resettlement:plan", args=[999999])).status_code == 404
+
+
+def test_recording_a_review_and_changing_a_need(om_client):
+    episode = record_episode()
+    assert om_client.post(reverse("resettlement:review", args=[episode.pk]), {"notes": "On track"}).status_code == 302
+    url = reverse("resettlement:need", args=[episode.pk, "health"])
+    assert om_client.post(url, {"status": "bogus"}).status_code == 400
+    assert om_client.post(url, {"status": "support_required", "notes": "GP registration"}).status_code == 302
+    episode.plan.refresh_from_db()
+    assert episode.plan.last_reviewed_at is not None
+    assert episode.plan.needs.get(pathway="health").status == "support_required"
+
+
+def test_an_empty_action_form_names_each_missing_field(om_client):
+    episode = record_episode()
+    page = om_client.post(reverse("resettlement:action_new", args=[episode.pk]), {}).content.decode()
+    for message in ("Choose the pathway.", "Enter the description.", "Enter the due date."):
+        assert message in page
+    page = om_client.post(reverse("resettlement:bcst2", args=[episode.pk]), {}).content.decode()
+    assert "Choose the need for accommodation." in page

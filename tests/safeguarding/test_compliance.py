@@ -83,7 +83,12 @@ def test_the_borough_report_section(hub_user):
     mash_request(organisation=camden_mash, received_at=MON, rating=Rag.GREEN)
     _answer(a, hub_user, MON + timedelta(hours=1))
     section = borough_report_section(borough("camden"), datetime(2026, 3, 1).date())
-    assert dict(section["summary"])["Requests received"] == 2
+    assert dict(section["summary"])["MASH requests received"] == 2
     red_row = section["table"]["rows"][0]
-    assert red_row[0] == "Red" and red_row[1:3] == [1, 1] and red_row[-1] == "100%"
-    assert borough_report_section("hackney", datetime(2026, 3, 1).date())["summary"][0] == ("Requests received", 0)
+    assert red_row[0] == "Red" and red_row[1:3] == [1, 1] and red_row[-1] == 100.0
+    assert borough_report_section(borough("hackney"), datetime(2026, 3, 1).date())["summary"][0] == ("MASH requests received", 0)
+    from partners.reports import build_report
+
+    report = build_report(borough("camden"), datetime(2026, 3, 1).date())
+    mash = next(s for s in report["sections"] if s["key"] == "mash")
+    assert mash["error"] == "" and mash["data"]["chart"]["datasets"][0]["data"] == [1, 0, 0]

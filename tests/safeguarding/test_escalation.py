@@ -171,3 +171,17 @@ def test_a_real_worker_runs_the_sweep_and_the_response_email(live_celery_worker,
         time.sleep(0.2)
     assert SafeguardingRequest.objects.get(pk=request.pk).response_emailed_at is not None
     assert any(m.to == ["sam@camden-mash.example"] for m in mail.outbox)
+
+
+def test_a_sweep_with_nothing_due_costs_the_same_at_any_size(hub_user, django_assert_num_queries):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (2, 20):
+        for _ in range(extra):
+            mash_request(rating=Rag.GREEN)  # open, nothing due yet
+        with CaptureQueriesContext(db) as queries:
+            assert escalation_sweep()["reminded"] == 0
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == 4  # one indexed query per step, nothing per row

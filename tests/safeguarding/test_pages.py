@@ -191,3 +191,35 @@ def test_the_demo_seeder_creates_requests_in_every_state_once():
 
     om = User.objects.get(username="om")
     assert SafeguardingRequest.objects.open().filter(assignee=om).exists()
+
+
+def test_the_triage_page_ranks_candidates_and_routes_a_known_case(client, hub_user):
+    person = AllocatedPersonFactory(first_name="Daniel", last_name="Okafor", date_of_birth=datetime(1988, 3, 14).date())
+    AllocatedPersonFactory(first_name="Danielle", last_name="Oakes")
+    request = mash_request()
+    client.force_login(hub_user)
+    page = client.get(f"/safeguarding/{request.reference}/triage/")
+    assert page.status_code == 200
+    matches = page.context["matches"]
+    assert matches and matches[0].person == person
+    response = client.post(f"/safeguarding/{request.reference}/triage/", {"outcome": "known_crc", "person": person.pk})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.assignee == person.offender_manager and request.match_outcome == "known_crc"
+    person.refresh_from_db()
+    assert person.mash_flagged_at is not None
+
+
+def test_triage_without_choosing_a_person_shows_an_error(client, hub_user):
+    request = mash_request()
+    client.force_login(hub_user)
+    response = client.post(f"/safeguarding/{request.reference}/triage/", {"outcome": "known_crc"})
+    assert response.status_code == 200 and "person" in response.context["form"].errors
+    request.refresh_from_db()
+    assert request.triaged_at is None
+
+
+def test_only_the_hub_triages(client, offender_manager):
+    request = mash_request()
+    client.force_login(offender_manager)
+    assert client.get(f"/safeguarding/{request.reference}/triage/").status_code == 403

@@ -1,0 +1,33 @@
+import pytest
+
+from tests.partners.factories import PartnerMembershipFactory, api_client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def iom_partner():
+    return api_client_for(PartnerMembershipFactory(can_track_iom=True).user)
+
+
+@pytest.mark.parametrize("query", ["is_iom=banana", "is_iom=null", "is_gto=", "rosh_level="])
+def test_a_malformed_filter_is_a_400_naming_it_not_silently_ignored(iom_partner, query):
+    response = iom_partner.get(f"/api/v1/cases/iom-nominals/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
+
+
+@pytest.mark.parametrize("query", ["page=", "page=abc", "page=0"])
+def test_a_malformed_page_is_refused(iom_partner, query):
+    assert iom_partner.get(f"/api/v1/cases/iom-nominals/?{query}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["page_size=0", "page_size=abc", "page_size=1000"])
+def test_a_malformed_page_size_is_a_400(iom_partner, query):
+    response = iom_partner.get(f"/api/v1/cases/iom-nominals/?{query}")
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_well_formed_filters_still_work(iom_partner):
+    assert iom_partner.get("/api/v1/cases/iom-nominals/?is_iom=true&page_size=5").status_code == 200
