@@ -106,3 +106,17 @@ def test_search_selects_related_records_in_a_constant_number_of_queries(people, 
         matches = person_search("John Smith")
         for m in matches:
             (m.person.home_borough, m.person.offender_manager, m.person.team, list(m.person.aliases.all()))
+
+
+def test_swapped_letters_in_both_names_are_found(people):
+    matches = person_search("Mohamemd Rhaman")
+    assert matches and matches[0].person == people["mo"]
+
+
+def test_name_similarity_rewards_a_swap_more_than_trigrams_do():
+    from cases.selectors import name_similarity
+
+    assert similarity("rachael", "rcahael") < 0.35
+    assert name_similarity("Rachael", "Rcahael") > 0.75
+    assert name_similarity("Smith", "smith") == 1.0
+    assert name_similarity("Quill", "Smithson") < 0.3
