@@ -189,44 +189,6 @@ def case_allocate(*, person: Person, officer, by, reason: str = "", automatic: b
     return allocation
 
 
-@transaction.atomic
-def case_transfer(*, person: Person, officer, by, reason: str) -> Allocation:
-    """Hand a case to another offender manager (e.g. from custody to the community OM on release), in any team.
-    Recorded as a new Allocation row, never an overwrite; capacity is not enforced because the hand-over is
-    decided by the case's circumstances, but the officer must be an available member of staff with a team."""
-    person = Person.objects.select_for_update().get(pk=person.pk)  # race: two hand-overs of one case at once
-    if person.provider != Provider.CRC:
-        raise AllocationError({"person": "This case is supervised by the NPS and cannot be transferred."})
-    if not reason.strip():
-        raise AllocationError({"reason": "Say why the case is transferred."})
-    try:
-        profile = StaffProfile.objects.select_for_update().select_related("user").get(user=officer)
-    except StaffProfile.DoesNotExist:
-        raise AllocationError({"officer": "Choose an offender manager with a staff profile."}) from None
-    if profile.team_id is None or not profile.is_available:
-        raise AllocationError({"officer": "Choose an available offender manager in a team."})
-    if person.offender_manager_id == profile.user_id:
-        return person.allocations.filter(offender_manager=profile.user).first() or Allocation.objects.create(
-            person=person, team_id=profile.team_id, offender_manager=profile.user, allocated_by=by, reason=reason[:300]
-        )
-    points, capacities = tier_points(), grade_capacities()
-    workload = officer_workloads(StaffProfile.objects.filter(pk=profile.pk), points=points, capacities=capacities)[0]
-    allocation = Allocation.objects.create(
-        person=person,
-        team_id=profile.team_id,
-        offender_manager=profile.user,
-        allocated_by=by,
-        reason=reason[:300],
-        workload_points_before=workload.points,
-        capacity_points=capacity_for(profile, capacities),
-    )
-    Person.objects.filter(pk=person.pk).update(
-        offender_manager=profile.user, team_id=profile.team_id, allocation_due_since=None, updated_at=timezone.now()
-    )
-    person.offender_manager, person.team_id = profile.user, profile.team_id
-    return allocation
-
-
 def _default_reason(workload, automatic: bool) -> str:
     prefix = "Allocated automatically" if automatic else "Allocated"
     return f"{prefix}: lowest workload in the team ({workload.percent}% of capacity)."

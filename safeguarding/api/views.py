@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -133,6 +133,10 @@ class RequestListCreate(PartnerApiMixin, generics.ListCreateAPIView):
         return ApiResponse(RequestSerializer(mash).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(
+    summary="Read one of your organisation's MASH requests, with its response once answered",
+    responses={200: RequestSerializer, 404: OpenApiResponse(description="No such request for your organisation")},
+))
 class RequestDetail(PartnerApiMixin, generics.RetrieveAPIView):
     serializer_class = RequestSerializer
     lookup_field = "reference"
@@ -149,7 +153,12 @@ class RequestDetail(PartnerApiMixin, generics.RetrieveAPIView):
 class RequestWithdraw(PartnerApiMixin, APIView):
     serializer_class = WithdrawSerializer
 
-    @extend_schema(request=WithdrawSerializer, responses={200: RequestSerializer, 400: OpenApiResponse(description="Already answered or withdrawn"), 404: OpenApiResponse(description="Not found")})
+    @extend_schema(
+        summary="Withdraw one of your organisation's MASH requests",
+        request=WithdrawSerializer,
+        responses={200: RequestSerializer, 400: OpenApiResponse(description="Already answered or withdrawn"),
+                   404: OpenApiResponse(description="No such request for your organisation")},
+    )
     def post(self, request, reference):
         obj = self.get_request_object(reference)
         serializer = WithdrawSerializer(data=request.data)

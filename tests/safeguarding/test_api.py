@@ -156,3 +156,44 @@ def test_the_openapi_schema_validates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_an_acknowledged_reference_is_already_committed():
+    """Another connection (as another worker would) sees the request as soon as the 201 is returned."""
+    import threading
+
+    from django.db import connection
+
+    membership = PartnerMembershipFactory()
+    response = api_client_for(membership.user).post(URL, BODY, format="json")
+    assert response.status_code == 201
+    seen = []
+
+    def look():
+        try:
+            seen.append(SafeguardingRequest.objects.filter(reference=response.data["reference"]).exists())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    assert seen == [True]
+
+
+def test_an_administrator_edits_a_partner_mashs_deadline_tier_in_admin(client, admin_user):
+    from safeguarding.models import DeadlineTier
+
+    organisation = OrganisationFactory(name="Merton MASH")
+    client.force_login(admin_user)
+    response = client.post("/admin/safeguarding/deadlinetier/add/", {
+        "organisation": organisation.pk, "rating": "red", "hours": "2", "clock": "elapsed",
+        "reminder_percent": "75", "repeat_every_hours": "24",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    tier = DeadlineTier.objects.get(organisation=organisation, rating="red")
+    received = timezone.now() - timedelta(minutes=1)
+    assert mash_request(organisation=organisation, rating="red", received_at=received).due_at == received + timedelta(hours=2)
+    assert AuditEvent.objects.filter(object_type="safeguarding.deadlinetier", object_id=str(tier.pk), action="create").exists()
