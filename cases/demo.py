@@ -36,6 +36,7 @@ BATCH = 5000
 SEED_PREFIX = "D"  # D000000..D999999 are seeded people
 DEMO_PREFIX = "E"  # E000001.. are the demo users' own cases
 CASES_PER_OFFICER = 45
+COHORT_SHARE = {Cohort.WOMEN: 0.16, Cohort.YOUNG_ADULT_MEN: 0.13, Cohort.WORKING_AGE_MEN: 0.37, Cohort.MEN_50_PLUS: 0.34}
 GTO_BOROUGHS = ["camden", "enfield", "hackney", "haringey", "islington", "newham", "tower-hamlets", "waltham-forest"]
 FIRST_BOROUGHS = ["camden", "hackney", "islington", "haringey"]
 MALE_FIRST = list(Names.first_names_male)
@@ -63,8 +64,11 @@ def _unusable_password() -> str:
 def _teams_and_officers(boroughs, size: int, stdout) -> dict[int, list[int]]:
     """Teams for each borough and cohort, each with a manager and offender managers. Returns team id -> officer ids."""
     password = _unusable_password()
-    team_count = len(boroughs) * len(Cohort)
-    per_team = max(2, math.ceil(size / max(team_count, 1) / CASES_PER_OFFICER) + 1)
+    def per_team(cohort) -> int:
+        # Officers for the cases this team can expect (ages 18-72, 16% women), so caseloads come out near 45.
+        expected = size / max(len(boroughs), 1) * COHORT_SHARE[cohort]
+        return max(2, math.ceil(expected / CASES_PER_OFFICER) + 1)
+
     specs = [(b, c) for b in boroughs for c in Cohort]
     names = {f"{b.name} {c.label.split(' (')[0].lower()}": (b, c) for b, c in specs}
     existing = set(Team.objects.filter(name__in=names).values_list("name", flat=True))
@@ -85,7 +89,7 @@ def _teams_and_officers(boroughs, size: int, stdout) -> dict[int, list[int]]:
     officer_names = {}
     rng = random.Random(7)
     for (borough_id, cohort), team in teams.items():
-        for k in range(per_team):
+        for k in range(per_team(cohort)):
             officer_names[f"om-{team.pk}-{k}"] = team
     existing_users = set(User.objects.filter(username__in=officer_names).values_list("username", flat=True))
     User.objects.bulk_create([

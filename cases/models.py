@@ -216,7 +216,7 @@ class Alias(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, db_index=True)  # person_search by date of birth
 
     class Meta:
         verbose_name_plural = "aliases"

@@ -101,8 +101,22 @@ def test_nothing_to_search_returns_nothing(people):
 
 def test_search_selects_related_records_in_a_constant_number_of_queries(people, django_assert_max_num_queries):
     AllocatedPersonFactory(first_name="John", last_name="Smith")
-    # candidates (with a savepoint and set_config around it on PostgreSQL), people, aliases
-    with django_assert_max_num_queries(6):
+    # candidates (on PostgreSQL inside a savepoint, after two set_config), people, aliases
+    with django_assert_max_num_queries(7):
         matches = person_search("John Smith")
         for m in matches:
             (m.person.home_borough, m.person.offender_manager, m.person.team, list(m.person.aliases.all()))
+
+
+def test_swapped_letters_in_both_names_are_found(people):
+    matches = person_search("Mohamemd Rhaman")
+    assert matches and matches[0].person == people["mo"]
+
+
+def test_name_similarity_rewards_a_swap_more_than_trigrams_do():
+    from cases.selectors import name_similarity
+
+    assert similarity("rachael", "rcahael") < 0.35
+    assert name_similarity("Rachael", "Rcahael") > 0.75
+    assert name_similarity("Smith", "smith") == 1.0
+    assert name_similarity("Quill", "Smithson") < 0.3
