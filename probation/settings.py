@@ -222,6 +222,9 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered, never lost
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# When the broker connection drops, stop late-acked tasks (they are redelivered) rather than finish them unacked:
+# every task is idempotent, and this is Celery 6's default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

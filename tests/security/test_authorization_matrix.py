@@ -100,8 +100,9 @@ MATRIX = {
     "resettlement:partner_actions": ("get", row(partner_a=A, partner_b=A, admin=A)),
     "resettlement:programmes": ("get", row(hub=A, om=A, spo=A, hosp=A, admin=A)),
     "resettlement:enrolment_new": ("get", row(hub=A, om=A, spo=A, admin=A)),
-    "resettlement:programme": ("get", row(hub=A, om=A, spo=A, hosp=A, admin=A)),
-    "resettlement:enrolment": ("get", row(hub=A, om=A, spo=A, hosp=A, admin=A)),
+    # HOSPs see completion rates (the programmes page), not who is enrolled.
+    "resettlement:programme": ("get", row(hub=A, om=A, spo=A, admin=A)),
+    "resettlement:enrolment": ("get", row(hub=A, om=A, spo=A, admin=A)),
     # partner REST API (token credentials for partners; staff have no API credentials)
     "cases-api:iom-nominals": ("get", PARTNER_A_ONLY),  # partner A may track IOM; partner B may not
     "partners-api:me": ("get", PARTNERS),
