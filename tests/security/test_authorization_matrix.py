@@ -253,3 +253,25 @@ def test_each_role_is_allowed_or_denied_as_the_matrix_says(world, name):
         if got != expected[persona]:
             mismatches.append(f"{persona}: {method.upper()} {url} -> {response.status_code}, expected {expected[persona]}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_offender_managers_and_team_managers_of_another_team_are_denied_the_case_and_its_request(world):
+    """Object-level: the same role, but not this case's team, sees nothing of it."""
+    other_team = TeamFactory()
+    other_om = StaffProfileFactory(team=other_team).user
+    crn = world["kwargs"]["cases:case_detail"]["crn"]
+    reference = world["kwargs"]["safeguarding:detail"]["reference"]
+    for user in (other_om, other_team.manager):
+        client = _client_for("other", user)
+        assert client.get(reverse("cases:case_detail", kwargs={"crn": crn})).status_code in (403, 404)
+        assert client.get(reverse("safeguarding:detail", kwargs={"reference": reference})).status_code in (403, 404)
+        assert client.get(reverse("safeguarding:respond", kwargs={"reference": reference})).status_code in (403, 404)
+
+
+def test_a_partner_never_learns_whether_another_organisations_record_exists(world):
+    """Partner B asking for partner A's request gets the same 404 as for a reference that does not exist."""
+    client = _client_for("partner_b", world["users"]["partner_b"])
+    real = client.get(reverse("safeguarding-api:request-detail", kwargs=world["kwargs"]["safeguarding-api:request-detail"]))
+    made_up = client.get(reverse("safeguarding-api:request-detail", kwargs={"reference": "MASH-2026-999999"}))
+    assert real.status_code == made_up.status_code == 404
+    assert real.json() == made_up.json()
