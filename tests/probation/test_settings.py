@@ -74,3 +74,18 @@ def test_development_defaults_need_no_services():
 def test_settings_store_times_in_utc_and_show_them_in_london(settings):
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "Europe/London"
+
+
+def test_static_files_are_served_in_development():
+    """runserver serves /static/ only when whitenoise's runserver_nostatic is absent, and whitenoise's middleware is
+    only installed in production: one of the two must serve the GOV.UK stylesheets in the demo."""
+    result = run_django(
+        {"PROBATION_VAR_DIR": "/tmp/probation-settings-test"},
+        "shell", "-c",
+        "from django.conf import settings; "
+        "print('nostatic' if 'whitenoise.runserver_nostatic' in settings.INSTALLED_APPS else 'runserver-serves', "
+        "'whitenoise' if 'whitenoise.middleware.WhiteNoiseMiddleware' in settings.MIDDLEWARE else 'no-whitenoise', "
+        "settings.DEBUG)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() in (["runserver-serves", "no-whitenoise", "True"], ["nostatic", "whitenoise", "True"])
