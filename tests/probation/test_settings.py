@@ -88,4 +88,4 @@ def test_static_files_are_served_in_development():
         "settings.DEBUG)",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() in (["runserver-serves", "no-whitenoise", "True"], ["nostatic", "whitenoise", "True"])
+    assert result.stdout.strip().splitlines()[-1].split() in (["runserver-serves", "no-whitenoise", "True"], ["nostatic", "whitenoise", "True"])
