@@ -89,7 +89,8 @@ def admin_user(db):
 
 @pytest.fixture(autouse=True)
 def _london_reference_data(request):
-    """Reference data (boroughs, HOSP areas, services, prisons, programmes, deadline tiers) comes from data
+    """Reference data (boroughs, HOSP areas, services, cohort rules, tier weights, grade capacities, prisons,
+    programmes, deadline tiers) comes from data
     migrations; a transactional test (live server, real Celery worker) ends by emptying every table, so put it back
     for the tests that follow. The loaders are the migrations' own, and idempotent."""
     marker = request.node.get_closest_marker("django_db")
@@ -110,6 +111,7 @@ def _london_reference_data(request):
 
         load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
         # The other apps' reference data (prisons, programmes, BCST rules, default MASH deadline tiers) went too.
+        importlib.import_module("cases.migrations.0003_trigram_search_and_defaults").load_defaults(apps, None)
         importlib.import_module("resettlement.migrations.0002_reference_data").load(apps, None)
         importlib.import_module("safeguarding.migrations.0002_default_deadline_tiers").create(apps, None)
 

@@ -3,7 +3,7 @@ import pytest
 from cases.models import Allocation
 from tests.cases.factories import StaffProfileFactory, TeamFactory, UnallocatedPersonFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_team_manager_allocates_from_the_queue_with_one_click(page, live_server, sign_in, team_manager):

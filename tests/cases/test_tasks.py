@@ -35,7 +35,7 @@ def test_recompute_cohorts_task_runs_once_a_day_idempotently():
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_auto_allocation_runs_in_a_real_worker(live_celery_worker, reference_data):
+def test_auto_allocation_runs_in_a_real_worker(live_celery_worker):
     team = TeamFactory(auto_allocate=True)
     officer = StaffProfileFactory(team=team).user
     person = UnallocatedPersonFactory(team=team)
@@ -49,7 +49,7 @@ def test_auto_allocation_runs_in_a_real_worker(live_celery_worker, reference_dat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_allocations_at_once_never_overload_one_officer(reference_data):
+def test_two_allocations_at_once_never_overload_one_officer():
     """Two managers allocate two different cases to the same nearly-full officer at the same moment: the second
     waits for the first's lock on the officer, then sees the officer is full."""
     import threading

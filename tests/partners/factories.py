@@ -2,17 +2,9 @@ import factory
 from factory.django import DjangoModelFactory
 from rest_framework.test import APIClient
 
-from partners.models import ApiToken, Borough, Contact, HospArea, Organisation, PartnerMembership, Service
+from partners.models import ApiToken, Borough, Contact, HospArea, Organisation, PartnerMembership
 from partners.services import api_token_issue
 from tests.probation.factories import PartnerUserFactory
-
-
-def ensure_london_reference_data() -> None:
-    """Reload the boroughs, HOSP areas and services the data migration loads (a transactional test's flush removes
-    them; tests/conftest.py also restores them automatically)."""
-    from partners.london import load_reference_data
-
-    load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
 
 
 def borough(code: str = "camden") -> Borough:

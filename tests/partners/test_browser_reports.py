@@ -2,13 +2,12 @@ import pytest
 from django.utils import timezone
 
 from partners.models import HospArea, Service
-from tests.partners.factories import OrganisationFactory, ensure_london_reference_data
+from tests.partners.factories import OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_hosp_finds_a_boroughs_partners_and_opens_its_report_with_a_drawn_chart(page, live_server, sign_in, hosp_user):
-    ensure_london_reference_data()
     area = HospArea.objects.get(name="North East London")
     area.hosp = hosp_user
     area.save()

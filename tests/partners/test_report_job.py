@@ -10,7 +10,7 @@ from partners.reports import previous_month
 from partners.tasks import produce_monthly_borough_reports
 from probation.celery import BEAT_SCHEDULE
 from probation.models import Notification
-from tests.partners.factories import ensure_london_reference_data, hosp_area
+from tests.partners.factories import hosp_area
 from tests.probation.factories import HospUserFactory
 
 LAST_MONTH = previous_month(timezone.localdate())
@@ -90,7 +90,6 @@ def test_the_beat_schedule_runs_the_job_early_each_month():
 
 @pytest.mark.celery_worker
 def test_a_real_worker_produces_the_reports(live_celery_worker):
-    ensure_london_reference_data()
     area = hosp_area("South East London")
     area.hosp = HospUserFactory()
     area.save()

@@ -63,14 +63,3 @@ def staff_action(*, episode=None, owner=None, due_on=None, pathway="finance"):
 
 
 __all__ = ["PersonFactory", "OrganisationFactory", "AllocatedPersonFactory"]
-
-
-def reload_reference_data() -> None:
-    """Transactional tests (a real Celery worker, a browser) run after others that flush the database, which empties
-    the reference tables migrations load. tests/conftest.py puts the boroughs back; this puts back the prisons, BCST
-    rules and programmes (the loader is idempotent)."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("resettlement.migrations.0002_reference_data").load(apps, None)

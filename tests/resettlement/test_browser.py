@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from resettlement.models import NeedStatus, Pathway, PlanAction
-from tests.resettlement.factories import partner_member, record_episode, reload_reference_data, supply_chain_partner
+from tests.resettlement.factories import partner_member, record_episode, supply_chain_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,7 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_then_closes(
     page, live_server, sign_in, offender_manager, browser
 ):
-    reload_reference_data()
     episode = record_episode(ttg_worker=offender_manager, by=offender_manager)
     mungos = supply_chain_partner("St Mungo's")
     caseworker = partner_member(mungos)

@@ -155,10 +155,6 @@ def test_the_screening_sweep_runs_in_a_real_celery_worker(live_celery_worker):
     import time
 
     from resettlement.tasks import screening_deadline_sweep
-    from tests.resettlement.factories import reload_reference_data
-
-    reload_reference_data()
-
     episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
     screening_deadline_sweep.delay()
     deadline = time.monotonic() + 20

@@ -159,7 +159,7 @@ def test_the_openapi_schema_validates_without_warnings():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
+@pytest.mark.django_db(transaction=True)
 def test_an_acknowledged_reference_is_already_committed():
     """Another connection (as another worker would) sees the request as soon as the 201 is returned."""
     import threading

@@ -6,7 +6,7 @@ from safeguarding.models import Rag, SafeguardingRequest, State
 from tests.cases.factories import AllocatedPersonFactory
 from tests.safeguarding.factories import mash_request
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_hub_triages_to_the_offender_manager_who_answers(page, live_server, sign_in, hub_user, browser):

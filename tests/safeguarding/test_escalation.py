@@ -122,7 +122,7 @@ def test_a_step_interrupted_midway_is_redone_not_lost(hub_user, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_notify_each_step_once(hub_user):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")
@@ -155,7 +155,7 @@ def test_concurrent_sweeps_notify_each_step_once(hub_user):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_sweep_and_the_response_email(live_celery_worker, hub_user):
     from django.core import mail
 

@@ -36,7 +36,7 @@ def test_references_restart_each_year():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_never_share_a_reference():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")

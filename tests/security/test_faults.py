@@ -9,7 +9,6 @@ at a known point (for example between a step's claim and its notifications).
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import signal
@@ -47,14 +46,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _postgres_and_reference_data(transactional_db):
+def _postgres_only(transactional_db):
+    # Reference data emptied by earlier flushes is restored by tests/conftest.py.
     if connection.vendor != "postgresql":
         pytest.skip("fault drills need the real PostgreSQL")
-    # A transactional test after another's flush finds the migration-loaded data gone: reload it (idempotent).
-    from django.apps import apps
-
-    importlib.import_module("partners.migrations.0002_london_reference_data").load(apps, None)
-    importlib.import_module("safeguarding.migrations.0002_default_deadline_tiers").create(apps, None)
 
 
 # --- The drill's data: due requests of each kind, and what exactly-once means for them ---------------------------
