@@ -1,4 +1,5 @@
-"""Partner API shapes. Input serializers validate and shape; the services hold the rules."""
+"""Partner API shapes. Input serializers validate and shape; the services hold the rules. Text fields are strict
+(a number where text belongs is a 400) through probation/api/strict_types.py, for every API alike."""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -9,22 +10,6 @@ from partners.models import Borough
 from safeguarding.models import ConcernedPerson, Rag, Response, SafeguardingRequest, State
 
 
-class StrictCharField(serializers.CharField):
-    """Text only: a number or boolean where text belongs is a field error, not quietly turned into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictEmailField(serializers.EmailField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 def _not_future(value):
     if value and value > timezone.localdate():
         raise serializers.ValidationError("Date of birth must be in the past.")
@@ -32,23 +17,23 @@ def _not_future(value):
 
 
 class SubjectSerializer(serializers.Serializer):
-    first_name = StrictCharField(max_length=80)
-    last_name = StrictCharField(max_length=80)
-    aliases = serializers.ListField(child=StrictCharField(max_length=160), required=False, default=list, max_length=20)
+    first_name = serializers.CharField(max_length=80)
+    last_name = serializers.CharField(max_length=80)
+    aliases = serializers.ListField(child=serializers.CharField(max_length=160), required=False, default=list, max_length=20)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
-    address = StrictCharField(required=False, allow_blank=True, default="")
-    pnc = StrictCharField(max_length=13, required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    pnc = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
 
 
 class RequesterSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=120)
-    email = StrictEmailField()
-    phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=120)
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class ConcernedSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=160)
-    relationship = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=160)
+    relationship = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
 
     class Meta:
@@ -61,7 +46,7 @@ class RequestSubmitSerializer(serializers.Serializer):
 
     subject = SubjectSerializer()
     concerned = ConcernedSerializer(many=True, required=False, default=list)
-    reason = StrictCharField()
+    reason = serializers.CharField()
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
     borough = serializers.ChoiceField(
@@ -85,7 +70,7 @@ class RequestSubmitSerializer(serializers.Serializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ResponseSerializer(serializers.ModelSerializer):
