@@ -1,9 +1,10 @@
 from django import forms
 
 from cases.models import Person, RoshLevel, Sentence, StaffProfile
+from probation.forms import GovukFormMixin
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(GovukFormMixin, forms.Form):
     q = forms.CharField(
         label="Name, CRN or PNC number", required=False, max_length=200,
         help_text="For example John Smith, X123456 or 2015/0123456U. Misspellings and aliases are found too.",
@@ -20,7 +21,7 @@ class PersonSearchForm(forms.Form):
         return data
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(GovukFormMixin, forms.Form):
     officer = forms.ModelChoiceField(
         label="Offender manager", queryset=StaffProfile.objects.none(), to_field_name="user_id",
         error_messages={"required": "Choose an offender manager.",
@@ -36,13 +37,13 @@ class AllocateForm(forms.Form):
         self.team = team
 
 
-class RoshForm(forms.Form):
+class RoshForm(GovukFormMixin, forms.Form):
     level = forms.ChoiceField(label="RoSH level", choices=RoshLevel.choices,
                               error_messages={"required": "Choose a RoSH level."})
     reason = forms.CharField(label="Reason", max_length=300, error_messages={"required": "Give a reason."})
 
 
-class NewPersonForm(forms.ModelForm):
+class NewPersonForm(GovukFormMixin, forms.ModelForm):
     """A new case allocated to the CRC by the NPS on the day of sentence: who they are."""
 
     class Meta:
@@ -62,7 +63,7 @@ class NewPersonForm(forms.ModelForm):
         self.fields["rosh_level"].help_text = "High and very high risk cases are supervised by the NPS."
 
 
-class NewSentenceForm(forms.ModelForm):
+class NewSentenceForm(GovukFormMixin, forms.ModelForm):
     class Meta:
         model = Sentence
         fields = ["kind", "sentence_date", "offence_date", "length_months", "is_extended", "extension_months",

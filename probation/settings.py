@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "probation.middleware.ServiceErrorPagesMiddleware",
     "probation.middleware.StaffLoginRequiredMiddleware",
     "probation.middleware.SessionLifetimeMiddleware",
     "probation.middleware.TwoFactorRequiredMiddleware",
@@ -314,6 +315,7 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {"client_errors_without_traceback": {"()": "probation.security_log.ClientErrorsWithoutTraceback"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
@@ -323,5 +325,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "probation.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
     },
 }

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -63,25 +64,31 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _service_page(response):
+    response.service_page = True  # not Django's debug page: ServiceErrorPagesMiddleware leaves it alone
+    return response
+
+
 def page_not_found(request, exception):
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return render(request, "404.html", status=404)
+    return _service_page(render(request, "404.html", status=404))
 
 
 def permission_denied(request, exception):
     if _is_api(request):
         return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
-    return render(request, "403.html", status=403)
+    return _service_page(render(request, "403.html", status=403))
 
 
 def bad_request(request, exception):
     if _is_api(request):
         return JsonResponse({"detail": "Bad request."}, status=400)
-    return render(request, "400.html", status=400)
+    return _service_page(render(request, "400.html", status=400))
 
 
 def server_error(request):
     if _is_api(request):
         return JsonResponse({"detail": "Sorry, there is a problem with the service. Try again later."}, status=500)
-    return render(request, "500.html", status=500)
+    # No request context: rendering must not need the database or the session, which may be what failed.
+    return _service_page(HttpResponseServerError(loader.render_to_string("500.html")))

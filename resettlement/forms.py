@@ -7,6 +7,7 @@ from django.db.models import Case, When
 
 from cases.models import Person
 from partners.models import Organisation
+from probation.forms import GovukFormMixin
 from probation.models import STAFF_ROLES, User
 from resettlement.models import (
     ActionStatus,
@@ -26,19 +27,9 @@ def staff_users():
     return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("last_name", "first_name")
 
 
-class GovukForm(forms.Form):
-    """Gives text inputs GOV.UK classes; radios, selects and textareas are drawn by resettlement/_field.html."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            label = (field.label or name.replace("_", " ")).lower()
-            choosing = isinstance(field, (forms.ChoiceField, forms.ModelChoiceField))
-            field.error_messages["required"] = f"{'Choose' if choosing else 'Enter'} the {label}."
-            widget = field.widget
-            if getattr(widget, "input_type", "") in ("text", "number", "date", "datetime-local", "email"):
-                css = "govuk-input govuk-input--width-20" if widget.input_type != "number" else "govuk-input govuk-input--width-5"
-                widget.attrs["class"] = css
+class GovukForm(GovukFormMixin, forms.Form):
+    """Errors name their field and text inputs get GOV.UK classes and widths (probation.forms.GovukFormMixin);
+    radios, selects and textareas are drawn by resettlement/_field.html."""
 
 
 def add_service_errors(form, exc: ValidationError) -> None:

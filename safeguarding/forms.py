@@ -6,6 +6,7 @@ from django.utils import timezone
 from cases.models import Person
 from partners.models import Borough, Organisation
 from probation.calendar import LONDON
+from probation.forms import GovukFormMixin
 from probation.models import Role, User
 from safeguarding.models import ConcernedPerson, MatchOutcome, Rag, Response
 from safeguarding.selectors import STATE_CHOICES
@@ -15,8 +16,8 @@ def _date_widget():
     return forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 
 
-class GovukMixin:
-    """Adds GOV.UK classes to widgets so templates can render fields plainly."""
+class GovukMixin(GovukFormMixin):
+    """Adds GOV.UK classes to widgets so templates can render fields plainly; errors name their field."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +104,7 @@ class SearchForm(GovukMixin, forms.Form):
     crn = forms.CharField(required=False, label="CRN")
 
 
-class TriageForm(forms.Form):
+class TriageForm(GovukFormMixin, forms.Form):
     outcome = forms.ChoiceField(choices=MatchOutcome.choices, widget=forms.RadioSelect, label="Match outcome")
     person = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, widget=forms.HiddenInput)
 
@@ -145,6 +146,6 @@ class QueueFilterForm(GovukMixin, forms.Form):
         self.fields["assignee"].choices = [("", "Anyone"), ("none", "Not assigned")] + [(str(u.pk), str(u)) for u in staff]
 
 
-class ComplianceForm(forms.Form):
+class ComplianceForm(GovukFormMixin, forms.Form):
     as_of = forms.DateField(required=False)
     borough = forms.SlugField(required=False)

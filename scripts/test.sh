@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ ! -f static/vendor/govuk/govuk-frontend.min.css ] && command -v npm >/dev/null 2>&1; then
+# axe-core (a development package) checks accessibility in the browser tests; install it if an older checkout lacks it.
+if { [ ! -f static/vendor/govuk/govuk-frontend.min.css ] || [ ! -f node_modules/axe-core/axe.min.js ]; } && command -v npm >/dev/null 2>&1; then
   bash scripts/assets.sh
 fi
 export DJANGO_ENV=test

@@ -320,7 +320,7 @@ def test_recording_a_review_and_changing_a_need(om_client):
 def test_an_empty_action_form_names_each_missing_field(om_client):
     episode = record_episode()
     page = om_client.post(reverse("resettlement:action_new", args=[episode.pk]), {}).content.decode()
-    for message in ("Choose the pathway.", "Enter the description.", "Enter the due date."):
+    for message in ("Select the pathway.", "Enter the description.", "Enter the due date."):
         assert message in page
     page = om_client.post(reverse("resettlement:bcst2", args=[episode.pk]), {}).content.decode()
     assert "Choose the need for accommodation." in page

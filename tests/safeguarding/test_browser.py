@@ -90,3 +90,9 @@ def test_the_hub_keys_in_a_secure_email_request_and_gets_a_reference(page, live_
     page.get_by_text("Request recorded. Reference MASH-2026-").wait_for()
     request = SafeguardingRequest.objects.get()
     assert page.get_by_test_id("reference").inner_text().startswith(request.reference)
+    # The success banner spans the page, so the reference the hub reads out is one line, not one word a line.
+    banner = page.get_by_test_id("message")
+    box = banner.bounding_box()
+    assert box["width"] > 600 and box["height"] < 150, box
+    assert "GDS Transport" in banner.evaluate("el => getComputedStyle(el).fontFamily")
+    page.screenshot(path="test-results/safeguarding-recorded-banner.png", full_page=True)
