@@ -43,6 +43,10 @@ class RoshForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(label="Reason", max_length=300, error_messages={"required": "Give a reason."})
 
 
+# Tiers as nDelius writes them: a letter for risk of harm (A highest) and a digit for need (3 highest).
+TIER_CHOICES = [("", "Select a tier")] + [(f"{letter}{digit}", f"{letter}{digit}") for letter in "ABCD" for digit in "3210"]
+
+
 class NewPersonForm(GovukFormMixin, forms.ModelForm):
     """A new case allocated to the CRC by the NPS on the day of sentence: who they are."""
 
@@ -58,7 +62,10 @@ class NewPersonForm(GovukFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="person", **kwargs)
         self.fields["home_borough"].required = True
-        self.fields["tier"].required = True
+        self.fields["tier"] = forms.ChoiceField(
+            label="Tier", choices=TIER_CHOICES, help_text="From the NPS allocation: risk of harm A to D, need 3 to 0.",
+            error_messages={"required": "Select the tier.", "invalid_choice": "Select a tier from the list, like B2."},
+        )
         self.fields["rosh_level"].choices = [(RoshLevel.LOW, "Low"), (RoshLevel.MEDIUM, "Medium")]
         self.fields["rosh_level"].help_text = "High and very high risk cases are supervised by the NPS."
 
@@ -69,6 +76,8 @@ class NewSentenceForm(GovukFormMixin, forms.ModelForm):
         fields = ["kind", "sentence_date", "offence_date", "length_months", "is_extended", "extension_months",
                   "release_date", "court"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["sentence_date", "offence_date", "release_date"]}
+        labels = {"length_months": "Sentence length in months",
+                  "extension_months": "Extension period, in months", "release_date": "Release date"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="sentence", **kwargs)

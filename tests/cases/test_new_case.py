@@ -1,6 +1,7 @@
 """Hub staff key in a new case: bad input gives clear field errors and saves nothing."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -50,7 +51,7 @@ def test_a_new_case_is_saved_with_computed_dates_and_joins_its_teams_queue(clien
     ({"sentence-offence_date": "2026-12-01"}, "offence_date", "cannot be after the date of sentence"),
     ({"sentence-release_date": "2026-01-01"}, "release_date", "cannot be before the date of sentence"),
     ({"sentence-length_months": "0"}, "length_months", "greater than or equal to 1"),
-    ({"person-tier": "Z9"}, "tier", "Enter a tier"),
+    ({"person-tier": "Z9"}, "tier", "Select a tier from the list"),
 ])
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client, hub_user, overrides, field, message):
     client.force_login(hub_user)
@@ -81,3 +82,11 @@ def test_a_release_date_after_the_custodial_term_saves_nothing(client, hub_user)
 def test_offender_managers_cannot_add_cases(client, offender_manager):
     client.force_login(offender_manager)
     assert client.get(URL).status_code == 403
+
+
+def test_the_add_case_form_offers_tier_as_a_choice_and_says_what_length_means(client, hub_user):
+    client.force_login(hub_user)
+    text = client.get(URL).content.decode()
+    assert re.search(r'<select[^>]*name="person-tier"', text) and '<option value="B2">B2</option>' in text
+    assert "Sentence length in months" in text and "Length months" not in text
+    assert "govuk-input--width-10" in text  # a CRN box as wide as a CRN, not the whole page
