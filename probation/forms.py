@@ -64,6 +64,12 @@ class GovukFormMixin:
         name_the_fields(self)
         for field in self.fields.values():
             widget = field.widget
+            # A date box shows its value as the browser's date input needs it (ISO), whatever the locale's format:
+            # "12/04/1981" is rejected by <input type=date>, and the next search would silently drop the date.
+            if getattr(widget, "input_type", "") == "date":
+                widget.format = "%Y-%m-%d"
+            elif getattr(widget, "input_type", "") == "datetime-local":
+                widget.format = "%Y-%m-%dT%H:%M"
             css = widget.attrs.get("class", "")
             width = width_class(field)
             if width and "width" not in css:

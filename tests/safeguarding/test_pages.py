@@ -228,3 +228,27 @@ def test_only_the_hub_triages(client, offender_manager):
     request = mash_request()
     client.force_login(offender_manager)
     assert client.get(f"/safeguarding/{request.reference}/triage/").status_code == 403
+
+
+def test_the_triage_search_keeps_the_subjects_date_of_birth_in_a_form_the_date_box_accepts(client, hub_user):
+    from datetime import date
+
+    request = mash_request(subject_date_of_birth=date(1981, 4, 12))
+    client.force_login(hub_user)
+    page = client.get(f"/safeguarding/{request.reference}/triage/").content.decode()
+    assert 'value="1981-04-12"' in page and "12/04/1981" not in page.split('data-testid="search-form"')[1].split("</form>")[0]
+    again = client.get(f"/safeguarding/{request.reference}/triage/", {"text": "Daniel Okafor", "date_of_birth": "1981-04-12"})
+    assert again.context["search"].cleaned_data["date_of_birth"] == date(1981, 4, 12)
+    assert 'value="1981-04-12"' in again.content.decode()
+
+
+def test_recently_answered_requests_show_when_they_were_answered_not_a_running_clock(client, hub_user):
+    person = AllocatedPersonFactory()
+    request = mash_request(received_at=timezone.now() - timedelta(days=9))
+    request_assign(request=request, assignee=person.offender_manager, by=hub_user)
+    request_respond(request=request, by=person.offender_manager, **ANSWER)
+    client.force_login(person.offender_manager)
+    page = client.get("/safeguarding/mine/").content.decode()
+    answered = page.split("Recently answered")[1]
+    assert request.reference in answered
+    assert "data-deadline" not in answered and "Answered " in answered and "Late" in answered
