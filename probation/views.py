@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -18,18 +19,34 @@ def home(request):
     return render(request, "probation/home.html", {"panels": panels})
 
 
+NOTIFICATIONS_PER_PAGE = 25
+
+
 def notification_list(request):
-    notifications = request.user.notifications.all()[:100]
-    return render(request, "probation/notifications.html", {"notifications": notifications})
+    """The user's notifications, newest first, a page at a time; "Unread" shows only those not yet read."""
+    show = "unread" if request.GET.get("show") == "unread" else "all"
+    notifications = request.user.notifications.all()
+    if show == "unread":
+        notifications = notifications.unread()
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "probation/notifications.html", {
+        "page": page, "show": show, "querystring": "show=unread" if show == "unread" else "",
+        "all_count": request.user.notifications.count(),
+    })
 
 
 @require_POST
 def notification_read(request, pk):
+    """Marks one notification read; "Open" then goes to what it is about, "Mark as read" back to the list."""
     notification = get_object_or_404(request.user.notifications, pk=pk)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    return redirect(notification.url or "notifications")
+    back = request.POST.get("back", "")
+    if request.POST.get("action") == "mark" or not notification.url:
+        # Back to the same page and filter of the list (only ever a path under /notifications/).
+        return redirect(back if back.startswith("/notifications/") and "//" not in back else "notifications")
+    return redirect(notification.url)
 
 
 @require_POST
