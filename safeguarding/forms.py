@@ -147,5 +147,9 @@ class QueueFilterForm(GovukMixin, forms.Form):
 
 
 class ComplianceForm(GovukFormMixin, forms.Form):
-    as_of = forms.DateField(required=False)
-    borough = forms.SlugField(required=False)
+    as_of = forms.DateField(required=False, label="As it stood at the end of",
+                            error_messages={"invalid": "Enter the date as a real date, like 2026-03-31."})
+    borough = forms.ModelChoiceField(
+        queryset=Borough.objects.order_by("name"), to_field_name="code", required=False, empty_label="All of London",
+        error_messages={"invalid_choice": "Select a London borough from the list."},
+    )

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from partners.models import Borough
 from probation.audit import audit_record, audit_view
 from probation.policy import can, require
 from safeguarding import selectors, services
@@ -214,11 +215,14 @@ def compliance(request):
     form = ComplianceForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Enter the date as YYYY-MM-DD.")
-    result = selectors.compliance(as_of=data.get("as_of"), borough=data.get("borough") or "")
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    borough = data.get("borough")
+    result = selectors.compliance(as_of=data.get("as_of"), borough=borough.code if borough else "")
     charts = {
         name: {"labels": [r.label for r in rows], "on_time": [r.on_time for r in rows], "late": [r.late + r.overdue for r in rows],
                "percent": [r.percent for r in rows]}
         for name, rows in (("rating", result.by_rating), ("borough", result.by_borough), ("team", result.by_team), ("month", result.by_month))
     }
-    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form})
+    boroughs = Borough.objects.order_by("name").values_list("code", "name")
+    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form,
+                                                            "boroughs": boroughs, "borough": borough})
