@@ -1,6 +1,7 @@
 from django import forms
 
 from cases.models import Person, RoshLevel, Sentence, StaffProfile
+from cases.selectors import staff_label, staff_with_teams
 from probation.forms import GovukFormMixin
 
 
@@ -81,3 +82,18 @@ class NewSentenceForm(GovukFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="sentence", **kwargs)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A choice of staff, each named with their team (cases.selectors.staff_label)."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(staff_with_teams(queryset), **kwargs)
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else staff_with_teams(queryset))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj):
+        return staff_label(obj)

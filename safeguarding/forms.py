@@ -3,7 +3,9 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
+from cases.forms import StaffChoiceField
 from cases.models import Person
+from cases.selectors import staff_label, staff_with_teams
 from partners.models import Borough, Organisation
 from probation.calendar import LONDON
 from probation.forms import GovukFormMixin
@@ -116,8 +118,8 @@ class TriageForm(GovukFormMixin, forms.Form):
 
 
 class AssignForm(GovukMixin, forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name"),
+    assignee = StaffChoiceField(
+        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name"),
         label="Assign to",
     )
     reason = forms.CharField(max_length=200, required=False, label="Reason")
@@ -142,8 +144,9 @@ class QueueFilterForm(GovukMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["borough"].choices = [("", "Any")] + list(Borough.objects.values_list("code", "name"))
-        staff = User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name")
-        self.fields["assignee"].choices = [("", "Anyone"), ("none", "Not assigned")] + [(str(u.pk), str(u)) for u in staff]
+        staff = staff_with_teams(User.objects.filter(
+            is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name"))
+        self.fields["assignee"].choices = [("", "Anyone"), ("none", "Not assigned")] + [(str(u.pk), staff_label(u)) for u in staff]
 
 
 class ComplianceForm(GovukFormMixin, forms.Form):

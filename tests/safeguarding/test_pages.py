@@ -252,3 +252,16 @@ def test_recently_answered_requests_show_when_they_were_answered_not_a_running_c
     answered = page.split("Recently answered")[1]
     assert request.reference in answered
     assert "data-deadline" not in answered and "Answered " in answered and "Late" in answered
+
+
+def test_staff_with_the_same_name_are_told_apart_by_their_team_in_the_assign_dropdown(client, hub_user):
+    from tests.cases.factories import TeamFactory
+    from tests.probation.factories import TeamManagerFactory
+
+    for cohort_team in ("Camden women", "Camden young adult men"):
+        manager = TeamManagerFactory(first_name="Team", last_name="Manager Camden")
+        TeamFactory(name=cohort_team, manager=manager)
+    request = mash_request()
+    client.force_login(hub_user)
+    page = client.get(f"/safeguarding/{request.reference}/").content.decode()
+    assert "Team Manager Camden (Camden women)" in page and "Team Manager Camden (Camden young adult men)" in page
