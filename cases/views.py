@@ -26,6 +26,7 @@ from cases.selectors import (
 from cases.services import AllocationError, case_allocate, person_record_rosh
 from probation.audit import Action, audit_record, audit_view
 from probation.policy import can, require
+from probation.registry import case_panels
 
 QUEUE_PAGE_SIZE = 50
 CASELOAD_PAGE_SIZE = 100
@@ -110,6 +111,12 @@ def case_detail(request, crn):
             return redirect("cases:case_detail", crn=person.crn)
     audit_view(request, person)
     sentences = list(person.sentences.all())
+    # Sections other apps add (MASH requests, Through the Gate), through the registry: cases imports neither.
+    linked = []
+    for entry in case_panels():
+        panel = entry.callable(request, person)
+        if panel is not None:
+            linked.append({"key": entry.key, "title": entry.title, "template": entry.extra["template"], "context": panel})
     context = {
         "person": person,
         "sentences": sentences,
@@ -120,6 +127,7 @@ def case_detail(request, crn):
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
         "today": timezone.localdate(),
+        "linked_panels": linked,
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)
 

@@ -8,6 +8,7 @@ class ResettlementConfig(AppConfig):
     def ready(self):
         from probation.models import Role
         from probation.registry import (
+            register_case_panel,
             register_demo_seeder,
             register_landing_panel,
             register_nav_item,
@@ -27,5 +28,6 @@ class ResettlementConfig(AppConfig):
                                order=40)
         register_report_section("resettlement", "Through the Gate: resettlement outcomes",
                                 panels.borough_report_section, order=40)
+        register_case_panel("custody", "Through the Gate", "resettlement/panels_case.html", panels.case_panel, order=30)
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)

@@ -8,6 +8,7 @@ class SafeguardingConfig(AppConfig):
     def ready(self):
         from probation.models import Role
         from probation.registry import (
+            register_case_panel,
             register_demo_seeder,
             register_landing_panel,
             register_nav_item,
@@ -26,3 +27,4 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
+        register_case_panel("mash", "MASH requests", "safeguarding/panels/case.html", panels.case_panel, order=20)

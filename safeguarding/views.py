@@ -94,6 +94,7 @@ def detail(request, reference):
         "can_triage": mash.is_open and can(user, "safeguarding.triage_request", mash),
         "can_respond": can(user, "safeguarding.respond_request", mash),
         "can_assign": mash.is_open and can(user, "safeguarding.assign_request", mash),
+        "can_open_case": mash.person_id is not None and can(user, "cases.view_person", mash.person),
         "rating_form": RatingChangeForm(initial={"rating": mash.rating}),
         "assign_form": AssignForm(),
         "withdraw_form": WithdrawForm(),

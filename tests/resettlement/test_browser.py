@@ -35,7 +35,7 @@ def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_th
     page.fill("#id_description", "Hostel place from release day")
     due = (timezone.localdate() + datetime.timedelta(days=21)).isoformat()
     page.fill("#id_due_on", due)
-    page.select_option("#id_owner_organisation", label="St Mungo's (Supply-chain partner)")
+    page.select_option("#id_owner_organisation", label="St Mungo's")
     page.click("button:has-text('Add action')")
     assert "Record the person's consent" in page.inner_text(".govuk-error-summary")
     assert not PlanAction.objects.exists()
