@@ -114,7 +114,8 @@ class ApiTokenAdmin(AuditedModelAdmin):
 
     form = ApiTokenAdminForm
     list_display = ("prefix", "user", "organisation", "name", "status_label", "expires_at", "last_used_at", "created_at")
-    list_filter = ("revoked_at", "expires_at", "user__partner_membership__organisation")
+    # Only the organisations that hold tokens (a handful), not all 160 partners.
+    list_filter = ("revoked_at", "expires_at", ("user__partner_membership__organisation", admin.RelatedOnlyFieldListFilter))
     search_fields = ("prefix", "name", "user__username", "user__last_name", "user__partner_membership__organisation__name")
     list_select_related = ("user", "user__partner_membership__organisation")
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by", "replaces")

@@ -52,9 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "probation.third_party_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, with a readable name
+    "probation.third_party_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
+    "probation.third_party_apps.SignInLockoutsConfig",  # axes
     "csp",
     "probation",
     "partners",
