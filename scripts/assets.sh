@@ -13,11 +13,20 @@ rm -rf "$out" && mkdir -p "$out/govuk" "$out/moj" "$out/chartjs"
 govuk=node_modules/govuk-frontend/dist/govuk
 moj=node_modules/@ministryofjustice/frontend/moj
 cp -r "$govuk/assets" "$out/govuk/assets"
-cp "$govuk/govuk-frontend.min.js" "$out/govuk/"
+# Every built file ends with a sourceMappingURL comment naming the .map beside it, so each map is copied too: the
+# reference then resolves (production's manifest storage refuses a file whose reference is missing, and rewrites it
+# to the map's hashed name), and browser developer tools can show the packages' sources.
+cp "$govuk/govuk-frontend.min.js" "$govuk/govuk-frontend.min.js.map" "$govuk/govuk-frontend.min.css.map" "$out/govuk/"
 cp -r "$moj/assets" "$out/moj/assets"
-cp "$moj/moj-frontend.min.js" "$out/moj/"
-cp node_modules/chart.js/dist/chart.umd.min.js "$out/chartjs/"
+cp "$moj/moj-frontend.min.js" "$moj/moj-frontend.min.js.map" "$moj/moj-frontend.min.css.map" "$out/moj/"
+cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map "$out/chartjs/"
 # The packaged CSS points at /assets/ on the site root; point it at the copy beside the stylesheet instead.
 sed 's#url(/assets/#url(assets/#g' "$govuk/govuk-frontend.min.css" > "$out/govuk/govuk-frontend.min.css"
 sed 's#url(/assets/#url(assets/#g' "$moj/moj-frontend.min.css" > "$out/moj/moj-frontend.min.css"
+# Every sourceMappingURL must name a file that is here (a package update that renames a map fails the build now,
+# not collectstatic later).
+grep -rl --include='*.js' --include='*.css' 'sourceMappingURL=' "$out" | while read -r file; do
+  map=$(grep -o 'sourceMappingURL=[^ *]*' "$file" | tail -1 | cut -d= -f2)
+  [ -f "$(dirname "$file")/$map" ] || { echo "$file names a missing source map: $map" >&2; exit 1; }
+done
 echo "Front-end assets installed in $out"
