@@ -232,7 +232,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_TASK_DEFAULT_QUEUE = "probation"
+# One queue for every task; a deployment sharing its Redis with another (or the production smoke test) names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "probation")
 # The periodic schedule lives in one place: probation/celery.py (BEAT_SCHEDULE).
 
 # --- REST API ------------------------------------------------------------------------------------------------------
