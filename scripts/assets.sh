@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Installs the front-end packages (GOV.UK Frontend, MoJ Frontend, Chart.js) from npm and copies their built files
 # into static/vendor/, where Django's staticfiles finds them. Nothing is hand-copied and nothing comes from a CDN.
+# With --if-changed it does nothing when static/vendor was built from the current package-lock.json and this script
+# (a stamp file in static/vendor records which).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stamp=static/vendor/.built-$(cat package-lock.json scripts/assets.sh | sha1sum | cut -c1-12)
+if [ "${1:-}" = --if-changed ] && [ -f "$stamp" ]; then
+  echo "Front-end assets in static/vendor are up to date"
+  exit 0
+fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "npm is needed once to install the GOV.UK and MoJ Frontend packages (Node.js 18+)." >&2
   exit 1
@@ -25,8 +32,9 @@ sed 's#url(/assets/#url(assets/#g' "$govuk/govuk-frontend.min.css" > "$out/govuk
 sed 's#url(/assets/#url(assets/#g' "$moj/moj-frontend.min.css" > "$out/moj/moj-frontend.min.css"
 # Every sourceMappingURL must name a file that is here (a package update that renames a map fails the build now,
 # not collectstatic later).
-grep -rl --include='*.js' --include='*.css' 'sourceMappingURL=' "$out" | while read -r file; do
+{ grep -rl --include='*.js' --include='*.css' 'sourceMappingURL=' "$out" || true; } | while read -r file; do
   map=$(grep -o 'sourceMappingURL=[^ *]*' "$file" | tail -1 | cut -d= -f2)
   [ -f "$(dirname "$file")/$map" ] || { echo "$file names a missing source map: $map" >&2; exit 1; }
 done
+touch "$stamp"
 echo "Front-end assets installed in $out"

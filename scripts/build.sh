@@ -18,13 +18,7 @@ step=${1:-all}
 case "$step" in all | assets | static) ;; *) echo "usage: scripts/build.sh [assets|static]" >&2; exit 2 ;; esac
 
 if [ "$step" != static ]; then
-  stamp=static/vendor/.built-$(cat package-lock.json scripts/assets.sh | sha1sum | cut -c1-12)
-  if [ -f "$stamp" ]; then
-    echo "Front-end assets in static/vendor are up to date"
-  else
-    bash scripts/assets.sh
-    touch "$stamp"
-  fi
+  bash scripts/assets.sh --if-changed
 fi
 
 if [ "$step" != assets ]; then

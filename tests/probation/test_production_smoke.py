@@ -1,8 +1,9 @@
 """The service as it is deployed, end to end: real processes, real HTTP, production settings.
 
 From the tree: `scripts/build.sh` (the Dockerfile's and the README's build: assets from npm, production
-collectstatic with its manifest), `manage.py migrate` on a scratch PostgreSQL database, then gunicorn with
-DJANGO_ENV=production on a free loopback port, and a Celery worker and beat on Redis (a queue of this run's own).
+collectstatic with its manifest), docker-compose.yml's `migrate` command on a scratch PostgreSQL database, then its
+`web` (gunicorn, on a free loopback port instead of 0.0.0.0:8000), `worker` and `beat` commands with DJANGO_ENV=production
+on Redis (a queue of this run's own).
 Requests reach gunicorn as they would through the TLS-terminating proxy the README asks for: https URLs for the
 site's host name (DJANGO_ALLOWED_HOSTS as the README sets it), forwarded over loopback with X-Forwarded-Proto: https,
 so HTTPS redirects, secure cookies, HSTS and CSRF's origin checks all run as in production. Every process is started
@@ -153,6 +154,13 @@ class TlsTerminatingProxy(httpx.BaseTransport):
         self.upstream.close()
 
 
+def _compose_command(service: str, replacements: dict) -> list[str]:
+    """A service's command in docker-compose.yml, with the given arguments replaced (each must be there)."""
+    command = [str(a) for a in yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]["command"]]
+    assert set(replacements) <= set(command), (service, command)
+    return [replacements.get(a, a) for a in command]
+
+
 def _run(command: list[str], env: dict, timeout: float) -> str:
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)  # nosec B603
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
@@ -171,7 +179,7 @@ def stack(tmp_path_factory):
                  if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "REDIS_", "CACHE_", "STATIC_", "EMAIL_"))}
     env = {
         **inherited,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # python, gunicorn, celery: this virtualenv's
         "PYTHON": PYTHON,
         "DJANGO_SETTINGS_MODULE": "probation.settings",
         "DJANGO_ENV": "production",
@@ -180,6 +188,7 @@ def stack(tmp_path_factory):
         "DATABASE_URL": _scratch_database_url(),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
+        "CACHE_URL": redis_url,
         "CELERY_QUEUE": f"probation-smoke-{run}",  # this run's own queue on the shared Redis
         "MASH_SWEEP_SECONDS": "2",
         "STATIC_ROOT": str(work / "staticfiles"),
@@ -189,12 +198,8 @@ def stack(tmp_path_factory):
         "LOG_LEVEL": "WARNING",
     }
     assert urlparse(env["DATABASE_URL"]).path.endswith("_smoke")
-    timings = {}
-    started = time.monotonic()
     _run(["bash", "scripts/build.sh"], env, timeout=600)
-    timings["build"] = time.monotonic() - started
-    started = time.monotonic()
-    migrate = [PYTHON, "manage.py", "migrate", "--noinput"]
+    migrate = _compose_command("migrate", {})
     if not _database_exists(env["DATABASE_URL"]):
         _recreate_database(env["DATABASE_URL"])
     try:
@@ -202,20 +207,16 @@ def stack(tmp_path_factory):
     except AssertionError:  # a kept database another branch migrated differently: start again from nothing
         _recreate_database(env["DATABASE_URL"])
         _run(migrate, env, timeout=300)
-    timings["migrate"] = time.monotonic() - started
     seeded = json.loads(_run([PYTHON, "-m", "tests.probation.production_smoke_seed", run], env, timeout=120)
                         .strip().splitlines()[-1])
 
+    # The long-running processes are docker-compose.yml's own commands, bound to loopback and a free port here.
+    schedule = str(work / "var" / "celerybeat-schedule")
     processes = Processes(work)
     try:
-        processes.start("gunicorn", [
-            PYTHON, "-m", "gunicorn", "probation.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-",
-        ], env)
-        processes.start("worker", [PYTHON, "-m", "celery", "-A", "probation", "worker", "--loglevel=INFO",
-                                   "--concurrency=1", "--without-mingle", "--without-gossip"], env)
-        processes.start("beat", [PYTHON, "-m", "celery", "-A", "probation", "beat", "--loglevel=INFO",
-                                 "--schedule", str(work / "var" / "celerybeat-schedule")], env)
+        processes.start("gunicorn", _compose_command("web", {"0.0.0.0:8000": f"127.0.0.1:{port}"}), env)
+        processes.start("worker", _compose_command("worker", {}), env)
+        processes.start("beat", _compose_command("beat", {"/tmp/celerybeat-schedule": schedule}), env)
         http = httpx.Client(base_url=SITE, transport=TlsTerminatingProxy(port), timeout=30)
         deadline = time.monotonic() + 60
         while True:
@@ -227,8 +228,7 @@ def stack(tmp_path_factory):
                 pass
             assert time.monotonic() < deadline, f"gunicorn not healthy in 60 s:\n{processes.log('gunicorn')}"
             time.sleep(0.3)
-        yield {"http": http, "port": port, "env": env, "seeded": seeded, "processes": processes,
-               "timings": timings}
+        yield {"http": http, "port": port, "env": env, "seeded": seeded, "processes": processes}
         http.close()
     finally:
         processes.stop_all()
