@@ -77,3 +77,12 @@ def test_web_health_check_asks_as_the_sites_own_host(compose):
     assert healthcheck.site_host(" probation.example.gov.uk , ops.example.gov.uk") == "probation.example.gov.uk"
     assert healthcheck.site_host(".example.gov.uk") == "example.gov.uk"
     assert healthcheck.site_host("*") == "localhost"
+
+
+def test_the_image_is_built_by_the_build_script_the_smoke_test_runs():
+    """The Dockerfile's build steps are scripts/build.sh's (assets, then production collectstatic with its manifest),
+    never a collectstatic of its own in another mode."""
+    runs = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("RUN ")]
+    assert "RUN bash scripts/build.sh assets" in runs
+    assert "RUN bash scripts/build.sh static" in runs
+    assert not [line for line in runs if "collectstatic" in line or "assets.sh" in line]
