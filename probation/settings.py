@@ -205,13 +205,16 @@ CELERY_BROKER_URL = env_url(
     required=PRODUCTION,
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # All of the broker's files live under var/ (run-time state, never in git): messages, and the control folder
+    # where kombu keeps its exchange tables (by default "control/" in the working directory).
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):  # kombu's filesystem transport expects its folders to exist
+    for _folder in ("queue", "processed", "control"):  # kombu's filesystem transport expects its folders to exist
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -229,7 +232,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_TASK_DEFAULT_QUEUE = "probation"
+# One queue for every task; a deployment sharing its Redis with another (or the production smoke test) names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "probation")
 # The periodic schedule lives in one place: probation/celery.py (BEAT_SCHEDULE).
 
 # --- REST API ------------------------------------------------------------------------------------------------------
