@@ -5,6 +5,7 @@ DJANGO_ENV selects the mode: "development" (default: SQLite, a filesystem Celery
 allowed hosts and a database URL; passes `manage.py check --deploy`).
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -115,6 +116,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Least privilege (PostgreSQL): the app connects (DATABASE_URL) as a role that owns nothing; `manage.py migrate` is
+# run with DATABASE_URL pointing at the owner role and DATABASE_APP_ROLE naming the app's role, which every migrate
+# then grants what it needs (probation/db_roles.py). Empty: no grants (a single-role development database).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
+if DATABASE_APP_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE_APP_ROLE):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_APP_ROLE must be a PostgreSQL role name (lower-case letters, digits, _)."
+    )
 
 # --- Cache (calendar, throttling): Redis when CACHE_URL is set, memory otherwise ---------------------------------
 CACHE_URL = env_url("CACHE_URL", None, schemes=("redis", "rediss"))
