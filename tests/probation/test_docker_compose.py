@@ -61,3 +61,19 @@ def test_app_services_wait_for_healthy_databases_and_migrations(compose, name):
 def test_migrate_runs_migrations_once(compose):
     assert compose["services"]["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert compose["services"]["migrate"]["restart"] == "no"
+
+
+def test_migrations_run_as_the_owner_and_the_app_connects_as_a_role_that_owns_nothing(compose):
+    from urllib.parse import urlparse
+
+    migrate = compose["services"]["migrate"]["environment"]
+    assert urlparse(migrate["DATABASE_URL"]).username == "probation_owner"
+    assert migrate["DATABASE_APP_ROLE"] == "probation_app"
+    for name in ("web", "worker", "beat"):
+        assert urlparse(compose["services"][name]["environment"]["DATABASE_URL"]).username == "probation_app"
+    init = compose["services"]["postgres"]["volumes"]
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in init
+    script = (ROOT / "docker/postgres-init/01-roles.sh").read_text()
+    assert "CREATE ROLE probation_owner LOGIN NOSUPERUSER" in script
+    assert "CREATE ROLE probation_app LOGIN NOSUPERUSER" in script
+    assert "CREATE DATABASE probation OWNER probation_owner" in script
