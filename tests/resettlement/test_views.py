@@ -39,11 +39,30 @@ def test_a_partner_cannot_open_staff_pages(client, partner_user):
     assert client.get(reverse("resettlement:plan", args=[episode.pk])).status_code == 403
 
 
-def test_a_hosp_sees_the_pre_release_dashboard_but_not_plans(client, hosp_user):
-    episode = record_episode()
+def _due_for_release_in_eight_weeks():
+    return record_episode(prison_code="PVI", release=timezone.localdate() + datetime.timedelta(weeks=8),
+                          reception_at=timezone.now() - datetime.timedelta(days=300))
+
+
+def test_a_hosp_sees_pre_release_figures_but_no_named_people_and_no_plans(client, hosp_user):
+    episode = _due_for_release_in_eight_weeks()
     client.force_login(hosp_user)
-    assert client.get(reverse("resettlement:pre_release")).status_code == 200
+    response = client.get(reverse("resettlement:pre_release"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["picture"].due or response.context["picture"].late  # the person is counted ...
+    for detail in (episode.person.crn, episode.person.last_name, episode.person.first_name, episode.current_prison.name):
+        assert detail not in page  # ... but never named
+    assert 'data-testid="count-accommodation-unsettled">1<' in page
+    assert not AuditEvent.objects.filter(action="view", actor=hosp_user).exists()  # nothing about a person shown
     assert client.get(reverse("resettlement:plan", args=[episode.pk])).status_code == 403
+
+
+def test_staff_see_the_named_people_due_for_release(om_client):
+    episode = _due_for_release_in_eight_weeks()
+    page = om_client.get(reverse("resettlement:pre_release")).content.decode()
+    assert episode.person.crn in page and episode.person.full_name in page
+    assert 'data-testid="accommodation"' in page
 
 
 def test_every_view_of_a_plan_is_audited(om_client, offender_manager):
