@@ -215,11 +215,12 @@ def compliance(request):
     form = ComplianceForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Enter the date as YYYY-MM-DD.")
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
     result = selectors.compliance(as_of=data.get("as_of"), borough=data.get("borough") or "")
     charts = {
         name: {"labels": [r.label for r in rows], "on_time": [r.on_time for r in rows], "late": [r.late + r.overdue for r in rows],
                "percent": [r.percent for r in rows]}
         for name, rows in (("rating", result.by_rating), ("borough", result.by_borough), ("team", result.by_team), ("month", result.by_month))
     }
-    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form})
+    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
