@@ -4,6 +4,9 @@ Rows and security log lines name records by type and id (or CRN / MASH reference
 keep a request's path without its query string (which holds names and dates of birth searched for, also inside a
 sign-in page's `next=`)."""
 
+import functools
+import ipaddress
+
 from django.conf import settings
 
 from probation.models import AuditEvent
@@ -12,14 +15,40 @@ from probation.security_log import SECURITY_ACTIONS, security_event
 Action = AuditEvent.Action
 
 
+@functools.lru_cache(maxsize=8)
+def _proxy_networks(proxies: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted_proxy(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str | None:
+    """The client's address, for the audit log and django-axes' lockout key (AXES_CLIENT_IP_CALLABLE).
+
+    X-Forwarded-For is believed only when the connection comes from a proxy named in TRUSTED_PROXIES, and then
+    read from the right: the first address that is not itself a trusted proxy is the client (anything to its left
+    was written by the client and may be forged). Without a trusted proxy the header is ignored."""
     if request is None:
         return None
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _proxy_networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    if remote is None or not networks or not _is_trusted_proxy(remote, networks):
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return remote  # a malformed hop: believe nothing beyond the proxy we can see
+        if not _is_trusted_proxy(address, networks):
+            return address
+    return forwarded[0] if forwarded else remote
 
 
 def audit_repr(obj) -> str:

@@ -10,6 +10,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
 SIGNED_IN_AT = "signed_in_at"
@@ -82,3 +83,18 @@ class RejectNulBytesMiddleware:
         if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "").replace("+", " ")):
             raise BadRequest("A NUL byte in the query string.")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API responses hold personal data (OFFICIAL-SENSITIVE): no browser, proxy or shared computer may keep
+    a copy (`Cache-Control: no-store`). Static assets alone stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(self.static_prefix):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

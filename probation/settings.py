@@ -5,6 +5,7 @@ DJANGO_ENV selects the mode: "development" (default: SQLite, a filesystem Celery
 allowed hosts and a database URL; passes `manage.py check --deploy`).
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "probation.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy or load balancer: its addresses or networks (comma-separated, e.g. 10.0.0.0/8). Only a
+# request arriving from one of them has its X-Forwarded-For read (right to left, skipping trusted proxies) for the
+# audit log's address and the lockout key; without it the header is ignored, so it cannot be forged.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "probation.audit.client_ip"
 
 # --- Internationalisation: times stored in UTC, shown in Europe/London --------------------------------------------
 LANGUAGE_CODE = "en-gb"

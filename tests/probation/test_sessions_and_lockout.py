@@ -117,3 +117,18 @@ def test_security_events_are_logged_as_json_without_personal_details(client, hub
     assert record["ip"] == "127.0.0.1"
     assert "wrong-guess-123" not in handler_output[-1]
     assert hub_user.last_name not in handler_output[-1]
+
+
+@pytest.mark.parametrize("url", ["/", "/cases/", "/safeguarding/", "/notifications/", "/sign-in/"])
+def test_pages_are_never_stored_by_browsers_or_proxies(client, hub_user, url):
+    client.force_login(hub_user)
+    response = client.get(url)
+    assert "no-store" in response["Cache-Control"], url
+
+
+def test_api_responses_are_never_stored(partner_user):
+    from tests.partners.factories import api_client_for
+
+    api = api_client_for(partner_user)
+    for url in ("/api/v1/partners/me/", "/api/v1/safeguarding/requests/", "/api/v1/safeguarding/requests/MASH-0/"):
+        assert "no-store" in api.get(url)["Cache-Control"], url
