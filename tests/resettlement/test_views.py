@@ -267,10 +267,19 @@ def test_staff_list_pages_use_a_constant_number_of_queries(client, offender_mana
     client.force_login(offender_manager)
     _fill(2, worker=offender_manager, org=org)
     with django_assert_max_num_queries(20) as small:
-        assert client.get(reverse(url_name)).status_code == 200
+        first = client.get(reverse(url_name))
     _fill(12, worker=offender_manager, org=org)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert client.get(reverse(url_name)).status_code == 200
+        second = client.get(reverse(url_name))
+    # Each page shows everyone it should at both sizes: more people, the same number of queries.
+    from resettlement.models import CustodyEpisode as Episode
+
+    # (the caseload lists who is still in custody: _fill releases every other person; pre-release lists everyone)
+    expected = {"resettlement:caseload": (1, 7), "resettlement:pre_release": (2, 14)}[url_name]
+    for response, count in zip((first, second), expected):
+        page = response.content.decode()
+        shown = [e for e in Episode.objects.all() if e.person.crn in page or e.person.full_name in page]
+        assert response.status_code == 200 and len(shown) == count
 
 
 def test_the_partner_list_uses_a_constant_number_of_queries(client, django_assert_max_num_queries, offender_manager):
@@ -319,8 +328,15 @@ def test_every_staff_page_renders_for_an_episode(om_client):
         reverse("resettlement:enrolment", args=[enrolment.pk]), reverse("resettlement:pre_release") + "?scope=mine",
         reverse("resettlement:caseload") + f"?prison={episode.current_prison_id}",
     ]
+    about_the_person = urls[:10] + [reverse("resettlement:enrolment", args=[enrolment.pk]),
+                                     reverse("resettlement:caseload") + f"?prison={episode.current_prison_id}"]
     for url in urls:
-        assert om_client.get(url).status_code == 200, url
+        response = om_client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert '<h1 class="govuk-heading' in page, url  # a page, not an empty shell
+        if url in about_the_person:
+            assert episode.person.crn in page or episode.person.full_name in page, url
     assert om_client.get(reverse("resettlement:need", args=[episode.pk, "nonsense"])).status_code == 404
     assert om_client.get(reverse("resettlement:plan", args=[999999])).status_code == 404
 

@@ -35,7 +35,10 @@ def test_on_time_percentage_by_rating(hub_user):
     assert (red.on_time, red.late, red.percent) == (1, 1, 50.0)
     assert (amber.overdue, amber.percent) == (1, 0.0)
     assert result.total.due == 3 and result.total.percent == pytest.approx(33.3)
-    assert overdue.responded_at is None
+    for request in (on_time, late, overdue):
+        request.refresh_from_db()
+    assert overdue.responded_at is None  # as stored, not as the test left it in memory
+    assert on_time.responded_at == MON + timedelta(hours=3) and late.responded_at == MON + timedelta(hours=6)
 
 
 def test_a_past_date_is_not_changed_by_what_happened_later(hub_user):
