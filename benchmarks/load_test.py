@@ -149,6 +149,9 @@ def prepare(args, environment: dict) -> list[dict]:
             )
             if created:
                 organisation.boroughs.add(boroughs[(number - 1) % len(boroughs)])
+            if not organisation.allows_response_email("tester@partner.example"):
+                organisation.response_email_domains = "partner.example"  # where the clients' requesters work
+                organisation.save(update_fields=["response_email_domains"])
             user, created = User.objects.get_or_create(
                 username=f"{USER_PREFIX}{number:03d}",
                 defaults={"role": Role.PARTNER, "first_name": "Load", "last_name": f"Partner {number:03d}",

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.utils import timezone
 
+from probation.audit import Action, audit_record
 from probation.celery import app as celery_app
 from probation.registry import landing_panels
 
@@ -96,6 +97,9 @@ def page_not_found(request, exception):
 
 
 def permission_denied(request, exception):
+    """Every refused access is audited (DENIED: who, which path, from where) and logged to the security log."""
+    if not getattr(request, "probation_denied_audited", False):
+        audit_record(action=Action.DENIED, request=request, detail={"status": 403})
     if _is_api(request):
         return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
     return render(request, "403.html", status=403)

@@ -86,3 +86,19 @@ def test_the_image_is_built_by_the_build_script_the_smoke_test_runs():
     assert "RUN bash scripts/build.sh assets" in runs
     assert "RUN bash scripts/build.sh static" in runs
     assert not [line for line in runs if "collectstatic" in line or "assets.sh" in line]
+
+
+def test_migrations_run_as_the_owner_and_the_app_connects_as_a_role_that_owns_nothing(compose):
+    from urllib.parse import urlparse
+
+    migrate = compose["services"]["migrate"]["environment"]
+    assert urlparse(migrate["DATABASE_URL"]).username == "probation_owner"
+    assert migrate["DATABASE_APP_ROLE"] == "probation_app"
+    for name in ("web", "worker", "beat"):
+        assert urlparse(compose["services"][name]["environment"]["DATABASE_URL"]).username == "probation_app"
+    init = compose["services"]["postgres"]["volumes"]
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in init
+    script = (ROOT / "docker/postgres-init/01-roles.sh").read_text()
+    assert "CREATE ROLE probation_owner LOGIN NOSUPERUSER" in script
+    assert "CREATE ROLE probation_app LOGIN NOSUPERUSER" in script
+    assert "CREATE DATABASE probation OWNER probation_owner" in script
