@@ -115,10 +115,18 @@ def seed_safeguarding(*, size: int, stdout) -> None:
             organisation.boroughs.add(camden)
             if partner is not None:
                 PartnerMembership.objects.get_or_create(user=partner, defaults={"organisation": organisation})
+        if not organisation.allows_response_email(f"priya.anand{DEMO_DOMAIN}"):
+            # The demo requesters' addresses: MASH responses are emailed only to the organisation's own domains.
+            organisation.response_email_domains = "\n".join(organisation.response_domains + [DEMO_DOMAIN.lstrip("@")])
+            organisation.save(update_fields=["response_email_domains"])
     mashes = [organisation] + [
         o for o in (Organisation.objects.filter(kind=Organisation.Kind.MASH, boroughs__code=code).first()
                     for code in MASH_BOROUGHS[1:]) if o is not None
     ]
+    for mash in mashes[1:]:
+        if not mash.allows_response_email(f"priya.anand{DEMO_DOMAIN}"):
+            mash.response_email_domains = "\n".join(mash.response_domains + [DEMO_DOMAIN.lstrip("@")])
+            mash.save(update_fields=["response_email_domains"])
     # People come from the cases seeder (which runs first): the om's own CRC cases, and an NPS case.
     people = list(Person.objects.filter(offender_manager=om, provider=Provider.CRC).order_by("crn")[:8])
     nps_case = Person.objects.filter(provider=Provider.NPS).order_by("crn").first()

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partners.models import Borough
-from probation.audit import audit_record, audit_view
+from probation.audit import audit_record, audit_view, audit_view_many
 from probation.policy import can, require
 from safeguarding import selectors, services
 from safeguarding.forms import (
@@ -47,6 +47,7 @@ def queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = selectors.QueueFilters(**{k: v for k, v in (form.cleaned_data.items() if form.is_valid() else [])})
     page = Paginator(selectors.queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_view_many(request, page.object_list, list_name="safeguarding:queue")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "safeguarding/queue.html", {
@@ -199,15 +200,15 @@ def withdraw(request, reference):
 
 def mine(request):
     require(request.user, "safeguarding.view_my_requests")
-    return render(request, "safeguarding/mine.html", {
-        "requests": list(selectors.assigned_to(request.user)[:200]),
-        "answered": list(selectors.answered_by(request.user)),
-    })
+    requests, answered = list(selectors.assigned_to(request.user)[:200]), list(selectors.answered_by(request.user))
+    audit_view_many(request, requests + answered, list_name="safeguarding:mine")
+    return render(request, "safeguarding/mine.html", {"requests": requests, "answered": answered})
 
 
 def team(request):
     require(request.user, "safeguarding.view_team_requests")
     page = Paginator(selectors.team_requests(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_view_many(request, page.object_list, list_name="safeguarding:team")
     return render(request, "safeguarding/team.html", {"page": page})
 
 
@@ -226,4 +227,5 @@ def compliance(request):
     }
     boroughs = Borough.objects.order_by("name").values_list("code", "name")
     return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form,
-                                                            "boroughs": boroughs, "borough": borough})
+                                                            "boroughs": boroughs, "borough": borough},
+                  status=400 if form.is_bound and form.errors else 200)
