@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 # GOV.UK patterns every form shares: an error that names its field, and inputs as wide as the answer they expect.
 DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+DJANGO_BLANK = "---------"
 CHOOSING = (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)
 
 
@@ -63,6 +64,13 @@ class GovukFormMixin:
         super().__init__(*args, **kwargs)
         name_the_fields(self)
         for field in self.fields.values():
+            # A select's empty choice says what to do, not Django's "---------".
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label == DJANGO_BLANK:
+                field.empty_label = "Select one"
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+                choices = list(field.choices)
+                if choices and choices[0] == ("", DJANGO_BLANK):
+                    field.choices = [("", "Select one")] + choices[1:]
             widget = field.widget
             # A date box shows its value as the browser's date input needs it (ISO), whatever the locale's format:
             # "12/04/1981" is rejected by <input type=date>, and the next search would silently drop the date.

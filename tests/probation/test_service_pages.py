@@ -80,3 +80,9 @@ def test_signed_in_pages_show_the_name_navigation_and_notification_count(client,
     client.force_login(hub_user)
     text = client.get(reverse("home")).content.decode()
     assert hub_user.get_full_name() in text and "moj-notification-badge" in text and "MASH queue" in text
+
+
+def test_selects_invite_a_choice_instead_of_dashes(client, hub_user):
+    client.force_login(hub_user)
+    page = client.get(reverse("cases:person_new")).content.decode()
+    assert "---------" not in page and ">Select one</option>" in page

@@ -94,7 +94,8 @@ def contexts(browser, live_server, world):
         if persona not in opened:
             client = SignedInClient()
             client.force_login(world["users"][persona])
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
+                                          timezone_id="Europe/London")
             context.add_init_script(path=str(AXE))
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
                                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
