@@ -254,6 +254,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
 DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "probation.api.errors.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "probation.api.errors.PathExceptionFormatter",
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "422", "429", "500"],
 }

@@ -456,6 +456,21 @@ class RequestEvent(models.Model):
     def __str__(self):
         return f"{self.request} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
+    REFUSAL_REASONS = {"withdrawn": "the request had been withdrawn", "answered": "the request had already been answered"}
+
+    @property
+    def summary(self) -> str:
+        """A line for the timeline: what was refused and why, or what information was added."""
+        if self.kind == self.Kind.REFUSED:
+            from safeguarding.services import REFUSABLE_ACTIONS
+
+            action = REFUSABLE_ACTIONS.get(self.detail.get("action"), self.detail.get("action", "a change"))
+            why = self.REFUSAL_REASONS.get(self.detail.get("why"), self.detail.get("why", ""))
+            return f"Refused: {action}" + (f" ({why})" if why else "")
+        if self.kind == self.Kind.INFORMATION_ADDED:
+            return "A named person was added" if self.detail.get("concerned_id") else "A note was added"
+        return ""
+
 
 class RequestNote(models.Model):
     """Information a partner added to an open request: a note, or a named person (then also a ConcernedPerson row).

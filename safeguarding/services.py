@@ -328,6 +328,10 @@ def request_triage(
         raise ValidationError({"person": "Choose the matching person on probation."})
     if outcome == MatchOutcome.UNKNOWN:
         person = None
+    if outcome == MatchOutcome.KNOWN_CRC and person is not None and person.is_supervised_by_nps:
+        # The NPS supervises this person: the hub answers, saying so and where to go; no CRC officer is assigned.
+        raise ValidationError({"outcome": "This person is supervised by the NPS: choose \"Supervised by the NPS\"."},
+                              code="supervised_by_nps")
     request = _locked(request)
     _require_open(request, "outcome")
     now = timezone.now()

@@ -59,3 +59,19 @@ def error_response(status_code: int, code: str, detail: str, attr: str | None = 
     kind = "server_error" if status_code >= 500 else "client_error"
     body = asdict(ErrorResponse(kind, [Error(code, detail, attr)]))
     return JsonResponse(body, status=status_code)
+
+
+from drf_standardized_errors.handler import ExceptionHandler as _BaseHandler  # noqa: E402
+
+
+class ExceptionHandler(_BaseHandler):
+    """drf-standardized-errors' handler, knowing Django's own "body too large" (raised when DRF reads the body) as a
+    413 naming the limit; it is a client's error, logged as a warning without a traceback, never a 500."""
+
+    def convert_known_exceptions(self, exc):
+        from django.conf import settings
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge(f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        return super().convert_known_exceptions(exc)
