@@ -268,13 +268,14 @@ def webhook_enqueue(*, organisation_id: int, event: str, dedupe_key: str, payloa
     endpoint = WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True).only("pk").first()
     if endpoint is None:
         return None
-    delivery = WebhookDelivery(endpoint=endpoint, event=event, dedupe_key=dedupe_key, payload=payload)
-    created = WebhookDelivery.objects.bulk_create([delivery], ignore_conflicts=True)
-    if created and created[0].pk:
-        from partners.tasks import deliver_webhook
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, dedupe_key=dedupe_key, payload=payload)
+    except IntegrityError:  # this event was queued already
+        return WebhookDelivery.objects.get(dedupe_key=dedupe_key)
+    from partners.tasks import deliver_webhook
 
-        pk = created[0].pk
-        transaction.on_commit(lambda: deliver_webhook.delay(pk))
+    transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
     return delivery
 
 
