@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "probation.api.schema.add_standard_error_responses",
         "probation.api.schema.add_links",
+        "probation.api.schema.close_request_bodies",
     ],
 }
 

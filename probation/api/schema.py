@@ -76,6 +76,18 @@ LINKS = {
 }
 
 
+# Request bodies whose serializers refuse unknown keys (probation.api.strict_types.RefuseUnknownFieldsMixin).
+CLOSED_REQUEST_COMPONENTS = {"RequestSubmitRequest", "SubjectRequest", "RequesterRequest", "ConcernedRequest",
+                             "WithdrawRequest", "AddInformationRequest"}
+
+
+def close_request_bodies(result, generator, request, public):
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name in CLOSED_REQUEST_COMPONENTS:
+            component["additionalProperties"] = False
+    return result
+
+
 def add_links(result, generator, request, public):
     paths = result.get("paths", {})
     for (path, method, status), links in LINKS.items():
