@@ -102,7 +102,9 @@ class PartnerApiMixin:
     def get_row(self, reference: str) -> dict:
         """One of the caller's requests as a row; another organisation's answers 404 (audited as DENIED)."""
         reference = _clean_reference(reference)
-        row = rows.with_rows(self.scoped_queryset().filter(reference=reference)).first()
+        # No ORDER BY: the reference is unique, and an ordering would let the planner walk another index.
+        found = list(rows.with_rows(self.scoped_queryset().filter(reference=reference)).order_by()[:1])
+        row = found[0] if found else None
         if row is None:
             other = SafeguardingRequest.objects.filter(reference=reference).only("pk", "reference").first()
             if other is not None:
@@ -112,7 +114,8 @@ class PartnerApiMixin:
 
     def get_locked_target(self, reference: str) -> SafeguardingRequest:
         reference = _clean_reference(reference)
-        obj = self.scoped_queryset().filter(reference=reference).first()
+        found = list(self.scoped_queryset().filter(reference=reference).order_by()[:1])
+        obj = found[0] if found else None
         if obj is None:
             other = SafeguardingRequest.objects.filter(reference=reference).only("pk", "reference").first()
             if other is not None:
