@@ -43,7 +43,7 @@ class PartnersConfig(AppConfig):
             user_id = instance.user_id if isinstance(instance, PartnerMembership) else instance.pk
             api_token_cache_drop(tokens=list(ApiToken.objects.filter(user_id=user_id).values_list("prefix", flat=True)))
 
-        post_save.connect(drop_token, sender=ApiToken, dispatch_uid="partners_token_cache")
-        post_save.connect(drop_users_tokens, sender=settings.AUTH_USER_MODEL, dispatch_uid="partners_user_token_cache")
-        post_save.connect(drop_users_tokens, sender=PartnerMembership, dispatch_uid="partners_member_token_cache")
-        post_delete.connect(drop_users_tokens, sender=PartnerMembership, dispatch_uid="partners_member_token_cache_del")
+        post_save.connect(drop_token, sender=ApiToken, dispatch_uid="partners_token_cache", weak=False)
+        post_save.connect(drop_users_tokens, sender=settings.AUTH_USER_MODEL, dispatch_uid="partners_user_token_cache", weak=False)
+        post_save.connect(drop_users_tokens, sender=PartnerMembership, dispatch_uid="partners_member_token_cache", weak=False)
+        post_delete.connect(drop_users_tokens, sender=PartnerMembership, dispatch_uid="partners_member_token_cache_del", weak=False)

@@ -169,7 +169,7 @@ def api_rejection_record(*, request, reason: str, prefix: str = "", token: ApiTo
                 "VALUES (%s, %s, 1, %s, %s) ON CONFLICT (ip_address, minute) DO UPDATE SET "
                 "count = partners_apirejection.count + 1, last_reason = EXCLUDED.last_reason, "
                 "last_prefix = EXCLUDED.last_prefix RETURNING (xmax = 0)",
-                [ip or "0.0.0.0", minute, reason[:32], (prefix or "")[:16]],
+                [ip or "0.0.0.0", minute, reason[:32], (prefix or "")[:16]],  # nosec B104 (no address known; not a bind)
             )
             first = cursor.fetchone()[0]
         if first:

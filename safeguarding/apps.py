@@ -37,5 +37,5 @@ class SafeguardingConfig(AppConfig):
 
             tiers_cache_clear()
 
-        post_save.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache")
-        post_delete.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache_delete")
+        post_save.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache", weak=False)
+        post_delete.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache_delete", weak=False)
