@@ -271,3 +271,25 @@ def test_a_refused_withdrawal_is_recorded(api, membership, hub_user):
     request_withdraw(request=request, by=membership.user)
     assert api.post(f"{URL}{request.reference}/withdraw/", {}, format="json").status_code == 400
     assert RequestEvent.objects.filter(request=request, kind="refused", detail__action="withdraw").count() == 1
+
+
+def test_a_submit_and_its_audit_row_are_one_transaction(api, monkeypatch):
+    """If the audit row cannot be written, no request is stored either (and the partner gets the error shape)."""
+    from probation.models import AuditEvent as Event
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(Event.objects, "create", refuse)
+    api.raise_request_exception = False
+    response = api.post(URL, BODY, format="json")
+    assert response.status_code == 500
+    assert response.json()["type"] == "server_error"
+    assert not SafeguardingRequest.objects.exists()
+
+
+def test_information_added_shows_when_polling(api, membership):
+    request = mash_request(organisation=membership.organisation)
+    mark = timezone.now()
+    api.post(f"{URL}{request.reference}/information/", {"note": "New address"}, format="json")
+    assert [r["reference"] for r in api.get(URL, {"updated_after": mark.isoformat()}).json()["results"]] == [request.reference]
