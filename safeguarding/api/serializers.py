@@ -21,9 +21,6 @@ from safeguarding.models import (
     State,
 )
 
-MAX_CONCERNED = 50
-
-
 def _not_future(value):
     if value and value > timezone.localdate():
         raise serializers.ValidationError("Date of birth must be in the past.", code="future_date")
@@ -65,7 +62,10 @@ class RequestSubmitSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """A new request. The requesting organisation is always the caller's own: naming another is refused."""
 
     subject = SubjectSerializer()
-    concerned = ConcernedSerializer(many=True, required=False, default=list, max_length=MAX_CONCERNED)
+    concerned = ConcernedSerializer(
+        many=True, required=False, default=list, max_length=ConcernedPerson.MAX_PER_REQUEST,
+        error_messages={"max_length": f"A request names at most {ConcernedPerson.MAX_PER_REQUEST} concerned people."},
+    )
     reason = serializers.CharField(max_length=REASON_MAX)
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
@@ -87,6 +87,9 @@ class RequestSubmitSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
                 raise serializers.ValidationError(
                     {key: serializers.ErrorDetail("You can only submit requests for your own organisation.", code="other_organisation")}
                 )
+        if not own.allows_response_email(attrs["requester"]["email"]):
+            raise serializers.ValidationError({"requester": {"email": [
+                serializers.ErrorDetail(own.response_email_refusal(), code="domain_not_allowed")]}})
         return attrs
 
 

@@ -46,7 +46,8 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 SERVICE_FIELD_PATHS = {
     "subject_first_name": "subject.first_name", "subject_last_name": "subject.last_name",
     "subject_date_of_birth": "subject.date_of_birth", "subject_aliases": "subject.aliases",
-    "subject_address": "subject.address", "subject_pnc": "subject.pnc", "__all__": "non_field_errors",
+    "subject_address": "subject.address", "subject_pnc": "subject.pnc", "requester_name": "requester.name",
+    "requester_email": "requester.email", "requester_phone": "requester.phone", "__all__": "non_field_errors",
 }
 
 

@@ -8,12 +8,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_note_deletes(apps, schema_editor):
+    # Information a partner added about people is never deleted (the trigger function is probation 0004's).
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE TRIGGER safeguarding_requestnote_refuse_delete BEFORE DELETE ON safeguarding_requestnote "
+            "FOR EACH ROW EXECUTE FUNCTION probation_refuse_delete()"
+        )
+
+
+def allow_note_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS safeguarding_requestnote_refuse_delete ON safeguarding_requestnote")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0005_alias_date_of_birth_index'),
-        ('partners', '0006_api_rejections_and_webhooks'),
-        ('safeguarding', '0003_open_queue_index_covers_counts'),
+        ('partners', '0007_api_rejections_and_webhooks'),
+        ('safeguarding', '0004_refuse_deletes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -140,4 +154,5 @@ class Migration(migrations.Migration):
             model_name='requestnote',
             constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 2000), name='mash_note_length'),
         ),
+        migrations.RunPython(refuse_note_deletes, allow_note_deletes),
     ]

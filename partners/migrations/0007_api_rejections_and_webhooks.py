@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0005_token_expiry_reminders_mash_lead_message'),
+        ('partners', '0006_organisation_response_email_domains'),
     ]
 
     operations = [
