@@ -230,6 +230,7 @@ class _Ref:
 
     class _meta:
         label_lower = "safeguarding.safeguardingrequest"
+        verbose_name = SafeguardingRequest._meta.verbose_name
 
     def __init__(self, row):
         self.pk, self.reference = row["pk"], row["reference"]

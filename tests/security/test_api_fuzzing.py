@@ -64,6 +64,11 @@ def test_stateful_links_submit_then_read_withdraw_and_add_information(partner_to
     steps = []
 
     class PartnerWorkflow(schema.as_state_machine()):
+        def before_call(self, case):
+            # The one rule the schema cannot say: responses are emailed only to the organisation's own domains.
+            if case.method == "POST" and isinstance(case.body, dict) and isinstance(case.body.get("requester"), dict):
+                case.body["requester"]["email"] = "fuzz@partner.example"
+
         def after_call(self, response, case):
             steps.append((case.method, case.operation.path, response.status_code))
 
