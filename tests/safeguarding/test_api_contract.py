@@ -73,10 +73,17 @@ def test_a_throttled_call_has_the_same_shape_and_is_not_recorded_as_a_use(member
     api = api_client_for(membership.user)
     assert [api.get(URL).status_code for _ in range(2)] == [200, 200]
     before = AuditEvent.objects.count()
+    from partners.models import ApiToken
+
+    ApiToken.objects.filter(pk=api.token.pk).update(last_used_at=None)
+    from django.core.cache import cache
+
+    cache.delete(f"partners:apitoken:{api.token.prefix}")
     response = api.get(URL)
     _shape(response, 429, "throttled")
     assert response["Retry-After"]
     assert AuditEvent.objects.count() == before
+    assert ApiToken.objects.get(pk=api.token.pk).last_used_at is None
 
 
 def test_a_body_over_the_limit_is_logged_without_a_traceback(api, settings, caplog):
