@@ -45,6 +45,16 @@ BEAT_SCHEDULE = {
         "task": "partners.tasks.remind_expiring_api_tokens",
         "schedule": crontab(minute=0, hour=8),
     },
+    # Partner webhooks: retries after back-off, and first tries whose queued task was lost.
+    "partners-webhook-sweep": {
+        "task": "partners.tasks.webhook_sweep",
+        "schedule": 60.0,
+    },
+    # Idempotency keys of partner submits older than their retention (7 days; at least 24 hours is promised).
+    "safeguarding-purge-idempotency-keys": {
+        "task": "safeguarding.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
     "resettlement-screening-deadlines": {
         "task": "resettlement.tasks.screening_deadline_sweep",

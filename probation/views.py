@@ -2,16 +2,17 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.template import loader
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.utils import timezone
 
+from probation.api.errors import error_response
 from probation.audit import Action, audit_record
 from probation.celery import app as celery_app
 from probation.registry import landing_panels
@@ -104,6 +105,12 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
+def _too_large_message() -> str:
+    from django.conf import settings
+
+    return f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
@@ -115,7 +122,7 @@ def _service_page(response):
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return error_response(404, "not_found", "Not found.")
     return _service_page(render(request, "404.html", status=404))
 
 
@@ -124,18 +131,22 @@ def permission_denied(request, exception):
     if not getattr(request, "probation_denied_audited", False):
         audit_record(action=Action.DENIED, request=request, detail={"status": 403})
     if _is_api(request):
-        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+        return error_response(403, "permission_denied", "You do not have permission to perform this action.")
     return _service_page(render(request, "403.html", status=403))
 
 
 def bad_request(request, exception):
     if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(413, "request_too_large", _too_large_message())
+        return error_response(400, "bad_request", "Bad request.")
     return _service_page(render(request, "400.html", status=400))
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"detail": "Sorry, there is a problem with the service. Try again later."}, status=500)
+        return error_response(500, "error", "Sorry, there is a problem with the service. Try again later.")
     # No request context: rendering must not need the database or the session, which may be what failed.
     return _service_page(HttpResponseServerError(loader.render_to_string("500.html")))

@@ -28,3 +28,16 @@ class SafeguardingConfig(AppConfig):
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
         register_case_panel("mash", "MASH requests", "safeguarding/panels/case.html", panels.case_panel, order=20)
+
+        # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
+        from django.db.models.signals import post_delete, post_save
+
+        from safeguarding.models import DeadlineTier
+
+        def drop_tiers(sender, **kwargs):
+            from safeguarding.services import tiers_cache_clear
+
+            tiers_cache_clear()
+
+        post_save.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache", weak=False)
+        post_delete.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache_delete", weak=False)
