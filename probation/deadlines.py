@@ -88,7 +88,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -401,6 +401,13 @@ def _rearm(rearm: list[tuple[int, datetime, int]]) -> None:
         Deadline.objects.filter(pk=deadline_id).update(due_at=due, fired_count=F("fired_count") + delta)
 
 
+def _native(value) -> bool:
+    """Values the database driver takes as they are (field preparation costs ~10 us a value, most of a batch)."""
+    if value is None or type(value) in (str, int, float, bool, date):
+        return True
+    return type(value) is datetime and value.tzinfo is not None
+
+
 def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str | None = None) -> int:
     """Insert `rows` (dicts of field attnames; other fields take their defaults) in one statement, skipping rows that
     conflict on `conflict_target`. Returns rows inserted. On PostgreSQL one INSERT ... SELECT FROM unnest(arrays):
@@ -430,7 +437,7 @@ def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str
             selects.append(f"c{len(columns)}::jsonb")
             columns.append((f.column, "text"))
         else:
-            params.append([f.get_db_prep_save(v, connection) for v in values])
+            params.append([v if _native(v) else f.get_db_prep_save(v, connection) for v in values])
             selects.append(f"c{len(columns)}")
             columns.append((f.column, db_type))
     quote = connection.ops.quote_name
