@@ -30,6 +30,7 @@ from probation.deadlines import deadline_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
 from probation.services import notification_send
 from safeguarding import deadlines as mash_deadlines
+from safeguarding.selectors import queue_changed
 from safeguarding.models import (
     Assignment,
     Channel,
@@ -159,7 +160,15 @@ def request_receive(
             detail={"channel": channel, "rating": rating, "keyed_in_at": now.isoformat()},
         )
         _deadlines_arm(request, now=None)
+        _queue_changed()
     return request
+
+
+def _queue_changed() -> None:
+    """The hub queue's cached counts are stale: now (this transaction's own reads) and again on commit (a read by
+    another request between now and the commit may have cached the figures from before it)."""
+    queue_changed()
+    transaction.on_commit(queue_changed)
 
 
 def _deadlines_arm(request: SafeguardingRequest, *, now: datetime | None) -> None:
@@ -214,6 +223,7 @@ def request_change_rating(*, request: SafeguardingRequest, rating: str, rational
     # The steps move to the new deadline; one already sent is sent again only if its new time is still to come
     # (the dedupe keys name the deadline, so the new notices are new).
     _deadlines_arm(request, now=now)
+    _queue_changed()
     return request
 
 
@@ -252,6 +262,7 @@ def request_assign(*, request: SafeguardingRequest, assignee: User, by: User | N
         request.assigned_at = now
         fields.append("assigned_at")
     request.save(update_fields=fields)
+    _queue_changed()
     RequestEvent.objects.create(
         request=request, kind=RequestEvent.Kind.REASSIGNED if reassigning else RequestEvent.Kind.ASSIGNED, at=now,
         by=by, detail={"assignee_id": assignee.pk},
@@ -289,6 +300,7 @@ def request_triage(
         fields += ["triaged_at", "triaged_by"]
     request.save(update_fields=fields)
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.TRIAGED, at=now, by=by, detail={"outcome": outcome})
+    _queue_changed()
     if person is not None:
         # Live MASH arrangement: later information about this person is shared too.
         Person.objects.filter(pk=person.pk, mash_flagged_at=None).update(mash_flagged_at=now)
@@ -318,6 +330,7 @@ def request_respond(*, request: SafeguardingRequest, by: User, **answer) -> Resp
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.RESPONDED, at=now, by=by,
                                 detail={"on_time": request.answered_on_time})
     deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
+    _queue_changed()
     if request.person_id is not None:
         Person.objects.filter(pk=request.person_id, mash_flagged_at=None).update(mash_flagged_at=now)
     from safeguarding.tasks import send_response_email
@@ -335,6 +348,7 @@ def request_withdraw(*, request: SafeguardingRequest, by: User, reason: str = ""
     request.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.WITHDRAWN, at=now, by=by)
     deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
+    _queue_changed()
     if request.assignee_id:
         notification_send(
             recipient=request.assignee,
