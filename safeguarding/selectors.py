@@ -101,6 +101,7 @@ def _queue_counts(filters: QueueFilters) -> dict:
 class QueueRow:
     """One line of the hub queue, formatted once in Python (the template only prints it)."""
 
+    pk: int
     reference: str
     url: str
     subject_name: str
@@ -150,7 +151,7 @@ class QueuePage:
 
 
 _QUEUE_ROW_FIELDS = (
-    "reference", "subject_first_name", "subject_last_name", "rating", "due_at", "triaged_at", "assigned_at",
+    "id", "reference", "subject_first_name", "subject_last_name", "rating", "due_at", "triaged_at", "assigned_at",
     "received_at", "organisation__name", "borough__name", "assignee_id", "assignee__first_name", "assignee__last_name",
     "assignee__username",
 )
@@ -175,7 +176,7 @@ def queue_page(filters: QueueFilters | None, number: int, size: int) -> QueuePag
             assignee = f"{r['assignee__first_name']} {r['assignee__last_name']}".strip() or r["assignee__username"]
         local_due = due.astimezone(LONDON) if due else None
         page.append(QueueRow(
-            reference=r["reference"], url=url.format(r["reference"]),
+            pk=r["id"], reference=r["reference"], url=url.format(r["reference"]),
             subject_name=f"{r['subject_first_name']} {r['subject_last_name']}", rating=r["rating"],
             rating_label=_RATING_LABELS[r["rating"]], due_iso=due.isoformat() if due else "",
             due_display=f"due {local_due.day} {local_due:%b %H:%M}" if due else "No deadline",
