@@ -441,8 +441,10 @@ def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str
             selects.append(f"c{len(columns)}")
             columns.append((f.column, db_type))
     quote = connection.ops.quote_name
+    # Table, column names and types come from the model's own metadata (quoted), never from input; values are
+    # parameters.
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c, _ in columns)}) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c, _ in columns)}) "  # nosec B608
         f"SELECT {', '.join(selects)} FROM unnest({', '.join(f'%s::{t}[]' for _, t in columns)}) "
         f"AS v({', '.join(f'c{i}' for i in range(len(columns)))})"
     )

@@ -145,15 +145,14 @@ class PlainSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.forms.utils import flatatt
-        from django.utils.html import escape
-        from django.utils.safestring import mark_safe
+        from django.utils.html import format_html, format_html_join
 
         current = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(v)}"{" selected" if str(v) == current else ""}>{escape(label)}</option>'
-            for v, label in self.choices
-        )
-        return mark_safe(f"<select{flatatt(self.build_attrs(self.attrs, {**(attrs or {}), 'name': name}))}>{options}</select>")
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (v, " selected" if str(v) == current else "", label) for v, label in self.choices
+        ))
+        return format_html("<select{}>{}</select>", flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name})),
+                           options)
 
 
 class QueueFilterForm(GovukMixin, forms.Form):
