@@ -7,7 +7,7 @@ from cases.models import Person
 from partners.models import Borough, Organisation
 from probation.calendar import LONDON
 from probation.models import Role, User
-from safeguarding.models import ConcernedPerson, MatchOutcome, Rag, Response
+from safeguarding.models import ADDRESS_MAX, ALIASES_MAX, REASON_MAX, ConcernedPerson, MatchOutcome, Rag, Response
 from safeguarding.selectors import STATE_CHOICES
 
 
@@ -49,11 +49,11 @@ class IntakeForm(GovukMixin, forms.Form):
     received_time = forms.TimeField(label="Time the email was received", widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input govuk-input--width-5"}))
     subject_first_name = forms.CharField(max_length=80, label="Subject's first name")
     subject_last_name = forms.CharField(max_length=80, label="Subject's last name")
-    subject_aliases = forms.CharField(max_length=300, required=False, label="Other names (aliases)", help_text="Separate names with commas.")
+    subject_aliases = forms.CharField(max_length=ALIASES_MAX, required=False, label="Other names (aliases)", help_text="Separate names with commas.")
     subject_date_of_birth = forms.DateField(required=False, label="Subject's date of birth", widget=_date_widget())
     subject_pnc = forms.CharField(max_length=13, required=False, label="Subject's PNC number")
-    subject_address = forms.CharField(required=False, label="Subject's address", widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(label="Reason for the request", widget=forms.Textarea)
+    subject_address = forms.CharField(max_length=ADDRESS_MAX, required=False, label="Subject's address", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=REASON_MAX, label="Reason for the request", widget=forms.Textarea, help_text=f"At most {REASON_MAX} characters.")
     rating = forms.ChoiceField(choices=Rag.choices, label="RAG rating proposed by the partner")
     requester_name = forms.CharField(max_length=120, label="Requester's name")
     requester_email = forms.EmailField(label="Requester's email")
@@ -100,7 +100,7 @@ ConcernedFormSet = forms.formset_factory(ConcernedForm, formset=_ConcernedBaseFo
 
 class RatingChangeForm(GovukMixin, forms.Form):
     rating = forms.ChoiceField(choices=Rag.choices, label="New RAG rating")
-    rationale = forms.CharField(widget=forms.Textarea, label="Rationale for the change", error_messages={"required": "Explain why the rating is changing."})
+    rationale = forms.CharField(max_length=REASON_MAX, widget=forms.Textarea, label="Rationale for the change", error_messages={"required": "Explain why the rating is changing."})
 
 
 class SearchForm(GovukMixin, forms.Form):

@@ -307,7 +307,8 @@ def compliance(*, as_of: date | None = None, months: int = 12, borough: str = ""
     Computed from receipt, response and withdrawal times and the rating-change and assignment histories, so the
     figures for a past date do not move when a request is later answered, re-rated or reassigned."""
     as_of = as_of or timezone.localdate()
-    cutoff = end_of_day(as_of)
+    # The figure is for a moment: the end of a past day, or now for today (a request due later today is not overdue).
+    cutoff = min(end_of_day(as_of), timezone.now())
     first_month = as_of.replace(day=1)
     for _ in range(months - 1):
         first_month = (first_month - timedelta(days=1)).replace(day=1)

@@ -93,6 +93,7 @@ def detail(request, reference):
         "mash": mash,
         "events": selectors.timeline(mash),
         "concerned": list(mash.concerned.all()),
+        "notes": list(mash.notes.select_related("added_by", "concerned")),
         "rating_changes": list(mash.rating_changes.select_related("changed_by")),
         "assignments": list(mash.assignments.select_related("assignee", "assigned_by")),
         "response": getattr(mash, "response", None) if mash.responded_at else None,
@@ -122,6 +123,9 @@ def triage(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_triage(request=mash, outcome=form.cleaned_data["outcome"], person=form.cleaned_data["person"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="triage", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -138,6 +142,9 @@ def change_rating(request, reference):
     if form.is_valid():
         try:
             services.request_change_rating(request=mash, rating=form.cleaned_data["rating"], rationale=form.cleaned_data["rationale"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="change_rating", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -154,6 +161,9 @@ def assign(request, reference):
     if form.is_valid():
         try:
             services.request_assign(request=mash, assignee=form.cleaned_data["assignee"], by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="assign", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -167,6 +177,7 @@ def respond(request, reference):
     mash = _get_request_or_404(reference, request.user)
     if not can(request.user, "safeguarding.respond_request", mash):
         if not mash.is_open:
+            services.request_refusal_record(request=mash, action="respond", by=request.user)
             messages.error(request, "This request is closed (answered or withdrawn); it takes no response.")
             return redirect("safeguarding:detail", mash.reference)
         raise PermissionDenied
@@ -175,6 +186,9 @@ def respond(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_respond(request=mash, by=request.user, **form.cleaned_data)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="respond", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -193,6 +207,9 @@ def withdraw(request, reference):
         try:
             with transaction.atomic():
                 services.request_withdraw(request=mash, by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="withdraw", by=request.user, why=exc.why)
+            messages.error(request, " ".join(exc.messages))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("probation", "0005_deadline_engine"),
-        ('safeguarding', '0004_refuse_deletes'),
+        ('safeguarding', '0005_api_contract_updated_at_notes_idempotency_text_limits'),
     ]
 
     operations = [

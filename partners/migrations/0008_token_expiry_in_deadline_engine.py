@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("probation", "0005_deadline_engine"),
-        ('partners', '0006_organisation_response_email_domains'),
+        ('partners', '0007_api_rejections_and_webhooks'),
     ]
 
     operations = [
