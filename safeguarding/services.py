@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases.models import Person
 from probation.calendar import due_at, get_calendar
-from probation.deadlines import deadline_set, deadlines_cancel, deadlines_run
+from probation.deadlines import deadline_steps_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
 from probation.services import notification_send
 from safeguarding import deadlines as mash_deadlines
@@ -203,8 +203,8 @@ def _queue_changed() -> None:
 def _deadlines_arm(request: SafeguardingRequest, *, now: datetime | None) -> None:
     """Set the reminder and the breach deadline (see probation.deadlines.deadlines_set for `now`)."""
     remind = request.remind_at if request.remind_at and request.due_at and request.remind_at < request.due_at else None
-    deadline_set(step=mash_deadlines.REMIND, owner_id=request.pk, due_at=remind, now=now)
-    deadline_set(step=mash_deadlines.OVERDUE, owner_id=request.pk, due_at=request.due_at, now=now)
+    deadline_steps_set(owner_id=request.pk, due={mash_deadlines.REMIND: remind, mash_deadlines.OVERDUE: request.due_at},
+                       now=now)  # one statement
 
 
 # --- Rating --------------------------------------------------------------------------------------------------------
