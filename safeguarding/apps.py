@@ -27,6 +27,12 @@ class SafeguardingConfig(AppConfig):
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
 
+        from probation import deadlines
+        from safeguarding.deadlines import OverdueStep, RemindStep
+
+        deadlines.register(RemindStep())
+        deadlines.register(OverdueStep())
+
         # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
         from django.db.models.signals import post_delete, post_save
 
