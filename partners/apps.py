@@ -25,6 +25,11 @@ class PartnersConfig(AppConfig):
         register_report_section("partners", "Partner organisations and services", partners_section, order=900)
         register_demo_seeder("partners", seed_partners, order=10)
 
+        from partners.deadlines import TokenExpiryStep
+        from probation import deadlines
+
+        deadlines.register(TokenExpiryStep())
+
         # Cached API credentials (partners.authentication) are forgotten as soon as the credential, its user or the
         # user's organisation membership changes, so revocation and deactivation hold at once.
         from django.conf import settings

@@ -31,3 +31,9 @@ class ResettlementConfig(AppConfig):
         register_case_panel("custody", "Through the Gate", "resettlement/panels_case.html", panels.case_panel, order=30)
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)
+
+        from probation import deadlines
+        from resettlement.sweeps import steps
+
+        for step in steps():
+            deadlines.register(step)

@@ -29,6 +29,12 @@ class SafeguardingConfig(AppConfig):
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
         register_case_panel("mash", "MASH requests", "safeguarding/panels/case.html", panels.case_panel, order=20)
 
+        from probation import deadlines
+        from safeguarding.deadlines import OverdueStep, RemindStep
+
+        deadlines.register(RemindStep())
+        deadlines.register(OverdueStep())
+
         # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
         from django.db.models.signals import post_delete, post_save
 

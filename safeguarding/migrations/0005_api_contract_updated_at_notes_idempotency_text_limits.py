@@ -22,6 +22,16 @@ def allow_note_deletes(apps, schema_editor):
         schema_editor.execute("DROP TRIGGER IF EXISTS safeguarding_requestnote_refuse_delete ON safeguarding_requestnote")
 
 
+
+def updated_at_from_last_change(apps, schema_editor):
+    """GREATEST ignores NULLs on PostgreSQL but not on SQLite (the demo): coalesce each time to created_at first."""
+    from django.db.models.functions import Coalesce, Greatest
+
+    request = apps.get_model("safeguarding", "SafeguardingRequest")
+    times = ["received_at", "triaged_at", "assigned_at", "responded_at", "withdrawn_at"]
+    request.objects.update(updated_at=Greatest("created_at", *[Coalesce(name, "created_at") for name in times]))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,12 +67,8 @@ class Migration(migrations.Migration):
             name='updated_at',
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
-        migrations.RunSQL(
-            # Existing requests: their last visible change, so `updated_after` polling sees them in order.
-            "UPDATE safeguarding_safeguardingrequest SET updated_at = GREATEST(created_at, received_at, triaged_at, "
-            "assigned_at, responded_at, withdrawn_at)",
-            migrations.RunSQL.noop,
-        ),
+        # Existing requests: their last visible change, so `updated_after` polling sees them in order.
+        migrations.RunPython(updated_at_from_last_change, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='requestevent',
             name='kind',

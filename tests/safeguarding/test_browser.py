@@ -21,6 +21,7 @@ def test_the_hub_triages_to_the_offender_manager_who_answers(page, live_server, 
     row.wait_for()
     # The live countdown has replaced the server's text.
     assert "left" in row.locator("[data-deadline]").inner_text()
+    page.screenshot(path="test-results/safeguarding-hub-queue.png", full_page=True)
     row.get_by_role("link", name=request.reference).click()
 
     # Raise the rating with a rationale: the deadline is recomputed from receipt.
