@@ -74,14 +74,14 @@ class RequirementInline(admin.TabularInline):
 
 @admin.register(Sentence)
 class SentenceAdmin(AuditedModelAdmin):
-    list_display = ("person", "kind", "sentence_date", "length_months", "end_date", "licence_end_date",
-                    "pss_end_date", "supervision_end_date")
+    list_display = ("person", "kind", "sentence_date", "length_display", "end_date", "conditional_release_date",
+                    "licence_end_date", "pss_end_date", "supervision_end_date")
     list_filter = ("kind", "is_extended")
     search_fields = ("person__crn", "person__last_name", "court")
     raw_id_fields = ("person",)
     list_select_related = ("person",)
-    readonly_fields = ("end_date", "licence_end_date", "pss_start_date", "pss_end_date", "supervision_end_date",
-                       "supervision_note")
+    readonly_fields = ("end_date", "conditional_release_date", "parole_eligibility_date", "licence_end_date",
+                       "pss_start_date", "pss_end_date", "supervision_end_date", "supervision_note")
     inlines = [RequirementInline]
 
 

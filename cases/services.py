@@ -27,7 +27,7 @@ from cases.models import (
     Team,
 )
 from cases.selectors import capacity_for, case_points, grade_capacities, officer_workloads, tier_points
-from cases.supervision import add_months
+from cases.sentence_dates import add_months
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def cohort_for(gender: str, date_of_birth: datetime.date, today: datetime.date, rules: list[CohortRule]) -> str | None:
-    from cases.supervision import age_on
+    from cases.sentence_dates import age_on
 
     age = age_on(date_of_birth, today)
     for rule in rules:

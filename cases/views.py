@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.forms import AllocateForm, PersonSearchForm, RoshForm
-from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
+from cases.models import CaseEvent, Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
 from cases.selectors import (
     allocation_suggestions,
     case_points,
@@ -48,6 +48,7 @@ def _person_for_page(crn: str) -> Person:
             "registers",
             Prefetch("allocations", queryset=person_allocations()),
             Prefetch("nps_handovers", queryset=person_handovers()),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("by")),
         ),
         crn=crn.upper(),
     )
@@ -91,6 +92,8 @@ def _timeline(person: Person) -> list[dict]:
     for h in person.nps_handovers.all():
         events.append({"at": h.handed_over_at, "title": "Escalated to the National Probation Service",
                        "by": h.handed_over_by, "detail": h.reason, "kind": "handover"})
+    for ev in person.events.all():
+        events.append({"at": ev.at, "title": ev.get_kind_display(), "by": ev.by, "detail": ev.summary, "kind": "event"})
     return sorted(events, key=lambda e: e["at"], reverse=True)
 
 

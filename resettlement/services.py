@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.models import Sentence
 from cases.services import case_allocate
-from cases.supervision import custodial_supervision
+from cases.sentence_dates import months_rounded_up
 from partners.models import Organisation
 from probation.audit import Action, audit_record
 from probation.calendar import due_at, get_calendar
@@ -80,7 +80,7 @@ def episode_record(
     if custody_type == CustodyEpisode.CustodyType.SENTENCED:
         sentence = _custodial_sentence(person, sentence, timezone.localtime(reception_at).date())
         if sentence is not None:
-            sentence_length_months = sentence_length_months or sentence.length_months
+            sentence_length_months = sentence_length_months or months_rounded_up(sentence.sentence_date, sentence.term)
             if expected_release_date is None:
                 expected_release_date = _release_date_of(sentence)
     else:
@@ -136,16 +136,9 @@ def _custodial_sentence(person, sentence, reception_date):
 
 
 def _release_date_of(sentence: Sentence) -> datetime.date:
-    """The sentence's release date: as given, or the automatic halfway point (cases.supervision)."""
-    return custodial_supervision(
-        sentence_date=sentence.sentence_date,
-        custodial_term_months=sentence.length_months,
-        offence_date=sentence.offence_date,
-        date_of_birth=sentence.person.date_of_birth,
-        release_date=sentence.release_date,
-        is_extended=sentence.is_extended,
-        extension_months=sentence.extension_months,
-    ).release_date
+    """The sentence's release date: the actual one if known, else its automatic release date as stored by the cases
+    rules (cases.sentence_dates: CRD at ceil(days / 2), extended sentences at the end of the custodial term)."""
+    return sentence.expected_release_date
 
 
 def plan_create(*, episode: CustodyEpisode, by) -> ResettlementPlan:

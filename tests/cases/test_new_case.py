@@ -49,7 +49,7 @@ def test_a_new_case_is_saved_with_computed_dates_and_joins_its_teams_queue(clien
     ({"person-prison_number": "1234"}, "prison_number", "Enter a prison number"),
     ({"sentence-offence_date": "2026-12-01"}, "offence_date", "cannot be after the date of sentence"),
     ({"sentence-release_date": "2026-01-01"}, "release_date", "cannot be before the date of sentence"),
-    ({"sentence-length_months": "0"}, "length_months", "greater than or equal to 1"),
+    ({"sentence-length_months": "0"}, "length_months", "Enter the length in months, weeks or days"),
     ({"person-tier": "Z9"}, "tier", "Enter a tier"),
 ])
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client, hub_user, overrides, field, message):
