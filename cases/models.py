@@ -622,6 +622,7 @@ class CaseEvent(models.Model):
     class Kind(models.TextChoices):
         SENTENCE_DATES_CORRECTED = "sentence_dates_corrected", "Sentence dates corrected"
         OVERLAY_FLAG_CHANGED = "overlay_flag_changed", "Overlay flag changed"
+        EXPECTED_RELEASE_CORRECTED = "expected_release_corrected", "Expected release date corrected"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
     sentence = models.ForeignKey(Sentence, null=True, blank=True, on_delete=models.CASCADE, related_name="events")

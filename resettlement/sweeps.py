@@ -91,11 +91,11 @@ def screening_deadlines(*, now=None) -> dict:
 
 
 PRE_RELEASE_STEPS = {
-    # step: (claim field, subject, which outstanding flag, late only)
-    "review-due": ("review_due_notified_at", "Pre-release plan review due", "review_outstanding", False),
-    "review-late": ("review_late_notified_at", "Pre-release plan review late", "review_outstanding", True),
-    "transfer-due": ("transfer_due_notified_at", "Resettlement prison transfer due", "transfer_outstanding", False),
-    "transfer-late": ("transfer_late_notified_at", "Resettlement prison transfer late", "transfer_outstanding", True),
+    # step: (claim field, subject, the flag pre_release() sets when the step is due)
+    "review-due": ("review_due_notified_at", "Pre-release plan review due", "review_outstanding"),
+    "review-late": ("review_late_notified_at", "Pre-release plan review late", "review_late"),
+    "transfer-due": ("transfer_due_notified_at", "Plan the move to a resettlement prison", "transfer_outstanding"),
+    "transfer-late": ("transfer_late_notified_at", "Resettlement prison move late", "transfer_late"),
 }
 
 
@@ -107,8 +107,8 @@ def pre_release_steps(*, today: datetime.date | None = None) -> dict:
     picture = pre_release(today=today)
     totals = {"due": len(picture.due), "late": len(picture.late), "notified": 0, "failed": 0}
     for episode in picture.due + picture.late:
-        for step, (field, subject, flag, late_only) in PRE_RELEASE_STEPS.items():
-            if not getattr(episode, flag) or (late_only and not episode.is_late):
+        for step, (field, subject, flag) in PRE_RELEASE_STEPS.items():
+            if not getattr(episode, flag):
                 continue
             try:
                 with transaction.atomic():
@@ -123,7 +123,9 @@ def pre_release_steps(*, today: datetime.date | None = None) -> dict:
                             key=f"resettlement:episode:{episode.pk}:{step}:{episode.expected_release_date.isoformat()}",
                             subject=f"{subject}: {episode.person.crn}",
                             body=f"{episode.person.crn} is expected to be released on "
-                                 f"{episode.expected_release_date:%d %B %Y} from {episode.current_prison}.",
+                                 f"{episode.expected_release_date:%d %B %Y} from {episode.current_prison}."
+                                 + (f" The move to a resettlement prison should be done by "
+                                    f"{episode.transfer_due_by:%d %B %Y}." if step.startswith("transfer") else ""),
                             url=_plan_url(episode.pk),
                         )
             except Exception:

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='CaseEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sentence_dates_corrected', 'Sentence dates corrected'), ('overlay_flag_changed', 'Overlay flag changed')], max_length=32)),
+                ('kind', models.CharField(choices=[('sentence_dates_corrected', 'Sentence dates corrected'), ('overlay_flag_changed', 'Overlay flag changed'), ('expected_release_corrected', 'Expected release date corrected')], max_length=32)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('summary', models.CharField(max_length=300)),
                 ('changes', models.JSONField(blank=True, default=dict, help_text='Field: [before, after], dates as ISO strings.')),

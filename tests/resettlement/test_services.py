@@ -274,18 +274,18 @@ def test_a_partner_cannot_touch_a_crc_owned_action_or_another_organisations():
 
 
 def test_a_transfer_is_a_row_and_moves_the_current_prison():
-    episode = record_episode(prison_code="BMI", reception_at=timezone.now() - datetime.timedelta(days=30))
+    episode = record_episode(prison_code="BAI", reception_at=timezone.now() - datetime.timedelta(days=30))
     transfer = services.transfer_record(episode=episode, to_prison=prison("PVI"),
                                         transferred_on=timezone.localdate(), by=episode.recorded_by)
     episode.refresh_from_db()
-    assert episode.current_prison.code == "PVI" and episode.reception_prison.code == "BMI"
-    assert transfer.from_prison.code == "BMI"
+    assert episode.current_prison.code == "PVI" and episode.reception_prison.code == "BAI"
+    assert transfer.from_prison.code == "BAI"
 
 
 def test_a_transfer_to_the_same_prison_or_before_reception_is_refused():
-    episode = record_episode(prison_code="BMI")
+    episode = record_episode(prison_code="BAI")
     with pytest.raises(ValidationError):
-        services.transfer_record(episode=episode, to_prison=prison("BMI"), transferred_on=timezone.localdate(),
+        services.transfer_record(episode=episode, to_prison=prison("BAI"), transferred_on=timezone.localdate(),
                                  by=episode.recorded_by)
     with pytest.raises(ValidationError):
         services.transfer_record(episode=episode, to_prison=prison("PVI"),
