@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from cases.models import Alias, Person, StaffProfile, Team
 from probation.admin_base import AuditedModelAdmin
@@ -59,12 +61,14 @@ from cases.models import (  # noqa: E402
     GradeCapacity,
     NpsHandover,
     Register,
+    RegisterCode,
     Requirement,
     RoshAssessment,
     Sentence,
     TierWeight,
 )
 from probation.admin_base import ReadOnlyAdmin  # noqa: E402
+from probation.audit import Action, audit_record  # noqa: E402
 
 
 class RequirementInline(admin.TabularInline):
@@ -102,6 +106,23 @@ class RoshAssessmentAdmin(AuditedModelAdmin, ReadOnlyAdmin):
     list_select_related = ("person", "assessed_by")
 
 
+class RegisterAdminForm(forms.ModelForm):
+    class Meta:
+        model = Register
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("code") == RegisterCode.IGTO and data.get("person") and data.get("start_date") and not self.instance.pk:
+            from cases.services import gto_check
+
+            try:
+                gto_check(person=data["person"], start_date=data["start_date"], lock=False)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["code"]) from None
+        return data
+
+
 @admin.register(Register)
 class RegisterAdmin(AuditedModelAdmin):
     list_display = ("person", "code", "start_date", "end_date", "added_by")
@@ -109,6 +130,18 @@ class RegisterAdmin(AuditedModelAdmin):
     search_fields = ("person__crn", "person__last_name")
     raw_id_fields = ("person", "added_by")
     list_select_related = ("person", "added_by")
+
+    form = RegisterAdminForm
+
+    def save_model(self, request, obj, form, change):
+        """Through the same service as the app (cases.services.register_save): GtO rules, and IOM/GtO flags that
+        follow the register's dates."""
+        from cases.services import register_save
+
+        saved = register_save(register=obj, by=obj.added_by or request.user)
+        obj.pk, obj.start_date, obj.end_date = saved.pk, saved.start_date, saved.end_date
+        audit_record(action=Action.UPDATE if change else Action.CREATE, request=request, obj=obj,
+                     detail={"via": "admin", "fields": list(form.changed_data)})
 
 
 @admin.register(CohortRule)

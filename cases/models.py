@@ -95,6 +95,11 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(provider=Provider.CRC, offender_manager__isnull=True)
 
     def iom_nominals(self):
+        """IOM nominals only: Gripping the Offender does not imply IOM."""
+        return self.filter(provider=Provider.CRC, is_iom=True)
+
+    def iom_or_gto_nominals(self):
+        """Everyone on an offender-management overlay (IOM or the GtO pilot), for the partners who track both."""
         return self.filter(provider=Provider.CRC).filter(models.Q(is_iom=True) | models.Q(is_gto=True))
 
 
@@ -260,10 +265,22 @@ class RegisterCode(models.TextChoices):
 
 
 OVERLAY_FLAGS = {RegisterCode.IIOM: "is_iom", RegisterCode.IGTO: "is_gto"}
+# Gripping the Offender (DOMAIN.md): a 12-month IOM pilot from April 2016 for up to 1,000 prolific offenders in these
+# boroughs (partners.Borough codes). Being on it never makes someone an IOM nominal.
+GTO_PILOT_BOROUGHS = frozenset({"camden", "enfield", "hackney", "haringey", "islington", "newham", "tower-hamlets",
+                                "waltham-forest"})
+GTO_CAP = 1000
+
+
+class RegisterQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date):
+        """In force on `day`: started on or before it and not yet ended (the end date is the first day it is not)."""
+        return self.filter(start_date__lte=day).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=day))
 
 
 class Register(models.Model):
-    """A register flag on a person (nDelius "registration"): active until it is ended, never deleted."""
+    """A register flag on a person (nDelius "registration"): in force from its start date until its end date (the
+    deregistration date, from which it no longer applies), never deleted."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registers")
     code = models.CharField(max_length=4, choices=RegisterCode.choices)
@@ -272,6 +289,8 @@ class Register(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = RegisterQuerySet.as_manager()
 
     class Meta:
         ordering = ["code", "-start_date"]
@@ -290,7 +309,8 @@ class Register(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.end_date is None or self.end_date >= timezone.localdate()
+        today = timezone.localdate()
+        return self.start_date <= today and (self.end_date is None or self.end_date > today)
 
     def clean(self):
         if self.end_date and self.start_date and self.end_date < self.start_date:
