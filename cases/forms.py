@@ -1,6 +1,6 @@
 from django import forms
 
-from cases.models import Person, RoshLevel, Sentence, StaffProfile
+from cases.models import Cohort, Person, RoshLevel, Sentence, StaffProfile
 
 
 class PersonSearchForm(forms.Form):
@@ -92,3 +92,10 @@ class NewSentenceForm(forms.ModelForm):
 
     def clean_length_days(self):
         return self._zero_if_blank("length_days")
+
+
+class CohortChoiceForm(forms.Form):
+    cohort = forms.ChoiceField(label="Cohort", choices=[("", "Choose a cohort")] + list(Cohort.choices),
+                               error_messages={"required": "Choose a cohort.", "invalid_choice": "Choose a cohort."})
+    reason = forms.CharField(label="Why this cohort", max_length=300, widget=forms.TextInput(),
+                             error_messages={"required": "Say why this cohort: it is recorded with your name."})

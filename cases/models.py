@@ -94,6 +94,10 @@ class PersonQuerySet(models.QuerySet):
     def unallocated(self):
         return self.filter(provider=Provider.CRC, offender_manager__isnull=True)
 
+    def awaiting_cohort(self):
+        """CRC cases no cohort rule fits and no manager has chosen for yet: they cannot join a team's queue."""
+        return self.filter(provider=Provider.CRC, cohort="", offender_manager__isnull=True)
+
     def iom_nominals(self):
         """IOM nominals only: Gripping the Offender does not imply IOM."""
         return self.filter(provider=Provider.CRC, is_iom=True)
@@ -175,6 +179,12 @@ class Person(models.Model):
     allocation_due_since = models.DateTimeField(
         null=True, blank=True, help_text="When the NPS allocated the case to us and it joined a team's queue."
     )
+    # A manager's choice of cohort (when no rule fits, e.g. gender other or not stated): the daily job keeps it.
+    cohort_chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    cohort_chosen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cohort_choice_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -530,7 +540,12 @@ class CohortRule(models.Model):
 
     cohort = models.CharField(max_length=32, choices=Cohort.choices)
     priority = models.PositiveSmallIntegerField(default=100)
-    gender = models.CharField(max_length=16, choices=Gender.choices, blank=True, help_text="Blank: any gender.")
+    gender = models.CharField(
+        max_length=16, choices=Gender.choices,
+        help_text="Each rule names the gender it applies to. People whose gender is other or not stated fit only a "
+                  "rule that names it; with none, a manager chooses their cohort (they are listed as awaiting a "
+                  "cohort decision).",
+    )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Inclusive.")
     is_active = models.BooleanField(default=True)
@@ -643,6 +658,7 @@ class CaseEvent(models.Model):
         SENTENCE_DATES_CORRECTED = "sentence_dates_corrected", "Sentence dates corrected"
         OVERLAY_FLAG_CHANGED = "overlay_flag_changed", "Overlay flag changed"
         EXPECTED_RELEASE_CORRECTED = "expected_release_corrected", "Expected release date corrected"
+        COHORT_CHOSEN = "cohort_chosen", "Cohort chosen by a manager"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
     sentence = models.ForeignKey(Sentence, null=True, blank=True, on_delete=models.CASCADE, related_name="events")

@@ -302,11 +302,12 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def cohort_for(gender: str, date_of_birth: datetime.date, today: datetime.date, rules: list[CohortRule]) -> str | None:
+    """The first rule naming this gender whose ages fit; None when none does (a manager then chooses)."""
     from cases.sentence_dates import age_on
 
     age = age_on(date_of_birth, today)
     for rule in rules:
-        if rule.gender and rule.gender != gender:
+        if rule.gender != gender:
             continue
         if rule.min_age is not None and age < rule.min_age:
             continue
@@ -320,9 +321,7 @@ def cohort_expression(rules: list[CohortRule], today: datetime.date):
     """SQL CASE giving each person's cohort under `rules` on `today` (ages from date of birth)."""
     whens = []
     for rule in rules:
-        condition = Q()
-        if rule.gender:
-            condition &= Q(gender=rule.gender)
+        condition = Q(gender=rule.gender)
         if rule.min_age is not None:
             condition &= Q(date_of_birth__lte=_years_before(today, rule.min_age))
         if rule.max_age is not None:
@@ -344,7 +343,7 @@ def cohorts_recompute(*, today: datetime.date | None = None, full: bool = False)
     rules_changed = last is None or CohortRule.objects.filter(updated_at__gte=last.started_at).exists()
     full = full or rules_changed
     expression = cohort_expression(rules, today)
-    queryset = Person.objects.all()
+    queryset = Person.objects.filter(cohort_chosen_by__isnull=True)  # a manager's choice stands
     if not full:
         boundaries = {r.min_age for r in rules if r.min_age is not None}
         boundaries |= {r.max_age + 1 for r in rules if r.max_age is not None}
@@ -360,6 +359,38 @@ def cohorts_recompute(*, today: datetime.date | None = None, full: bool = False)
             ran_on=today, defaults={"started_at": started, "full": full, "changed": changed}
         )
     return run
+
+
+@transaction.atomic
+def person_choose_cohort(*, person: Person, cohort: str, by, reason: str) -> Person:
+    """A manager's choice of cohort, with a reason: for people no rule fits (gender other or not stated, unless a
+    rule names it) or an exception to the rules. The daily job keeps it; the case joins its borough and cohort
+    team's queue if it had no team."""
+    from cases.models import CaseEvent, Cohort
+
+    errors = {}
+    if cohort not in Cohort.values:
+        errors["cohort"] = "Choose a cohort."
+    if not (reason or "").strip():
+        errors["reason"] = "Say why this cohort: it is recorded with your name."
+    if errors:
+        raise ValidationError(errors)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = person.cohort
+    person.cohort = cohort
+    person.cohort_chosen_by, person.cohort_chosen_at, person.cohort_choice_reason = by, timezone.now(), reason.strip()[:300]
+    fields = ["cohort", "cohort_chosen_by", "cohort_chosen_at", "cohort_choice_reason", "updated_at"]
+    if person.offender_manager_id is None:
+        team = team_for(borough_id=person.home_borough_id, cohort=cohort)
+        if team is not None and team.pk != person.team_id:
+            person.team = team
+            person.allocation_due_since = person.allocation_due_since or timezone.now()
+            fields += ["team", "allocation_due_since"]
+    person.save(update_fields=fields)
+    CaseEvent.objects.create(person=person, kind=CaseEvent.Kind.COHORT_CHOSEN, by=by,
+                             summary=f"Cohort chosen: {Cohort(cohort).label}. {person.cohort_choice_reason}"[:300],
+                             changes={"cohort": [before, cohort]})
+    return person
 
 
 @transaction.atomic

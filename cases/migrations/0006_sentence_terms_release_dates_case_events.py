@@ -38,6 +38,14 @@ def _iso(value):
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
 
+def name_every_cohort_rule_gender(apps, schema_editor):
+    """The men's default rules named no gender, so people whose gender is other or not stated fell into the men's
+    cohorts by accident. Every rule now names its gender; a blank one is read as its cohort's gender."""
+    CohortRule = apps.get_model("cases", "CohortRule")
+    CohortRule.objects.filter(gender="", cohort="women").update(gender="female")
+    CohortRule.objects.filter(gender="").exclude(cohort="women").update(gender="male")
+
+
 def recompute_sentence_dates(apps, schema_editor):
     """Recompute every stored sentence's dates with the corrected rules (PSI 5.5 terms, CRD at ceil(days / 2) from
     the start day, PSS end 12 months after the unadjusted CRD) and record each change as a CaseEvent."""
@@ -79,7 +87,7 @@ class Migration(migrations.Migration):
             name='CaseEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sentence_dates_corrected', 'Sentence dates corrected'), ('overlay_flag_changed', 'Overlay flag changed'), ('expected_release_corrected', 'Expected release date corrected')], max_length=32)),
+                ('kind', models.CharField(choices=[('sentence_dates_corrected', 'Sentence dates corrected'), ('overlay_flag_changed', 'Overlay flag changed'), ('expected_release_corrected', 'Expected release date corrected'), ('cohort_chosen', 'Cohort chosen by a manager')], max_length=32)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('summary', models.CharField(max_length=300)),
                 ('changes', models.JSONField(blank=True, default=dict, help_text='Field: [before, after], dates as ISO strings.')),
@@ -146,5 +154,26 @@ class Migration(migrations.Migration):
             name='end_date',
             field=models.DateField(blank=True, help_text="Blank: worked out from the start with the same term arithmetic as the order (PSI 5.5): the order's length, or 12 months for unpaid work."),
         ),
+        migrations.AddField(
+            model_name='person',
+            name='cohort_choice_reason',
+            field=models.CharField(blank=True, editable=False, max_length=300),
+        ),
+        migrations.AddField(
+            model_name='person',
+            name='cohort_chosen_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='person',
+            name='cohort_chosen_by',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AlterField(
+            model_name='cohortrule',
+            name='gender',
+            field=models.CharField(choices=[('male', 'Male'), ('female', 'Female'), ('other', 'Other'), ('not_stated', 'Not stated')], help_text='Each rule names the gender it applies to. People whose gender is other or not stated fit only a rule that names it; with none, a manager chooses their cohort (they are listed as awaiting a cohort decision).', max_length=16),
+        ),
         migrations.RunPython(recompute_sentence_dates, migrations.RunPython.noop),
+        migrations.RunPython(name_every_cohort_rule_gender, migrations.RunPython.noop),
     ]

@@ -107,3 +107,50 @@ def test_a_gto_register_added_in_admin_outside_the_pilot_is_a_form_error(client,
     })
     assert response.status_code == 200 and "pilot boroughs" in response.content.decode()
     assert not person.registers.exists()
+
+
+# --- cohorts for gender other or not stated -----------------------------------------------------------------------
+
+def test_people_of_gender_other_or_not_stated_fall_into_no_mens_cohort_by_accident():
+    from cases.services import cohorts_recompute
+
+    other = PersonFactory(gender="other", cohort="")
+    not_stated = PersonFactory(gender="not_stated", cohort="")
+    man = PersonFactory(gender="male", cohort="")
+    cohorts_recompute(full=True)
+    for person in (other, not_stated, man):
+        person.refresh_from_db()
+    assert (other.cohort, not_stated.cohort, man.cohort) == ("", "", "working_age_men")
+    assert set(Person.objects.awaiting_cohort()) >= {other, not_stated}
+
+
+def test_an_explicit_rule_can_place_them(offender_manager):
+    from cases.models import CohortRule
+    from cases.services import cohorts_recompute
+
+    CohortRule.objects.create(cohort="women", priority=15, gender="other")
+    person = PersonFactory(gender="other", cohort="")
+    cohorts_recompute(full=True)
+    person.refresh_from_db()
+    assert person.cohort == "women"
+
+
+def test_a_managers_choice_places_them_in_a_team_queue_and_the_daily_job_keeps_it(client, hub_user):
+    from cases.services import cohorts_recompute
+    from tests.cases.factories import TeamFactory
+
+    team = TeamFactory(cohort="women", borough=Borough.objects.get(code="camden"))
+    person = PersonFactory(gender="not_stated", cohort="")
+    client.force_login(hub_user)
+    assert "awaiting-cohort" in client.get(reverse("cases:unallocated")).content.decode()
+    url = reverse("cases:case_cohort", args=[person.crn])
+    bad = client.post(url, {"cohort": "women", "reason": ""})
+    assert bad.status_code == 400 and "Say why this cohort" in bad.content.decode()
+    assert client.post(url, {"cohort": "women", "reason": "Asked to be supervised with women"}).status_code == 302
+    person.refresh_from_db()
+    assert (person.cohort, person.team, person.cohort_chosen_by) == ("women", team, hub_user)
+    assert person.allocation_due_since is not None
+    cohorts_recompute(full=True)
+    person.refresh_from_db()
+    assert person.cohort == "women"
+    assert CaseEvent.objects.filter(person=person, kind=CaseEvent.Kind.COHORT_CHOSEN).exists()

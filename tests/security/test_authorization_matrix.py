@@ -61,6 +61,7 @@ MATRIX = {
     "cases:team_workload": ("get", row(spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_cohort": ("get", row(hub=A, spo=A, admin=A)),  # a manager's choice of cohort
     # partners
     "partners:directory": ("get", STAFF),
     "partners:organisation": ("get", STAFF),
@@ -178,6 +179,7 @@ def world(db):
         "notification_read": {"pk": notification.pk},
         "cases:case_detail": {"crn": person.crn},
         "cases:case_allocate": {"crn": person.crn},
+        "cases:case_cohort": {"crn": person.crn},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
