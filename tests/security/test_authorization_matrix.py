@@ -82,6 +82,7 @@ MATRIX = {
     "safeguarding:assign": ("post", row(hub=A, spo=A, admin=A)),
     "safeguarding:respond": ("get", row(hub=A, om=A, admin=A)),
     "safeguarding:withdraw": ("post", row(hub=A, admin=A)),
+    "safeguarding:close": ("post", row(hub=A, admin=A)),
     # resettlement (Through the Gate)
     "resettlement:caseload": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "resettlement:episode_new": ("get", row(hub=A, om=A, spo=A, admin=A)),
@@ -193,7 +194,7 @@ def world(db):
         "resettlement-api:action-detail": {"pk": action.pk},
     }
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
-                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
+                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw"]:
         kwargs[name] = {"reference": request.reference}
     for name in ["resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",
