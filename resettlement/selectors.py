@@ -153,6 +153,17 @@ def post_release_actions(*, user=None, today: datetime.date | None = None):
     return qs.order_by("due_on", "pk")
 
 
+def post_release_unactioned_needs(*, user=None):
+    """Released people's pathway needs marked "support required" with no action: shown to the community offender
+    manager (and chased by the `resettlement.unactioned_need` deadline step)."""
+    from resettlement.deadlines import unactioned_needs
+
+    qs = unactioned_needs().select_related("plan__episode__person", "plan__episode__community_offender_manager")
+    if user is not None:
+        qs = qs.filter(plan__episode__community_offender_manager=user)
+    return qs.order_by("plan__episode__released_on", "pk")
+
+
 def screening_counts(*, user=None, now=None) -> dict:
     now = now or timezone.now()
     qs = Screening.objects.open().filter(episode__released_on__isnull=True)

@@ -15,6 +15,7 @@ from cases.sentence_dates import months_rounded_up
 from partners.models import Organisation
 from probation.audit import Action, audit_record
 from probation.calendar import due_at, get_calendar
+from probation.deadlines import deadline_set, deadlines_set
 from probation.models import STAFF_ROLES
 from resettlement.models import (
     ACTION_TRANSITIONS,
@@ -38,6 +39,7 @@ from resettlement.models import (
     Setting,
     london_today,
 )
+from resettlement.deadlines import UNACTIONED_NEED, unactioned_needs
 from resettlement.selectors import organisation_id_for
 
 
@@ -206,6 +208,8 @@ def need_update(*, need: PathwayNeed, status: str, notes: str = "", by, request=
     old = need.status
     need.status, need.notes, need.updated_at, need.updated_by = status, notes, timezone.now(), by
     need.save(update_fields=["status", "notes", "updated_at", "updated_by"])
+    if status == NeedStatus.SUPPORT_REQUIRED and old != status and unactioned_needs().filter(pk=need.pk).exists():
+        deadline_set(step=UNACTIONED_NEED, owner_id=need.pk, due_at=timezone.now())  # released: chase the COM
     audit_record(action=Action.UPDATE, request=request, user=by, obj=need.plan,
                  detail={"pathway": need.pathway, "status": [old, status]})
     return need
@@ -429,6 +433,9 @@ def episode_release(
         sentence.save()
     episode.released_on, episode.released_by, episode.community_offender_manager = released_on, by, com
     episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
+    # Needs marked "support required" with no action: the community offender manager is chased from now on.
+    needs = unactioned_needs().filter(plan__episode=episode).values_list("pk", flat=True)
+    deadlines_set(step=UNACTIONED_NEED, due={pk: timezone.now() for pk in needs})
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
                  detail={"released": True, "community_offender_manager": com.pk})
     return episode

@@ -249,9 +249,11 @@ def pre_release(request):
     user = request.user if scope == "mine" else None
     picture = selectors.pre_release(user=user)
     post = list(selectors.post_release_actions(user=user)[:300])
-    audit_views(request, [e.plan for e in picture.accommodation] + post)
+    unactioned = list(selectors.post_release_unactioned_needs(user=user)[:300])
+    audit_views(request, [e.plan for e in picture.accommodation] + post + [n.plan for n in unactioned])
     return render(request, "resettlement/pre_release.html", {
-        "picture": picture, "post_release": post, "scope": scope, "today": picture.today,
+        "picture": picture, "post_release": post, "unactioned_needs": unactioned, "scope": scope,
+        "today": picture.today,
     })
 
 

@@ -368,10 +368,10 @@ def request_close(*, request: SafeguardingRequest, by: User, reason: str) -> Saf
         raise ValidationError({"reason": "Say why the request can be closed without a response."})
     now = timezone.now()
     request.closed_at, request.closed_by, request.closure_reason = now, by, reason.strip()[:300]
-    request.next_escalation_at = None
-    request.save(update_fields=["closed_at", "closed_by", "closure_reason", "next_escalation_at"])
+    request.save(update_fields=["closed_at", "closed_by", "closure_reason"])
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.CLOSED, at=now, by=by,
                                 detail={"reason": request.closure_reason})
+    deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
     return request
 
 

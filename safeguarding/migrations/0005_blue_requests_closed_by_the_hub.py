@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('safeguarding', '0003_open_queue_index_covers_counts'),
+        ('safeguarding', '0004_escalation_state_in_deadline_engine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
