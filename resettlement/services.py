@@ -124,7 +124,7 @@ def episode_record(
 
 def _custodial_sentence(person, sentence, reception_date):
     """The custodial sentence an episode serves: the one given, or the person's latest custodial sentence passed on
-    or before the reception whose term has not ended. Licence and PSS dates then come from the cases rules (cases.supervision)."""
+    or before the reception whose term has not ended. Licence and PSS dates then come from the cases rules (cases.sentence_dates)."""
     if sentence is not None:
         if sentence.person_id != person.pk or not sentence.is_custodial:
             raise ValidationError({"sentence": "Choose one of this person's custodial sentences."})
@@ -400,7 +400,8 @@ def episode_release(
 
     The community offender manager is the case's allocated offender manager. A case not yet allocated is allocated
     here to the manager chosen, through the cases allocation rules (team, availability, workload). The release date
-    is written to the custodial sentence, whose licence and PSS dates the cases rules then recompute."""
+    is written to the custodial sentence as its actual release; the PSS end stays 12 months after the unadjusted
+    conditional release date (cases.sentence_dates), however early (HDC) or late the release."""
     episode = CustodyEpisode.objects.select_for_update(of=("self",)).select_related("person", "sentence").get(pk=episode.pk)
     if not episode.in_custody:
         raise ValidationError({"released_on": "This person has already been released."})
