@@ -56,6 +56,7 @@ class AliasAdmin(AuditedModelAdmin):
 
 from cases.models import (  # noqa: E402
     Allocation,
+    CaseEvent,
     CohortRecalculation,
     CohortRule,
     GradeCapacity,
@@ -149,6 +150,17 @@ class CohortRuleAdmin(AuditedModelAdmin):
     list_display = ("priority", "cohort", "gender", "min_age", "max_age", "is_active")
     list_filter = ("cohort", "is_active")
     search_fields = ("cohort",)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(AuditedModelAdmin, ReadOnlyAdmin):
+    """History: corrected sentence dates, overlay flags that followed their dates, cohorts chosen by a manager."""
+
+    list_display = ("person", "kind", "at", "by", "summary")
+    list_filter = ("kind",)
+    search_fields = ("person__crn", "person__last_name")
+    list_select_related = ("person", "by")
+    raw_id_fields = ("person", "sentence", "by")
 
 
 @admin.register(CohortRecalculation)
