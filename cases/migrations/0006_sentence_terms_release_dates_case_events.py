@@ -34,6 +34,11 @@ def _recomputed(sentence) -> dict:
             "supervision_end_date": dates.supervision_end or dates.release_date, "supervision_note": dates.reason}
 
 
+def _shown(source, field) -> str:
+    value = source[field] if isinstance(source, dict) else getattr(source, field)
+    return value.strftime("%-d %b %Y") if value is not None else "none"
+
+
 def _iso(value):
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
@@ -52,7 +57,14 @@ def recompute_sentence_dates(apps, schema_editor):
     Sentence = apps.get_model("cases", "Sentence")
     CaseEvent = apps.get_model("cases", "CaseEvent")
     now = timezone.now()
-    events = []
+    events, changed = [], []
+
+    def flush():
+        Sentence.objects.bulk_update(changed, list(COMPUTED), batch_size=1000)
+        CaseEvent.objects.bulk_create(events, batch_size=1000)
+        changed.clear()
+        events.clear()
+
     for sentence in Sentence.objects.select_related("person").order_by("pk").iterator(chunk_size=2000):
         try:
             new = _recomputed(sentence)
@@ -61,18 +73,18 @@ def recompute_sentence_dates(apps, schema_editor):
         changes = {f: [_iso(getattr(sentence, f)), _iso(v)] for f, v in new.items() if getattr(sentence, f) != v}
         if not changes:
             continue
-        Sentence.objects.filter(pk=sentence.pk).update(**new)
-        dated = [f"{LABELS[f]} {old or 'none'} to {after or 'none'}" for f, (old, after) in changes.items() if f in LABELS
-                 and f != "conditional_release_date"]
+        dated = [f"{LABELS[f]} {_shown(sentence, f)} to {_shown(new, f)}" for f in changes if f in LABELS]
+        for field, value in new.items():
+            setattr(sentence, field, value)
+        changed.append(sentence)
         summary = "Dates recomputed with the corrected sentence rules"
         events.append(CaseEvent(
             person_id=sentence.person_id, sentence_id=sentence.pk, kind="sentence_dates_corrected", at=now,
             summary=(summary + (": " + "; ".join(dated) if dated else ".") )[:300], changes=changes,
         ))
-        if len(events) >= 1000:
-            CaseEvent.objects.bulk_create(events)
-            events = []
-    CaseEvent.objects.bulk_create(events)
+        if len(changed) >= 1000:
+            flush()
+    flush()
 
 
 class Migration(migrations.Migration):

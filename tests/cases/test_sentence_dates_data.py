@@ -38,7 +38,8 @@ def test_the_data_migration_corrects_stored_dates_and_records_each_change_as_an_
     event = CaseEvent.objects.get(sentence=sentence)
     assert event.kind == CaseEvent.Kind.SENTENCE_DATES_CORRECTED and event.person_id == sentence.person_id
     assert event.changes["pss_end_date"] == ["2021-03-31", None]
-    assert "PSS end 2021-03-31 to none" in event.summary
+    assert "PSS end 31 Mar 2021 to none" in event.summary
+    assert "conditional release none to 31 Mar 2020" in event.summary
     assert not CaseEvent.objects.filter(sentence=untouched).exists()
     migration.recompute_sentence_dates(django_apps, None)  # safe to run again: nothing more to record
     assert CaseEvent.objects.filter(sentence=sentence).count() == 1
