@@ -25,6 +25,7 @@ class StaffProfileAdmin(AuditedModelAdmin):
 class AliasInline(admin.TabularInline):
     model = Alias
     extra = 0
+    can_delete = False
 
 
 @admin.register(Person)
@@ -75,6 +76,7 @@ from probation.audit import Action, audit_record  # noqa: E402
 class RequirementInline(admin.TabularInline):
     model = Requirement
     extra = 0
+    can_delete = False
 
 
 @admin.register(Sentence)

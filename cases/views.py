@@ -24,7 +24,7 @@ from cases.selectors import (
     unallocated_queue_for,
 )
 from cases.services import AllocationError, case_allocate, person_choose_cohort, person_record_rosh
-from probation.audit import Action, audit_record, audit_view
+from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import can, is_hub_or_admin, require
 
 QUEUE_PAGE_SIZE = 50
@@ -34,6 +34,7 @@ CASELOAD_PAGE_SIZE = 100
 def caseload(request):
     require(request.user, "cases.view_caseload")
     page = Paginator(caseload_for(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_view_many(request, page.object_list, list_name="cases:caseload")
     return render(request, "cases/caseload.html", {"page": page, "people": page.object_list})
 
 
@@ -163,6 +164,7 @@ def unallocated(request):
         list(Person.objects.awaiting_cohort().select_related("home_borough").order_by("created_at", "id")[:100])
         if is_hub_or_admin(request.user) else []  # the team managers' teams hold no such case
     )
+    audit_view_many(request, list(page.object_list) + awaiting_cohort, list_name="cases:unallocated")
     return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate(),
                                                       "awaiting_cohort": awaiting_cohort})
 
@@ -190,6 +192,7 @@ def case_allocate_view(request, crn):
         status = 400
     workloads = officer_workloads(StaffProfile.objects.filter(team_id=person.team_id)) if person.team_id else []
     suggestions = allocation_suggestions(person, workloads=workloads)
+    audit_view_many(request, [person], list_name="cases:case_allocate")
     return render(request, "cases/allocate.html", {
         "person": person, "form": form, "workloads": workloads, "suggestions": suggestions,
         "points": case_points(person), "already_allocated": person.offender_manager_id is not None,
