@@ -32,5 +32,7 @@ class ResettlementConfig(AppConfig):
 
         from probation import deadlines
         from resettlement.deadlines import UnactionedNeedStep
+        from resettlement.sweeps import steps
 
-        deadlines.register(UnactionedNeedStep())
+        for step in [*steps(), UnactionedNeedStep()]:
+            deadlines.register(step)

@@ -31,7 +31,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 DEFAULT_COHORT_RULES = [
-    # cohort, priority, gender, min_age, max_age. Every rule names its gender (migration 0006): people whose gender
+    # cohort, priority, gender, min_age, max_age. Every rule names its gender (migration 0007): people whose gender
     # is "other" or "not stated" fit no default rule and wait for a manager's choice, never falling into the men's
     # cohorts by accident.
     ("women", 10, "female", None, None),

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('safeguarding', '0004_escalation_state_in_deadline_engine'),
+        ('safeguarding', '0004_refuse_deletes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,7 +31,7 @@ def test_case_and_plan_pages_show_the_corrected_dates(page, live_server, sign_in
                                offence_date=datetime.date(2026, 1, 10), length_months=6)
     Sentence.objects.filter(pk=sentence.pk).update(conditional_release_date=None, pss_end_date=datetime.date(2027, 7, 31),
                                                    supervision_end_date=datetime.date(2027, 7, 31))
-    importlib.import_module("cases.migrations.0006_sentence_terms_release_dates_case_events").recompute_sentence_dates(
+    importlib.import_module("cases.migrations.0007_sentence_terms_release_dates_case_events").recompute_sentence_dates(
         django_apps, None)
     episode = record_episode(person=person, months=None, reception_at=timezone.make_aware(datetime.datetime(2026, 5, 1, 15)))
     sign_in(page, hub_user)

@@ -13,7 +13,7 @@ from tests.cases.factories import AllocatedPersonFactory, SentenceFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-migration = importlib.import_module("cases.migrations.0006_sentence_terms_release_dates_case_events")
+migration = importlib.import_module("cases.migrations.0007_sentence_terms_release_dates_case_events")
 
 
 def _stale_sentence():

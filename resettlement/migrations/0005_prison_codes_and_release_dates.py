@@ -1,7 +1,7 @@
 """Correct four prison codes to the MoJ's prison register (Belmarsh BAI, not BMI = Birmingham; High Down HOI, not HDI =
 Hatfield; Swaleside SLI, not SWI = Swansea; Send SDI, not SFI = Stafford), and move the expected release date of
 people still in custody from the old halfway arithmetic to the corrected conditional release date (cases migration
-0006), recording each change as a case event."""
+0007), recording each change as a case event."""
 
 import datetime
 
@@ -54,14 +54,27 @@ def correct_expected_release_dates(apps, schema_editor):
         )
 
 
+def reset_pre_release_deadlines(apps, schema_editor):
+    """Pre-release deadlines of everyone in custody on the current rules (resettlement.sweeps): for a corrected
+    expected release date, and the move to a resettlement prison now due 8 weeks before the 12-week window opens and
+    late when it opens. Notices already sent are never sent again (their keys name the release date)."""
+    from resettlement.sweeps import pre_release_deadlines_set
+
+    CustodyEpisode = apps.get_model("resettlement", "CustodyEpisode")
+    for episode in CustodyEpisode.objects.filter(released_on__isnull=True, expected_release_date__isnull=False).iterator():
+        pre_release_deadlines_set(episode)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0006_sentence_terms_release_dates_case_events"),
-        ("resettlement", "0003_episode_sentence"),
+        ("cases", "0007_sentence_terms_release_dates_case_events"),
+        ("resettlement", "0004_deadlines_in_deadline_engine"),
+        ("resettlement", "0004_refuse_deletes"),
     ]
 
     operations = [
         migrations.RunPython(fix_prison_codes, migrations.RunPython.noop),
         migrations.RunPython(correct_expected_release_dates, migrations.RunPython.noop),
+        migrations.RunPython(reset_pre_release_deadlines, migrations.RunPython.noop),
     ]

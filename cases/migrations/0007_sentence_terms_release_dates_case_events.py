@@ -90,7 +90,7 @@ def recompute_sentence_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_alias_date_of_birth_index'),
+        ('cases', '0006_refuse_deletes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
