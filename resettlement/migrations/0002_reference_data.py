@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import migrations
 
 # code, name, population, resettlement prison, serves London. Codes as in the MoJ's prison register (see
-# resettlement/data/prison_codes.csv); four were wrong before migration 0004 corrected existing databases.
+# resettlement/data/prison_codes.csv); four were wrong before migration 0005 corrected existing databases.
 PRISONS = [
     ("PVI", "HMP Pentonville", "men", True, True),
     ("WWI", "HMP Wandsworth", "men", True, True),
