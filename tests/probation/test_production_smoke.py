@@ -348,7 +348,7 @@ def test_beat_runs_the_escalation_sweep_and_the_hub_sees_the_overdue_notice(stac
             f"no overdue notice in 60 s\nbeat:\n{stack['processes'].log('beat')}\n"
             f"worker:\n{stack['processes'].log('worker')}")
         time.sleep(1)
-    assert "safeguarding.tasks.mash_escalation_sweep" in stack["processes"].log("worker", lines=10_000)
+    assert "probation.tasks.deadlines_sweep" in stack["processes"].log("worker", lines=10_000)
 
 
 def test_the_compose_health_check_passes_with_the_readme_settings(stack):
