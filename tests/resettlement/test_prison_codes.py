@@ -19,7 +19,7 @@ from tests.resettlement.factories import record_episode
 
 pytestmark = pytest.mark.django_db
 REGISTER = Path(__file__).resolve().parents[2] / "resettlement" / "data" / "prison_codes.csv"
-migration = importlib.import_module("resettlement.migrations.0005_prison_codes_and_release_dates")
+migration = importlib.import_module("resettlement.migrations.0006_prison_codes_and_release_dates")
 
 
 def published() -> dict[str, str]:

@@ -8,8 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('safeguarding', '0004_escalation_state_in_deadline_engine'),
-        ('safeguarding', '0004_refuse_deletes'),
+        ('safeguarding', '0006_escalation_state_in_deadline_engine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -32,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='requestevent',
             name='kind',
-            field=models.CharField(choices=[('received', 'Received'), ('triaged', 'Triaged'), ('rating_changed', 'Rating changed'), ('assigned', 'Assigned'), ('reassigned', 'Reassigned'), ('responded', 'Responded'), ('response_sent', 'Response emailed to requester'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed by the hub: no response needed'), ('reminded', 'Reminder sent'), ('escalated', 'Deadline breached: escalated'), ('escalation_repeated', 'Still open: escalated again')], max_length=24),
+            field=models.CharField(choices=[('received', 'Received'), ('triaged', 'Triaged'), ('rating_changed', 'Rating changed'), ('assigned', 'Assigned'), ('reassigned', 'Reassigned'), ('responded', 'Responded'), ('response_sent', 'Response emailed to requester'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed by the hub: no response needed'), ('reminded', 'Reminder sent'), ('escalated', 'Deadline breached: escalated'), ('escalation_repeated', 'Still open: escalated again'), ('information_added', 'Information added by the partner'), ('refused', 'Change refused')], max_length=24),
         ),
     ]

@@ -69,8 +69,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("cases", "0007_sentence_terms_release_dates_case_events"),
-        ("resettlement", "0004_deadlines_in_deadline_engine"),
-        ("resettlement", "0004_refuse_deletes"),
+        ("resettlement", "0005_deadlines_in_deadline_engine"),
     ]
 
     operations = [
