@@ -424,7 +424,7 @@ def borough_report(borough, month) -> dict:
     documented shape; counts only, no personal data): CRC caseload by cohort and flags, allocations and escalations
     to the NPS in the month. `borough` is a Borough (or its code); `month` any day of the month reported."""
     from cases.models import Allocation, Cohort, NpsHandover
-    from cases.supervision import add_months
+    from cases.sentence_dates import add_months
 
     if isinstance(borough, str):
         from partners.models import Borough

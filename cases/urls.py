@@ -12,4 +12,5 @@ urlpatterns = [
     path("workload/", views.team_workload, name="team_workload"),
     path("<str:crn>/", views.case_detail, name="case_detail"),
     path("<str:crn>/allocate/", views.case_allocate_view, name="case_allocate"),
+    path("<str:crn>/cohort/", views.case_cohort_view, name="case_cohort"),
 ]

@@ -59,6 +59,10 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
     },
+    "cases-sync-overlay-flags": {
+        "task": "cases.tasks.sync_overlay_flags",
+        "schedule": crontab(hour=0, minute=5),  # IOM/GtO flags follow register start and end dates
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says

@@ -33,7 +33,8 @@ class ResettlementConfig(AppConfig):
         register_demo_seeder("resettlement", seed_resettlement, order=60)
 
         from probation import deadlines
+        from resettlement.deadlines import UnactionedNeedStep
         from resettlement.sweeps import steps
 
-        for step in steps():
+        for step in [*steps(), UnactionedNeedStep()]:
             deadlines.register(step)

@@ -50,7 +50,7 @@ def test_a_new_case_is_saved_with_computed_dates_and_joins_its_teams_queue(clien
     ({"person-prison_number": "1234"}, "prison_number", "Enter a prison number"),
     ({"sentence-offence_date": "2026-12-01"}, "offence_date", "cannot be after the date of sentence"),
     ({"sentence-release_date": "2026-01-01"}, "release_date", "cannot be before the date of sentence"),
-    ({"sentence-length_months": "0"}, "length_months", "greater than or equal to 1"),
+    ({"sentence-length_months": "0"}, "length_months", "Enter the length in months, weeks or days"),
     ({"person-tier": "Z9"}, "tier", "Select a tier from the list"),
 ])
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client, hub_user, overrides, field, message):
@@ -88,5 +88,18 @@ def test_the_add_case_form_offers_tier_as_a_choice_and_says_what_length_means(cl
     client.force_login(hub_user)
     text = client.get(URL).content.decode()
     assert re.search(r'<select[^>]*name="person-tier"', text) and '<option value="B2">B2</option>' in text
-    assert "Sentence length in months" in text and "Length months" not in text
+    assert "Length: months" in text and "Length months" not in text
     assert "govuk-input--width-10" in text  # a CRN box as wide as a CRN, not the whole page
+
+
+def test_a_sixteen_week_sentence_is_keyed_in_on_the_new_case_page(client, hub_user):
+    TeamFactory(cohort="women")
+    client.force_login(hub_user)
+    response = client.post(URL, _data(**{"sentence-length_months": "", "sentence-length_weeks": "16"}))
+    assert response.status_code == 302
+    from cases.models import Sentence
+
+    sentence = Sentence.objects.get(person__crn="X654321")
+    assert (sentence.length_months, sentence.length_weeks, sentence.length_days) == (0, 16, 0)
+    assert sentence.end_date == datetime.date(2027, 3, 11)
+    assert sentence.conditional_release_date == datetime.date(2027, 1, 14)  # the 56th of 112 days

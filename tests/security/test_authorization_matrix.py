@@ -61,6 +61,7 @@ MATRIX = {
     "cases:team_workload": ("get", row(spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_cohort": ("get", row(hub=A, spo=A, admin=A)),  # a manager's choice of cohort
     # partners
     "partners:directory": ("get", STAFF),
     "partners:organisation": ("get", STAFF),
@@ -81,6 +82,7 @@ MATRIX = {
     "safeguarding:assign": ("post", row(hub=A, spo=A, admin=A)),
     "safeguarding:respond": ("get", row(hub=A, om=A, admin=A)),
     "safeguarding:withdraw": ("post", row(hub=A, admin=A)),
+    "safeguarding:close": ("post", row(hub=A, admin=A)),
     # resettlement (Through the Gate)
     "resettlement:caseload": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "resettlement:episode_new": ("get", row(hub=A, om=A, spo=A, admin=A)),
@@ -179,6 +181,7 @@ def world(db):
         "notification_read": {"pk": notification.pk},
         "cases:case_detail": {"crn": person.crn},
         "cases:case_allocate": {"crn": person.crn},
+        "cases:case_cohort": {"crn": person.crn},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
@@ -192,7 +195,7 @@ def world(db):
         "resettlement-api:action-detail": {"pk": action.pk},
     }
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
-                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
+                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:
         kwargs[name] = {"reference": request.reference}
     for name in ["resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",
