@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.forms import AllocateForm, PersonSearchForm, RoshForm
+from cases.panels import case_panels, caseload_columns
 from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
 from cases.selectors import (
     allocation_suggestions,
@@ -34,7 +35,9 @@ CASELOAD_PAGE_SIZE = 100
 def caseload(request):
     require(request.user, "cases.view_caseload")
     page = Paginator(caseload_for(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/caseload.html", {"page": page, "people": page.object_list})
+    people = list(page.object_list)
+    return render(request, "cases/caseload.html", {"page": page, "people": people,
+                                                   "caseload_columns": caseload_columns(request, people)})
 
 
 def _person_for_page(crn: str) -> Person:
@@ -120,6 +123,7 @@ def case_detail(request, crn):
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
         "today": timezone.localdate(),
+        "case_panels": case_panels(request, person),
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cases",
     "safeguarding",
     "resettlement",
+    "supervision",
 ]
 
 MIDDLEWARE = [

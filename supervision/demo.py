@@ -1,0 +1,5 @@
+"""Demo data: placeholder replaced below."""
+
+
+def seed_supervision(*, size: int, stdout) -> None:
+    raise NotImplementedError
