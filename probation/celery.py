@@ -60,12 +60,8 @@ BEAT_SCHEDULE = {
         "task": "resettlement.tasks.chase_overdue_actions",
         "schedule": crontab(hour=8, minute=0),
     },
-    # Supervision: outcome chasing, evidence due, enforcement decisions, countersigning and the 10-working-day
-    # breach/recall deadline (set-based claims; safe to overlap), and the nightly overdue-contact listing.
-    "supervision-deadline-sweep": {
-        "task": "supervision.tasks.supervision_deadline_sweep",
-        "schedule": 300.0,
-    },
+    # Supervision's deadlines run in deadlines-sweep (supervision/deadlines.py); this is the nightly listing of
+    # cases overdue for contact (one row per case per night: a rerun adds nothing).
     "supervision-overdue-contact": {
         "task": "supervision.tasks.overdue_contact_job",
         "schedule": crontab(hour=2, minute=45),

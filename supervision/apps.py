@@ -10,6 +10,7 @@ class SupervisionConfig(AppConfig):
         from probation.models import Role
         from probation.registry import register_demo_seeder, register_landing_panel, register_nav_item
         from supervision import panels
+        from supervision.deadlines import register_steps
         from supervision.demo import seed_supervision
 
         register_nav_item("supervision:my_day", "My diary", {Role.OFFENDER_MANAGER, Role.TEAM_MANAGER}, order=9)
@@ -20,3 +21,4 @@ class SupervisionConfig(AppConfig):
         register_landing_panel(Role.OFFENDER_MANAGER, "supervision-today", "supervision/landing_today.html",
                                panels.landing_today, order=5)
         register_demo_seeder("supervision", seed_supervision, order=60)
+        register_steps()

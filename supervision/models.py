@@ -80,7 +80,6 @@ class EvidenceStatus(models.TextChoices):
     NOT_NEEDED = "", "Not needed"
     AWAITED = "awaited", "Awaited"
     RECEIVED = "received", "Received"
-    LATE = "late", "Late: a decision for the officer"
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected: unacceptable absence"
 
@@ -170,10 +169,8 @@ class Appointment(models.Model):
     evidence_decided_at = models.DateTimeField(null=True, blank=True)
     evidence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                             related_name="+")
-    # Deadlines swept by beat (see supervision.sweeps): stored times, claimed with a conditional UPDATE.
+    # Its deadline in the engine (supervision.deadlines, step "supervision.outcome_chase").
     outcome_due_at = models.DateTimeField(help_text="A working day after it ends: chased if no outcome by then.")
-    outcome_chased_at = models.DateTimeField(null=True, blank=True)
-    evidence_chased_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -182,12 +179,9 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["officer", "starts_at"], name="appt_diary_idx"),  # the officer's diary
             models.Index(fields=["person", "starts_at"], name="appt_person_idx"),  # the case page, clashes
-            # Outcome chasing (sweeps.outcome_chase): live rows with no outcome and no chase yet.
-            models.Index(fields=["outcome_due_at"], name="appt_outcome_chase_idx",
-                         condition=models.Q(outcome="", outcome_chased_at__isnull=True, cancelled_at__isnull=True)),
-            # Evidence due (sweeps.evidence_due): absences waiting for evidence.
+            # The officer's decisions list (selectors.evidence_decisions): absences waiting for evidence.
             models.Index(fields=["evidence_due_on"], name="appt_evidence_due_idx",
-                         condition=models.Q(evidence_status="awaited")),
+                         condition=models.Q(evidence_status__in=["awaited", "received"])),
             # RAR days: attended activities per requirement and day.
             models.Index(fields=["requirement", "local_date"], name="appt_requirement_day_idx",
                          condition=models.Q(requirement__isnull=False)),
@@ -228,7 +222,13 @@ class Appointment(models.Model):
 
     @property
     def awaits_evidence(self) -> bool:
-        return self.evidence_status in (EvidenceStatus.AWAITED, EvidenceStatus.RECEIVED, EvidenceStatus.LATE)
+        return self.evidence_status in (EvidenceStatus.AWAITED, EvidenceStatus.RECEIVED)
+
+    @property
+    def evidence_late(self) -> bool:
+        """Awaited past its due day: a decision for the officer (never silently either way)."""
+        return (self.evidence_status == EvidenceStatus.AWAITED and self.evidence_due_on is not None
+                and self.evidence_due_on < timezone.localdate())
 
 
 def hasattr_moved_to(appointment: Appointment) -> bool:
@@ -348,11 +348,7 @@ class Enforcement(models.Model):
     response_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                              on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Sweep claims: each step reminds and escalates once per due time.
-    decision_reminded_at = models.DateTimeField(null=True, blank=True)
-    decision_escalated_at = models.DateTimeField(null=True, blank=True)
-    countersign_escalated_at = models.DateTimeField(null=True, blank=True)
-    referral_escalated_at = models.DateTimeField(null=True, blank=True)
+    # The due times above are armed in the deadline engine (supervision.deadlines) by the services.
 
     objects = EnforcementQuerySet.as_manager()
 
@@ -360,15 +356,9 @@ class Enforcement(models.Model):
         ordering = ["-proposed_at", "-id"]
         indexes = [
             models.Index(fields=["person", "-decided_at"], name="enforcement_person_idx"),
-            # The enforcement sweep (sweeps.enforcement_*): undecided, uncountersigned, unreferred.
-            models.Index(fields=["decision_due_at"], name="enf_decision_due_idx",
-                         condition=models.Q(decided_at__isnull=True, decision_escalated_at__isnull=True)),
-            models.Index(fields=["countersign_due_at"], name="enf_countersign_due_idx",
-                         condition=models.Q(countersigned_at__isnull=True, countersign_escalated_at__isnull=True,
-                                            countersign_due_at__isnull=False)),
+            # The team page's timeliness figures (selectors.enforcement_timeliness) read breaches by deadline.
             models.Index(fields=["referral_due_at"], name="enf_referral_due_idx",
-                         condition=models.Q(referred_at__isnull=True, referral_escalated_at__isnull=True,
-                                            referral_due_at__isnull=False)),
+                         condition=models.Q(referral_due_at__isnull=False)),
         ]
 
     def __str__(self):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cases.models import Person, Requirement
@@ -26,7 +26,7 @@ from supervision.models import (
     Step,
 )
 
-AWAITING_EVIDENCE = (EvidenceStatus.AWAITED, EvidenceStatus.RECEIVED, EvidenceStatus.LATE)
+AWAITING_EVIDENCE = (EvidenceStatus.AWAITED, EvidenceStatus.RECEIVED)
 
 
 def local_bounds(first: datetime.date, days: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -263,8 +263,10 @@ def countersign_waiting(team_ids):
 
 
 def evidence_decisions(officer):
-    return (Appointment.objects.filter(person__offender_manager=officer,
-                                       evidence_status__in=(EvidenceStatus.LATE, EvidenceStatus.RECEIVED))
+    """Absences for the officer to decide: evidence received, or late (awaited past its due day)."""
+    late = Q(evidence_status=EvidenceStatus.AWAITED, evidence_due_on__lt=timezone.localdate())
+    return (Appointment.objects.filter(person__offender_manager=officer)
+            .filter(late | Q(evidence_status=EvidenceStatus.RECEIVED))
             .select_related("person").order_by("evidence_due_on"))
 
 

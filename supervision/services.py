@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from cases.models import Person, Requirement, Sentence
 from probation.calendar import Clock, WorkingCalendar, due_at, get_calendar
+from probation.deadlines import deadline_set, deadlines_cancel, deadlines_set
 from probation.models import Role
 from probation.services import notification_send
 from supervision import conf
+from supervision import deadlines as steps
 from supervision.models import (
     COUNTERSIGNED_STEPS,
     ESCALATION_BY_PATH,
@@ -164,13 +166,16 @@ def appointment_clashes(*, person: Person, officer, starts_at, ends_at, exclude_
     return clashes
 
 
-def _create(booking: Booking, *, by, now, clashes, **extra) -> Appointment:
-    return Appointment.objects.create(
+def _create(booking: Booking, *, by, now, clashes, arm: bool = True, **extra) -> Appointment:
+    appointment = Appointment.objects.create(
         person=booking.person, type=booking.type, place=booking.place, starts_at=booking.starts_at,
         ends_at=booking.ends_at, officer=booking.officer, partner_organisation=booking.partner_organisation,
         requirement=booking.requirement, notes=booking.notes, booked_by=by, booked_at=now, clash_warnings=clashes,
         outcome_due_at=outcome_due(booking.ends_at), **extra,
     )
+    if arm:
+        deadline_set(step=steps.OUTCOME_CHASE, owner_id=appointment.pk, due_at=appointment.outcome_due_at)
+    return appointment
 
 
 @transaction.atomic
@@ -224,7 +229,8 @@ def appointment_series_book(*, booking: Booking, every_days: int, count: int, by
         raise ClashWarning(clashes)
     series = AppointmentSeries.objects.create(person=booking.person, every_days=every_days, requested=count,
                                               skipped_dates=[d.isoformat() for d in skipped], created_by=by)
-    appointments = [_create(o, by=by, now=now, clashes=[], series=series) for o in occurrences]
+    appointments = [_create(o, by=by, now=now, clashes=[], series=series, arm=False) for o in occurrences]
+    deadlines_set(step=steps.OUTCOME_CHASE, due={a.pk: a.outcome_due_at for a in appointments})
     return SeriesResult(series, appointments, skipped, clashes)
 
 
@@ -261,6 +267,7 @@ def appointment_move(*, appointment: Appointment, starts_at, ends_at, by, reason
         raise ClashWarning(clashes)
     Appointment.objects.filter(pk=old.pk).update(outcome=Outcome.RESCHEDULED, outcome_recorded_at=now,
                                                  outcome_recorded_by=by)
+    deadlines_cancel(owner_id=old.pk, steps=[steps.OUTCOME_CHASE])
     return _create(booking, by=by, now=now, clashes=clashes, moved_from=old, move_reason=reason.strip()[:300],
                    series=old.series)
 
@@ -277,6 +284,7 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str, now=None) -
     Appointment.objects.filter(pk=appointment.pk).update(
         cancelled_at=now, cancelled_by=by, cancel_reason=reason.strip()[:300], outcome=Outcome.CANCELLED,
         outcome_recorded_at=now, outcome_recorded_by=by)
+    deadlines_cancel(owner_id=appointment.pk, steps=[steps.OUTCOME_CHASE])
     appointment.refresh_from_db()
     return appointment
 
@@ -318,6 +326,10 @@ def appointment_record_outcome(*, appointment: Appointment, outcome: str, by, no
     for field, value in update.items():
         setattr(appointment, field, value)
     appointment.save(update_fields=list(update))
+    deadlines_cancel(owner_id=appointment.pk, steps=[steps.OUTCOME_CHASE])
+    if appointment.evidence_due_on is not None:
+        deadline_set(step=steps.EVIDENCE_DUE, owner_id=appointment.pk,
+                     due_at=end_of_local_day(appointment.evidence_due_on))
     if outcome in (Outcome.UNACCEPTABLE_ABSENCE, Outcome.FAILED_TO_COMPLY):
         kind = FailureKind.UNACCEPTABLE_ABSENCE if outcome == Outcome.UNACCEPTABLE_ABSENCE else FailureKind.FAILED_TO_COMPLY
         failure_record(person=appointment.person, kind=kind, occurred_on=appointment.local_date,
@@ -329,12 +341,13 @@ def appointment_record_outcome(*, appointment: Appointment, outcome: str, by, no
 def evidence_receive(*, appointment: Appointment, by, note: str, now=None) -> Appointment:
     now = now or timezone.now()
     appointment = _locked(appointment)
-    if appointment.evidence_status not in (EvidenceStatus.AWAITED, EvidenceStatus.LATE):
+    if appointment.evidence_status != EvidenceStatus.AWAITED:
         raise ValidationError({"note": "No evidence is awaited for this appointment."})
     if not (note or "").strip():
         raise ValidationError({"note": "Say what evidence came (e.g. a fit note dated 3 March)."})
     Appointment.objects.filter(pk=appointment.pk).update(evidence_status=EvidenceStatus.RECEIVED,
                                                          evidence_received_at=now, evidence_note=note.strip()[:300])
+    deadlines_cancel(owner_id=appointment.pk, steps=[steps.EVIDENCE_DUE])
     appointment.refresh_from_db()
     return appointment
 
@@ -354,6 +367,7 @@ def evidence_decide(*, appointment: Appointment, accept: bool, by, reason: str =
         update["outcome"] = Outcome.UNACCEPTABLE_ABSENCE
         update["outcome_notes"] = (appointment.outcome_notes + "\n" + reason.strip()).strip()
     Appointment.objects.filter(pk=appointment.pk).update(**update)
+    deadlines_cancel(owner_id=appointment.pk, steps=[steps.EVIDENCE_DUE])
     appointment.refresh_from_db()
     if not accept:
         failure_record(person=appointment.person, kind=FailureKind.UNACCEPTABLE_ABSENCE,
@@ -453,6 +467,12 @@ def enforcement_propose(*, failure: Failure, now=None) -> Enforcement:
                 referral_due_at=referral_due)
     except IntegrityError:
         return Enforcement.objects.get(failure=failure)
+    reminder = enforcement.decision_due_at - datetime.timedelta(days=1)
+    if reminder > now:
+        deadline_set(step=steps.DECISION_REMINDER, owner_id=enforcement.pk, due_at=reminder)
+    deadline_set(step=steps.DECISION_OVERDUE, owner_id=enforcement.pk, due_at=enforcement.decision_due_at)
+    if referral_due is not None:
+        deadline_set(step=steps.REFERRAL_OVERDUE, owner_id=enforcement.pk, due_at=referral_due)
     _tell_officer(failure.person, key=f"supervision:enforcement:{enforcement.pk}:proposed",
                   subject=f"Enforcement decision needed for {failure.person.crn}",
                   body=f"{failure.get_kind_display()} on {failure.occurred_on:%d %b %Y}. Proposed: "
@@ -505,6 +525,12 @@ def enforcement_decide(*, enforcement: Enforcement, decision: str, by, reason: s
         enforcement.closed_at = now
         enforcement.referral_due_at = None
     enforcement.save()
+    deadlines_cancel(owner_id=enforcement.pk, steps=[steps.DECISION_REMINDER, steps.DECISION_OVERDUE])
+    if decision in COUNTERSIGNED_STEPS:
+        deadline_set(step=steps.COUNTERSIGN_OVERDUE, owner_id=enforcement.pk, due_at=enforcement.countersign_due_at)
+        deadline_set(step=steps.REFERRAL_OVERDUE, owner_id=enforcement.pk, due_at=enforcement.referral_due_at)
+    else:
+        deadlines_cancel(owner_id=enforcement.pk, steps=[steps.REFERRAL_OVERDUE])
     if decision == Step.WARNING:
         letter_for_failure(failure=enforcement.failure, by=by)
     elif decision in COUNTERSIGNED_STEPS:
@@ -533,6 +559,7 @@ def enforcement_countersign(*, enforcement: Enforcement, by, now=None) -> Enforc
         raise ValidationError({"__all__": "Someone other than the officer who decided must countersign."})
     enforcement.countersigned_at, enforcement.countersigned_by = now, by
     enforcement.save(update_fields=["countersigned_at", "countersigned_by"])
+    deadlines_cancel(owner_id=enforcement.pk, steps=[steps.COUNTERSIGN_OVERDUE])
     letter_for_failure(failure=enforcement.failure, by=by)
     return enforcement
 
@@ -550,6 +577,7 @@ def enforcement_refer(*, enforcement: Enforcement, by, now=None) -> Enforcement:
     if enforcement.decision not in NPS_STEPS:
         enforcement.closed_at = now  # laid before the magistrates: the court takes it from here
     enforcement.save(update_fields=["referred_at", "referred_by", "closed_at"])
+    deadlines_cancel(owner_id=enforcement.pk, steps=[steps.REFERRAL_OVERDUE])
     return enforcement
 
 

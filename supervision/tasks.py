@@ -1,16 +1,9 @@
-"""Celery tasks for supervision: thin wrappers round services. Beat entries live in probation/celery.py."""
+"""Celery tasks for supervision: thin wrappers round services. Beat entries live in probation/celery.py. The
+deadline steps (supervision.deadlines) are run by the engine's own beat task, probation.tasks.deadlines_sweep."""
 
 from celery import shared_task
 
 from supervision.contact import overdue_contact_list
-from supervision.sweeps import supervision_sweep
-
-
-@shared_task(acks_late=True)
-def supervision_deadline_sweep():
-    """Beat, every 5 minutes: outcome chasing, evidence due, enforcement decisions, countersigning and referral
-    deadlines. Claimed set-based (safe to overlap and re-run)."""
-    return supervision_sweep()
 
 
 @shared_task(acks_late=True)
