@@ -60,8 +60,17 @@ BEAT_SCHEDULE = {
         "task": "resettlement.tasks.chase_overdue_actions",
         "schedule": crontab(hour=8, minute=0),
     },
-    # Supervision's deadlines run in deadlines-sweep (supervision/deadlines.py); this is the nightly listing of
-    # cases overdue for contact (one row per case per night: a rerun adds nothing).
+    # Supervision's deadlines run in deadlines-sweep (supervision/deadlines.py). Reminders to people on probation go
+    # out through GOV.UK Notify from their outbox (leased claims, retries); delivery statuses are fetched back.
+    "supervision-send-reminders": {
+        "task": "supervision.tasks.send_reminders",
+        "schedule": 60.0,
+    },
+    "supervision-reminder-statuses": {
+        "task": "supervision.tasks.refresh_reminder_statuses",
+        "schedule": 600.0,
+    },
+    # The nightly listing of cases overdue for contact (one row per case per night: a rerun adds nothing).
     "supervision-overdue-contact": {
         "task": "supervision.tasks.overdue_contact_job",
         "schedule": crontab(hour=2, minute=45),

@@ -11,7 +11,15 @@ from django.urls import reverse
 
 from probation.calendar import Clock, get_calendar
 from probation.deadlines import Fired, Notice, Outcome, Step, next_repeat, register
-from supervision.models import COUNTERSIGNED_STEPS, LONDON, Appointment, AppointmentType, Enforcement, EvidenceStatus
+from supervision.models import (
+    COUNTERSIGNED_STEPS,
+    LONDON,
+    Appointment,
+    AppointmentType,
+    Enforcement,
+    EvidenceStatus,
+    Reminder,
+)
 from supervision.models import Step as EnforcementStep
 
 OUTCOME_CHASE = "supervision.outcome_chase"
@@ -20,7 +28,8 @@ DECISION_REMINDER = "supervision.decision_reminder"
 DECISION_OVERDUE = "supervision.decision_overdue"
 COUNTERSIGN_OVERDUE = "supervision.countersign_overdue"
 REFERRAL_OVERDUE = "supervision.referral_overdue"
-APPOINTMENT_STEPS = [OUTCOME_CHASE, EVIDENCE_DUE]
+REMINDER_DAY_BEFORE = "supervision.reminder_day_before"
+APPOINTMENT_STEPS = [OUTCOME_CHASE, EVIDENCE_DUE, REMINDER_DAY_BEFORE]
 ENFORCEMENT_STEPS = [DECISION_REMINDER, DECISION_OVERDUE, COUNTERSIGN_OVERDUE, REFERRAL_OVERDUE]
 STEPS = APPOINTMENT_STEPS + ENFORCEMENT_STEPS
 
@@ -176,7 +185,34 @@ class ReferralOverdue(Step):
             tally="escalated")
 
 
+class ReminderDayBefore(Step):
+    """The day before an appointment (10:00 London): a reminder to the person, written to the Reminder outbox as the
+    step's event (sent through GOV.UK Notify by supervision.notify). Only while the appointment stands and the person
+    consents; an opt-out or a cancellation in between means nothing is written."""
+
+    name = REMINDER_DAY_BEFORE
+    event_model = Reminder
+
+    def owners(self, ids):
+        return {a["id"]: a for a in Appointment.objects.filter(
+            pk__in=ids, outcome="", cancelled_at__isnull=True, person__contact_preference__consented_at__isnull=False,
+            person__contact_preference__opted_out_at__isnull=True).values(
+            "id", "starts_at", "person__contact_preference__channel", "person__contact_preference__mobile",
+            "person__contact_preference__email")}
+
+    def fire(self, owner, fired: Fired, ctx):
+        channel = owner["person__contact_preference__channel"]
+        to = owner["person__contact_preference__mobile"] if channel == "sms" else owner["person__contact_preference__email"]
+        if not to:
+            return Outcome()
+        return Outcome(event={
+            "appointment_id": owner["id"], "kind": Reminder.Kind.DAY_BEFORE, "channel": channel, "to": to,
+            "dedupe_key": f"reminder:{owner['id']}:day_before:{_stamp(owner['starts_at'])}",
+            "status": Reminder.Status.PENDING, "created_at": fired.now, "next_attempt_at": fired.now,
+        }, tally="queued")
+
+
 def register_steps() -> None:
     for step in (OutcomeChase(), EvidenceDue(), DecisionReminder(), DecisionOverdue(), CountersignOverdue(),
-                 ReferralOverdue()):
+                 ReferralOverdue(), ReminderDayBefore()):
         register(step)

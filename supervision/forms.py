@@ -114,3 +114,12 @@ class JudgeForm(forms.Form):
                                      choices=[("yes", "A failure to comply"), ("no", "Reasonable excuse: dismiss")],
                                      error_messages={"required": "Choose your judgement."})
     reason = forms.CharField(label="Reason", max_length=500, error_messages={"required": "Give your reason."})
+
+
+class ReminderConsentForm(forms.Form):
+    channel = forms.ChoiceField(label="How the person wants reminders", widget=forms.RadioSelect,
+                                choices=[("sms", "Text message"), ("email", "Email")],
+                                error_messages={"required": "Choose text message or email."})
+    mobile = forms.CharField(label="Mobile number", required=False, max_length=20)
+    email = forms.EmailField(label="Email address", required=False, max_length=254,
+                             error_messages={"invalid": "Enter an email address like name@example.com."})

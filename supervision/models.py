@@ -499,3 +499,85 @@ class RequirementProvider(models.Model):
 def validate_not_blank(value: str) -> None:
     if not (value or "").strip():
         raise ValidationError("This cannot be blank.")
+
+
+class ContactPreference(models.Model):
+    """Whether and how a person agreed to appointment reminders (GOV.UK Notify). Nothing is sent without consent;
+    an opt-out stops everything still queued."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+
+    person = models.OneToOneField("cases.Person", on_delete=models.PROTECT, related_name="contact_preference")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    mobile = models.CharField(max_length=20, blank=True, validators=[RegexValidator(
+        r"^(\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}$", "Enter a UK mobile number, like 07700 900123.")])
+    email = models.EmailField(blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="+")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opt_out_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self):
+        return f"Reminders for {self.person_id}: {self.get_channel_display()}"
+
+    @property
+    def may_send(self) -> bool:
+        address = self.mobile if self.channel == self.Channel.SMS else self.email
+        return bool(self.consented_at and not self.opted_out_at and address)
+
+    @property
+    def address(self) -> str:
+        return self.mobile if self.channel == self.Channel.SMS else self.email
+
+
+class Reminder(models.Model):
+    """An outbox row: one message to the person about an appointment, sent through GOV.UK Notify by
+    supervision.notify (retries with back-off), its delivery status fetched back and recorded here."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        MOVED = "moved", "Moved"
+        DAY_BEFORE = "day_before", "Day before"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Sent to Notify"
+        DELIVERED = "delivered", "Delivered"
+        PERMANENT_FAILURE = "permanent-failure", "Not delivered: number or address not in use"
+        TEMPORARY_FAILURE = "temporary-failure", "Not delivered: phone off or inbox full"
+        TECHNICAL_FAILURE = "technical-failure", "Not delivered: technical problem"
+        FAILED = "failed", "Could not be sent"
+        WITHDRAWN = "withdrawn", "Not sent: opted out or appointment changed"
+
+    FINAL = ("delivered", "permanent-failure", "temporary-failure", "technical-failure", "failed", "withdrawn")
+    MAX_ATTEMPTS = 6
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    channel = models.CharField(max_length=8, choices=ContactPreference.Channel.choices)
+    to = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    notify_id = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # supervision.notify.reminders_send: rows still to send, by their next attempt.
+            models.Index(fields=["next_attempt_at"], name="reminder_send_due_idx", condition=models.Q(status="pending")),
+            # supervision.notify.reminder_statuses_refresh: sent, delivery not yet known.
+            models.Index(fields=["sent_at"], name="reminder_status_due_idx", condition=models.Q(status="sending")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} reminder for appointment {self.appointment_id}: {self.status}"

@@ -6,7 +6,7 @@ from django.utils import timezone
 from cases.models import Requirement
 from probation.policy import can
 from supervision import selectors
-from supervision.models import Letter
+from supervision.models import ContactPreference, Letter, Reminder
 
 
 def case_panel(request, person):
@@ -23,6 +23,9 @@ def case_panel(request, person):
         "rar": selectors.rar_days(requirements),
         "letters": list(Letter.objects.filter(person=person).defer("pdf").order_by("-created_at")[:10]),
         "can_manage": can(request.user, "supervision.manage_appointments", person),
+        "preference": ContactPreference.objects.filter(person=person).first(),
+        "reminders": list(Reminder.objects.filter(appointment__person=person).select_related("appointment")
+                          .order_by("-created_at")[:5]),
         "now": timezone.now(),
     }
 

@@ -31,6 +31,7 @@ from supervision.models import (
     AamrReading,
     Appointment,
     AppointmentSeries,
+    ContactPreference,
     Enforcement,
     EvidenceStatus,
     Failure,
@@ -38,6 +39,7 @@ from supervision.models import (
     Letter,
     Outcome,
     Path,
+    Reminder,
     Step,
 )
 
@@ -175,7 +177,28 @@ def _create(booking: Booking, *, by, now, clashes, arm: bool = True, **extra) ->
     )
     if arm:
         deadline_set(step=steps.OUTCOME_CHASE, owner_id=appointment.pk, due_at=appointment.outcome_due_at)
+        _arm_day_before(appointment, now)
     return appointment
+
+
+def _arm_day_before(appointment: Appointment, now) -> None:
+    """The day-before reminder at 10:00 London, unless that moment has passed (the booking message covers it)."""
+    when = datetime.datetime.combine(appointment.local_date - datetime.timedelta(days=1), datetime.time(10),
+                                     tzinfo=LONDON)
+    if when > now:
+        deadline_set(step=steps.REMINDER_DAY_BEFORE, owner_id=appointment.pk, due_at=when)
+
+
+def _reminder_queue(appointment: Appointment, kind: str, *, now) -> Reminder | None:
+    """A message to the person now (booked or moved), only with consent, an address and no opt-out; once per key."""
+    preference = ContactPreference.objects.filter(person_id=appointment.person_id).first()
+    if preference is None or not preference.may_send or appointment.starts_at <= now:
+        return None
+    reminder, _ = Reminder.objects.get_or_create(
+        dedupe_key=f"reminder:{appointment.pk}:{kind}",
+        defaults={"appointment": appointment, "kind": kind, "channel": preference.channel, "to": preference.address,
+                  "created_at": now, "next_attempt_at": now})
+    return reminder
 
 
 @transaction.atomic
@@ -186,7 +209,9 @@ def appointment_book(*, booking: Booking, by, allow_clash: bool = False, now=Non
                                   ends_at=booking.ends_at)
     if clashes and not allow_clash:
         raise ClashWarning(clashes)
-    return _create(booking, by=by, now=now, clashes=clashes)
+    appointment = _create(booking, by=by, now=now, clashes=clashes)
+    _reminder_queue(appointment, Reminder.Kind.BOOKED, now=now)
+    return appointment
 
 
 @dataclass
@@ -231,6 +256,9 @@ def appointment_series_book(*, booking: Booking, every_days: int, count: int, by
                                               skipped_dates=[d.isoformat() for d in skipped], created_by=by)
     appointments = [_create(o, by=by, now=now, clashes=[], series=series, arm=False) for o in occurrences]
     deadlines_set(step=steps.OUTCOME_CHASE, due={a.pk: a.outcome_due_at for a in appointments})
+    for appointment in appointments:
+        _arm_day_before(appointment, now)
+    _reminder_queue(appointments[0], Reminder.Kind.BOOKED, now=now)  # one message for the series, then day-befores
     return SeriesResult(series, appointments, skipped, clashes)
 
 
@@ -267,9 +295,12 @@ def appointment_move(*, appointment: Appointment, starts_at, ends_at, by, reason
         raise ClashWarning(clashes)
     Appointment.objects.filter(pk=old.pk).update(outcome=Outcome.RESCHEDULED, outcome_recorded_at=now,
                                                  outcome_recorded_by=by)
-    deadlines_cancel(owner_id=old.pk, steps=[steps.OUTCOME_CHASE])
-    return _create(booking, by=by, now=now, clashes=clashes, moved_from=old, move_reason=reason.strip()[:300],
-                   series=old.series)
+    deadlines_cancel(owner_id=old.pk, steps=[steps.OUTCOME_CHASE, steps.REMINDER_DAY_BEFORE])
+    Reminder.objects.filter(appointment=old, status=Reminder.Status.PENDING).update(status=Reminder.Status.WITHDRAWN)
+    new = _create(booking, by=by, now=now, clashes=clashes, moved_from=old, move_reason=reason.strip()[:300],
+                  series=old.series)
+    _reminder_queue(new, Reminder.Kind.MOVED, now=now)
+    return new
 
 
 @transaction.atomic
@@ -284,7 +315,9 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str, now=None) -
     Appointment.objects.filter(pk=appointment.pk).update(
         cancelled_at=now, cancelled_by=by, cancel_reason=reason.strip()[:300], outcome=Outcome.CANCELLED,
         outcome_recorded_at=now, outcome_recorded_by=by)
-    deadlines_cancel(owner_id=appointment.pk, steps=[steps.OUTCOME_CHASE])
+    deadlines_cancel(owner_id=appointment.pk, steps=[steps.OUTCOME_CHASE, steps.REMINDER_DAY_BEFORE])
+    Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.WITHDRAWN)
     appointment.refresh_from_db()
     return appointment
 
@@ -634,6 +667,45 @@ def letter_for_appointment(*, appointment: Appointment, by) -> Letter:
 
     return _store_letter(key=f"appointment:{appointment.pk}", person=appointment.person, kind=Letter.Kind.APPOINTMENT,
                          by=by, appointment=appointment, build=lambda: appointment_letter(appointment=appointment))
+
+
+# --- reminders: consent and opt-out ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def reminders_consent_record(*, person: Person, channel: str, mobile: str = "", email: str = "", by,
+                             now=None) -> ContactPreference:
+    """The person agrees to reminders by text or email, to this number or address (a new consent after an opt-out
+    starts them again)."""
+    now = now or timezone.now()
+    preference = ContactPreference.objects.select_for_update().filter(person=person).first() or \
+        ContactPreference(person=person)
+    preference.channel, preference.mobile, preference.email = channel, (mobile or "").strip(), (email or "").strip()
+    preference.consented_at, preference.consent_recorded_by = now, by
+    preference.opted_out_at = preference.opt_out_recorded_by = None
+    errors = {}
+    if channel == ContactPreference.Channel.SMS and not preference.mobile:
+        errors["mobile"] = "Enter the mobile number the person agreed to be texted on."
+    if channel == ContactPreference.Channel.EMAIL and not preference.email:
+        errors["email"] = "Enter the email address the person agreed to."
+    if errors:
+        raise ValidationError(errors)
+    preference.full_clean(exclude=["person"])
+    preference.save()
+    return preference
+
+
+@transaction.atomic
+def reminders_opt_out(*, person: Person, by, now=None) -> ContactPreference | None:
+    """No more messages: the preference records the opt-out and every message still queued is withdrawn."""
+    now = now or timezone.now()
+    preference = ContactPreference.objects.select_for_update().filter(person=person).first()
+    if preference is None:
+        return None
+    preference.opted_out_at, preference.opt_out_recorded_by = now, by
+    preference.save(update_fields=["opted_out_at", "opt_out_recorded_by"])
+    Reminder.objects.filter(appointment__person=person, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.WITHDRAWN)
+    return preference
 
 
 # --- AAMR -------------------------------------------------------------------------------------------------------------

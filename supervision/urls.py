@@ -8,6 +8,7 @@ urlpatterns = [
     path("diary/", views.my_day, name="my_day"),
     path("team/", views.team, name="team"),
     path("cases/<str:crn>/book/", views.book, name="book"),
+    path("cases/<str:crn>/reminders/", views.reminders, name="reminders"),
     path("appointments/<int:pk>/move/", views.move, name="move"),
     path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("appointments/<int:pk>/outcome/", views.outcome, name="outcome"),

@@ -23,9 +23,10 @@ from supervision.forms import (
     JudgeForm,
     MoveForm,
     OutcomeForm,
+    ReminderConsentForm,
     ResponseForm,
 )
-from supervision.models import Appointment, Enforcement, Failure, Letter, Step
+from supervision.models import Appointment, ContactPreference, Enforcement, Failure, Letter, Reminder, Step
 
 
 def _copy_errors(form, exc: ValidationError) -> None:
@@ -273,6 +274,36 @@ def enforcement(request, pk):
         "steps": Step,
     }
     return render(request, "supervision/enforcement.html", context, status=400 if form is not None else 200)
+
+
+# --- reminders to the person -------------------------------------------------------------------------------------
+
+def reminders(request, crn):
+    person = get_object_or_404(Person.objects.select_related("team"), crn=crn.upper())
+    require(request.user, "supervision.manage_appointments", person)
+    preference = ContactPreference.objects.filter(person=person).first()
+    initial = {"channel": preference.channel, "mobile": preference.mobile, "email": preference.email} if preference else {}
+    form = ReminderConsentForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("action") == "opt_out":
+            services.reminders_opt_out(person=person, by=request.user)
+            audit_record(action=Action.UPDATE, request=request, obj=person, detail={"changed": ["reminders_opt_out"]})
+            messages.success(request, "The person will get no more reminders.")
+            return redirect("cases:case_detail", crn=person.crn)
+        if form.is_valid():
+            try:
+                services.reminders_consent_record(person=person, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _copy_errors(form, exc)
+            else:
+                audit_record(action=Action.UPDATE, request=request, obj=person,
+                             detail={"changed": ["reminders_consent"]})
+                messages.success(request, "Consent to reminders recorded.")
+                return redirect("cases:case_detail", crn=person.crn)
+    recent = Reminder.objects.filter(appointment__person=person).select_related("appointment")[:20]
+    return render(request, "supervision/reminders.html", {"person": person, "form": form, "preference": preference,
+                                                          "recent": recent},
+                  status=400 if request.method == "POST" else 200)
 
 
 # --- letters ------------------------------------------------------------------------------------------------------

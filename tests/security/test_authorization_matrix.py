@@ -107,6 +107,7 @@ MATRIX = {
     "supervision:my_day": ("get", row(om=A, spo=A, admin=A)),
     "supervision:team": ("get", row(spo=A, admin=A)),
     "supervision:book": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:reminders": ("get", row(om=A, spo=A, admin=A)),
     "supervision:move": ("get", row(om=A, spo=A, admin=A)),
     "supervision:cancel": ("get", row(om=A, spo=A, admin=A)),
     "supervision:outcome": ("get", row(om=A, spo=A, admin=A)),
@@ -224,6 +225,7 @@ def world(db):
     enforcement = missed.failure.enforcement
     letter = supervision.letter_for_appointment(appointment=run_by_a, by=om)
     kwargs["supervision:book"] = {"crn": person.crn}
+    kwargs["supervision:reminders"] = {"crn": person.crn}
     for name in ["supervision:move", "supervision:cancel", "supervision:outcome", "supervision:evidence",
                  "supervision:appointment_letter", "supervision-api:appointment-detail",
                  "supervision-api:appointment-outcome"]:
