@@ -3,7 +3,6 @@ compliance column and the officer's landing panel. Each runs a fixed number of q
 
 from django.utils import timezone
 
-from cases.models import Requirement
 from probation.policy import can
 from supervision import selectors
 from supervision.models import ContactPreference, Letter, Reminder
@@ -13,7 +12,8 @@ def case_panel(request, person):
     if not can(request.user, "supervision.view_supervision", person):
         return None
     upcoming, past = selectors.person_appointments(person)
-    requirements = list(Requirement.objects.filter(sentence__person=person).order_by("start_date", "id"))
+    # The case page has prefetched the sentences and their requirements: no query here.
+    requirements = [r for sentence in person.sentences.all() for r in sentence.requirements.all()]
     return {
         "person": person,
         "compliance": selectors.compliance_for([person.pk])[person.pk],
