@@ -10,10 +10,13 @@ mkdir -p var
 PY=.venv/bin/python
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo --people "${DEMO_PEOPLE:-300}"
+# GOV.UK Notify cannot be reached from a demo: reminders go to a loopback stand-in speaking Notify's API.
+$PY manage.py notify_local >var/notify.log 2>&1 &
+notify_pid=$!
 .venv/bin/celery -A probation worker --beat --pool=solo --loglevel=INFO \
   --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
 celery_pid=$!
-trap 'kill $celery_pid 2>/dev/null || true' EXIT INT TERM
+trap 'kill $celery_pid $notify_pid 2>/dev/null || true' EXIT INT TERM
 echo "Celery worker and beat running (log: var/celery.log). Emails are written to var/mail/."
 echo "Open http://127.0.0.1:8000 and sign in with one of the demo users above."
 $PY manage.py runserver 127.0.0.1:8000

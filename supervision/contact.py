@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases.models import Person, Sentence
 from probation.calendar import get_calendar
-from probation.models import Notification, User
+from probation.models import Notification
 from supervision.models import KEPT_OUTCOMES, Appointment, OverdueContact
 from supervision.selectors import contact_due_on, contact_standards
 
@@ -38,13 +38,14 @@ def overdue_contact_list(*, today: datetime.date | None = None, chunk: int = 200
     today = today or timezone.localdate()
     standards = contact_standards()
     calendar = get_calendar()
-    listed, per_officer, per_team = 0, Counter(), Counter()
+    per_officer, per_team = Counter(), Counter()
     batch = []
+    already = OverdueContact.objects.filter(listed_on=today).count()
 
     def flush():
-        nonlocal listed, batch
+        nonlocal batch
         with transaction.atomic():
-            listed += len(OverdueContact.objects.bulk_create(batch, ignore_conflicts=True))
+            OverdueContact.objects.bulk_create(batch, ignore_conflicts=True)  # one listing per case per night
         batch = []
 
     for pk, tier, team_id, officer_id, start, last in _people_under_supervision(today).iterator(chunk_size=chunk):
@@ -62,6 +63,7 @@ def overdue_contact_list(*, today: datetime.date | None = None, chunk: int = 200
     if batch:
         flush()
     _notify(today, per_officer, per_team)
+    listed = OverdueContact.objects.filter(listed_on=today).count() - already
     return {"overdue": sum(per_officer.values()), "listed": listed}
 
 
@@ -83,5 +85,3 @@ def _notify(today, per_officer: Counter, per_team: Counter) -> None:
                                   body="See the team's overdue contacts.", url=team_url))
     Notification.objects.bulk_create(notes, ignore_conflicts=True)
 
-
-__all__ = ["overdue_contact_list", "User"]

@@ -62,6 +62,9 @@ def seed_supervision(*, size: int, stdout) -> None:
                                                    absence_reason=reason,
                                                    now=appointment.ends_at + datetime.timedelta(minutes=20))
 
+    # Four people agreed to text reminders (Ofcom's drama numbers 07700 900xxx, never a real phone).
+    for n, person in enumerate(current[:4]):
+        services.reminders_consent_record(person=person, channel="sms", mobile=f"07700 900{100 + n:03d}", by=om)
     booked = 0
     # A week in the diary: each current case seen once this week and once last week, spread across the days.
     for index, person in enumerate(current):
