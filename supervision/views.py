@@ -78,7 +78,7 @@ def my_day(request):
         "now": timezone.now(),
     }
     # Every appointment shown (names of people on probation) is a view of their record: one INSERT for the page.
-    audit_view_many(request, [a for day_list in context["diary"].values() for a in day_list])
+    audit_view_many(request, [a for day_list in context["diary"].values() for a in day_list], list_name="supervision:my_day")
     return render(request, "supervision/diary.html", context)
 
 
@@ -352,5 +352,5 @@ def team(request):
         "countersign": list(selectors.countersign_waiting(team_ids)[:50]),
         "decisions": list(selectors.decisions_waiting(team_ids=team_ids)[:50]),
     }
-    audit_view_many(request, context["overdue"])
+    audit_view_many(request, context["overdue"], list_name="supervision:team")
     return render(request, "supervision/team.html", context)
