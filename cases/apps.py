@@ -21,7 +21,7 @@ class CasesConfig(AppConfig):
         register_report_section("cases", "Caseload, cohorts and allocation", borough_report, order=20)
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
-        register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)
+        register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=11)
         register_nav_item(
             "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
         )

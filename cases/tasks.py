@@ -32,3 +32,24 @@ def allocate_new_cases() -> dict:
         for key, value in result.items():
             totals[key] += value
     return totals
+
+
+@shared_task(name="cases.tasks.continuity_nightly")
+def continuity_nightly() -> dict:
+    """Nightly: future-dated reallocations whose day has come, expired tier overrides, cases unallocated beyond the
+    target, officers away longer than the flag limit, late sentence plans and reviews. Each part claims its steps, so
+    the whole is safe to run twice; one part failing never stops the others."""
+    from cases import sweeps
+    from cases.services import reallocations_apply_due, tier_overrides_expire
+
+    results = {}
+    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire),
+                      ("allocation_target", sweeps.unallocated_beyond_target),
+                      ("long_absences", sweeps.flag_long_absences),
+                      ("sentence_plans", sweeps.sentence_plan_deadlines)]:
+        try:
+            results[name] = job()
+        except Exception:
+            logger.exception("continuity job %s failed", name)
+            results[name] = {"failed": 1}
+    return results

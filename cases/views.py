@@ -119,6 +119,7 @@ def case_detail(request, crn):
         "rosh_form": rosh_form,
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
+        "can_reallocate": person.offender_manager_id is not None and can(request.user, "cases.reallocate_person", person),
         "today": timezone.localdate(),
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)
@@ -154,7 +155,21 @@ def unallocated(request):
     )
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _queue_rows(list(page.object_list))
+    _add_queue_ages(rows)
     return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate()})
+
+
+def _add_queue_ages(rows: list[dict]) -> None:
+    """Same-day allocation: each row's age in working days and whether it is beyond the target (no queries but the
+    settings row; the calendar is cached). Kept apart from _queue_rows, whose loading helper `engine` owns."""
+    from cases.models import CaseworkSettings
+    from cases.selectors import queue_ages
+
+    settings_row = CaseworkSettings.current()
+    ages = queue_ages([row["person"] for row in rows], settings_row=settings_row)
+    for row in rows:
+        row["age"] = ages[row["person"].pk]
+        row["target"] = settings_row.allocation_target_working_days
 
 
 def case_allocate_view(request, crn):
@@ -187,23 +202,36 @@ def case_allocate_view(request, crn):
 
 
 def team_workload(request):
-    if request.user.role == "admin":
-        teams = Team.objects.select_related("borough")
+    """Each officer's cases, points and capacity from their available hours, who is away, and cases whose officer is
+    away long (with their open work). SPOs see their teams; the hub (which allocates) and administrators choose
+    any team. A constant number of queries whatever the team's size (see officer_workloads)."""
+    from cases.models import CaseworkSettings
+    from cases.selectors import cases_with_long_absent_officer
+
+    all_teams = None
+    if can(request.user, "cases.view_any_team_workload"):
+        all_teams = list(Team.objects.select_related("borough").order_by("borough__name", "name"))
         team_id = request.GET.get("team")
-        teams = teams.filter(pk=team_id) if team_id and team_id.isdigit() else teams[:1]
+        chosen = [t for t in all_teams if team_id and team_id.isdigit() and t.pk == int(team_id)]
+        teams = chosen or all_teams[:1]
     else:
-        teams = Team.objects.filter(manager=request.user).select_related("borough")
-    teams = list(teams)
-    if not teams and request.user.role != "admin":
-        raise PermissionDenied
+        teams = list(Team.objects.filter(manager=request.user).select_related("borough"))
+        if not teams:
+            raise PermissionDenied
     for team in teams:
         require(request.user, "cases.view_team_workload", team)
-    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"))
+    settings_row = CaseworkSettings.current()
+    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"),
+                                  settings_row=settings_row)
     by_team = defaultdict(list)
     for w in workloads:
         by_team[w.profile.team_id].append(w)
-    return render(request, "cases/team_workload.html",
-                  {"teams": [(team, by_team[team.pk]) for team in teams]})
+    return render(request, "cases/team_workload.html", {
+        "teams": [(team, by_team[team.pk]) for team in teams], "all_teams": all_teams,
+        "chosen_team": teams[0] if teams else None, "settings_row": settings_row,
+        "long_absences": cases_with_long_absent_officer(teams=teams, settings_row=settings_row),
+        "can_record_absence": can(request.user, "cases.record_absence", teams[0] if teams else None),
+    })
 
 
 class _without_query:

@@ -31,6 +31,12 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
     },
+    # Case continuity: future-dated reallocations, tier override expiry, unallocated beyond the same-day target,
+    # long absences flagged to the SPO, late sentence plans and reviews. Each step claims before it notifies.
+    "cases-continuity-nightly": {
+        "task": "cases.tasks.continuity_nightly",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
     # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).
     "partners-monthly-borough-reports": {

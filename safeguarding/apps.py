@@ -26,3 +26,7 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
+        from cases.registry import register_open_work
+        from safeguarding import continuity
+
+        register_open_work("mash", "MASH requests", continuity.open_requests, continuity.follow_case, order=20)
