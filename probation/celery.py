@@ -13,6 +13,11 @@ app.autodiscover_tasks()
 
 # The whole periodic schedule, in one place. Every task here is idempotent and safe to run twice or to overlap.
 BEAT_SCHEDULE = {
+    # Every deadline step of every app (probation/deadlines.py): claimed in batches, one transaction a batch.
+    "deadlines-sweep": {
+        "task": "probation.tasks.deadlines_sweep",
+        "schedule": 60.0,
+    },
     "send-pending-notifications": {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,

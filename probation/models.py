@@ -180,3 +180,28 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient}"
+
+
+class Deadline(models.Model):
+    """One deadline step of one owner row (a MASH request, a screening, an API token ...), run by the deadline
+    engine (`probation.deadlines`). Narrow on purpose: claiming a step rewrites this row and its two small indexes,
+    not the owner's wide row and its many indexes. `due_at` is when the step next falls due (empty: nothing
+    pending); `armed_for` the due time it was last set to, so setting the same deadline again changes nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    step = models.CharField(max_length=64, help_text="A step registered with the deadline engine.")
+    owner_id = models.BigIntegerField(help_text="Primary key of the step's owner row.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    armed_for = models.DateTimeField(null=True, blank=True)
+    fired_count = models.PositiveIntegerField(default=0, help_text="Times it has fallen due since it was set.")
+    fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["step", "owner_id"], name="deadline_one_per_step_owner")]
+        indexes = [
+            # The engine's only read path: what is due, per step, earliest first. Only pending deadlines are in it.
+            models.Index(fields=["step", "due_at"], name="deadline_due_idx", condition=models.Q(due_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.step} #{self.owner_id} due {self.due_at:%Y-%m-%d %H:%M}" if self.due_at else f"{self.step} #{self.owner_id}"

@@ -13,3 +13,12 @@ def send_pending_notifications(batch_size: int = 200):
             totals[k] += result[k]
         if result["claimed"] < batch_size:
             return totals
+
+
+@shared_task(acks_late=True)
+def deadlines_sweep():
+    """Beat, every minute: every registered deadline step of every app (probation.deadlines). Safe to overlap and to
+    re-run: batches are claimed with FOR UPDATE SKIP LOCKED and notify with dedupe keys in the claim's transaction."""
+    from probation.deadlines import deadlines_run
+
+    return deadlines_run()
