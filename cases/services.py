@@ -476,7 +476,7 @@ def reallocations_apply_due(*, today: datetime.date | None = None) -> dict:
                 if Allocation.objects.filter(pk=pk, is_pending=True).update(is_pending=False) != 1:
                     continue
                 allocation = Allocation.objects.select_related("offender_manager").get(pk=pk)
-                person = Person.objects.select_for_update().select_related("offender_manager").get(
+                person = Person.objects.select_for_update(of=("self",)).select_related("offender_manager").get(
                     pk=allocation.person_id)
                 if person.offender_manager_id != allocation.previous_offender_manager_id:
                     Allocation.objects.filter(pk=pk).update(cancelled_at=timezone.now())  # moved meanwhile
@@ -541,7 +541,7 @@ def transfer_request(*, person: Person, to_team: Team, by, reason: str, handover
 
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the case is moving team."})
-    person = Person.objects.select_for_update().select_related("team").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("team").get(pk=person.pk)
     if person.team_id is None:
         raise ValidationError({"to_team": "The case has no team to transfer from."})
     if to_team.pk == person.team_id:
@@ -612,7 +612,7 @@ def _transfer_complete_if_approved(transfer):
 
     if transfer.from_approved_at is None or transfer.to_approved_at is None or transfer.completed_at is not None:
         return transfer
-    person = Person.objects.select_for_update().select_related("offender_manager").get(pk=transfer.person_id)
+    person = Person.objects.select_for_update(of=("self",)).select_related("offender_manager").get(pk=transfer.person_id)
     if person.team_id != transfer.from_team_id:
         raise ValidationError({"transfer": "The case has changed team since the transfer was asked for."})
     to_user = None
