@@ -438,3 +438,40 @@ def test_an_order_closed_with_no_requirement_completed_is_flagged():
         order_end(sentence=SentenceFactory(), reason="completed", ended_on=datetime.date(2026, 11, 25),
                   by=StaffProfileFactory().user, rar_days_completed=5)
     assert "rar_days_completed" in error.value.message_dict
+
+
+# --- the team workload page: constant queries ------------------------------------------------------------------------
+
+def _team_of(size: int):
+    team = TeamFactory()
+    StaffProfile.objects.create(user=team.manager, grade=StaffProfile.Grade.SPO, team=team)
+    today = timezone.localdate()
+    for i in range(size):
+        profile = StaffProfileFactory(team=team)
+        working_pattern_set(officer=profile.user, hours_per_week=30, effective_from=datetime.date(2026, 1, 1), by=None)
+        absence_record(officer=profile.user, kind="leave", start_date=today, end_date=today + datetime.timedelta(days=14 + i),
+                       by=None)
+        CourtReport.objects.create(author=profile.user, kind="fast")
+        for _ in range(3):
+            person = PersonFactory(team=team, offender_manager=profile.user)
+            SentenceFactory(person=person, sentence_date=today - datetime.timedelta(days=20))
+    return team
+
+
+@pytest.mark.parametrize("viewer", ["spo", "hub"])
+def test_the_team_workload_page_runs_in_constant_queries(client, django_assert_max_num_queries, viewer):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from probation.calendar import get_calendar
+
+    get_calendar()  # the calendar is cached for a minute across requests: not a per-page cost
+    counts = []
+    for size in (2, 12):
+        team = _team_of(size)
+        client.force_login(team.manager if viewer == "spo" else HubUserFactory())
+        with CaptureQueriesContext(conn) as queries:
+            response = client.get(f"/cases/workload/?team={team.pk}")
+        assert response.status_code == 200 and response.content.decode().count('data-testid="workload-') == size + 1
+        counts.append([q["sql"][:150] for q in queries.captured_queries])
+    assert len(counts[0]) == len(counts[1]), "\n".join(counts[1])

@@ -58,7 +58,14 @@ MATRIX = {
     "cases:search": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:person_new": ("get", row(hub=A, admin=A)),  # the hub keys in cases the NPS allocates to us
     "cases:unallocated": ("get", row(hub=A, spo=A, admin=A)),
-    "cases:team_workload": ("get", row(spo=A, admin=A)),
+    # The hub allocates, so it sees every team's capacity (issue #11).
+    "cases:team_workload": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:absence_new": ("get", row(spo=A, admin=A)),
+    "cases:caseload_reallocate": ("get", row(hub=A, spo=A, admin=A)),  # the officer's own SPO, not the officer
+    "cases:allocation_figures": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:transfer_decide": ("get", row(spo=A, admin=A)),  # the SPOs of the two teams
+    "cases:case_reallocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_transfer": ("get", row(hub=A, spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
     # partners
@@ -150,6 +157,10 @@ def world(db):
     om = StaffProfileFactory(team=team).user
     person = AllocatedPersonFactory(team=team, offender_manager=om)
     hub = UserFactory(role=Role.HUB)
+    from cases.services import transfer_request
+
+    transfer = transfer_request(person=AllocatedPersonFactory(team=team), to_team=TeamFactory(), by=hub,
+                                reason="Moving borough")
     org_a = OrganisationFactory(kind="supply_chain", borough_codes=["camden"])
     org_b = OrganisationFactory(kind="mash", borough_codes=["camden"])
     partner_a = PartnerMembershipFactory(organisation=org_a, can_track_iom=True).user
@@ -178,6 +189,10 @@ def world(db):
         "notification_read": {"pk": notification.pk},
         "cases:case_detail": {"crn": person.crn},
         "cases:case_allocate": {"crn": person.crn},
+        "cases:case_reallocate": {"crn": person.crn},
+        "cases:case_transfer": {"crn": person.crn},
+        "cases:caseload_reallocate": {"user_id": om.pk},
+        "cases:transfer_decide": {"pk": transfer.pk},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
