@@ -146,9 +146,13 @@ def _person(rng, crn: str, boroughs, teams, officers, rules, today, now) -> tupl
         offender_manager_id=om,
         is_iom=rng.random() < 0.03,
         is_gto=borough.code in GTO_BOROUGHS and rng.random() < 0.02,
-        allocation_due_since=now - datetime.timedelta(days=rng.randint(0, 6)) if om is None else None,
+        allocation_due_since=None,
     )
-    return person, {"alias": rng.random() < 0.2, "sentence_days_ago": rng.randint(0 if om is None else 8, 700)}
+    # The NPS allocates a case to us on the day of sentence, so a queued case has waited since its sentence date.
+    days = rng.randint(0, 6) if om is None else rng.randint(8, 700)
+    if om is None:
+        person.allocation_due_since = now - datetime.timedelta(days=days)
+    return person, {"alias": rng.random() < 0.2, "sentence_days_ago": days}
 
 
 def _related(rng, people: list[Person], extras: list[dict], today, now):
