@@ -224,7 +224,7 @@ class AbsenceAdmin(AuditedModelAdmin):
     list_filter = ("kind",)
     search_fields = ("officer__last_name", "officer__username")
     raw_id_fields = ("officer",)
-    readonly_fields = ("recorded_by", "recorded_at", "flagged_at")
+    readonly_fields = ("recorded_by", "recorded_at")
     list_select_related = ("officer",)
 
     def save_model(self, request, obj, form, change):
@@ -276,7 +276,6 @@ class SentencePlanAdmin(AuditedModelAdmin):
     list_display = ("sentence", "due_by", "agreed_on", "next_review_due")
     search_fields = ("sentence__person__crn",)
     raw_id_fields = ("sentence",)
-    readonly_fields = ("overdue_notified_for", "review_notified_for")
     inlines = [PlanObjectiveInline]
 
 

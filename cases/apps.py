@@ -30,3 +30,8 @@ class CasesConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "cases-unallocated", "cases/panel_unallocated.html",
                                panels.unallocated, 10)
         register_landing_panel(Role.HUB, "cases-unallocated", "cases/panel_unallocated.html", panels.unallocated, 20)
+        from cases.deadlines import STEPS
+        from probation import deadlines
+
+        for step in STEPS:
+            deadlines.register(step)

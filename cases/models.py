@@ -653,8 +653,6 @@ class Absence(models.Model):
                                     related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # Claimed by cases.sweeps.flag_long_absences before the SPO is told (once per absence).
-    flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date"]
@@ -848,23 +846,13 @@ class CaseTransfer(models.Model):
 
 class SentencePlan(models.Model):
     """The plan for one sentence: objectives with target dates, due within a set time of sentence, reviewed at
-    intervals. Sweeps (cases.sweeps) chase a plan not agreed in time and a review that is late."""
+    intervals. Deadline engine steps (cases/deadlines.py) chase a plan not agreed in time and a review that is late."""
 
     sentence = models.OneToOneField(Sentence, on_delete=models.CASCADE, related_name="plan")
     due_by = models.DateField(help_text="Computed: sentence date plus the configured working days.")
     agreed_on = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Claims for the deadline steps (set before notifying, so each step notifies once).
-    overdue_notified_for = models.DateField(null=True, blank=True, help_text="Due date of the last late-plan notice.")
-    review_notified_for = models.DateField(null=True, blank=True, help_text="Review date of the last late-review notice.")
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["due_by"], name="plan_not_agreed_idx", condition=models.Q(agreed_on__isnull=True)),
-            models.Index(fields=["next_review_due"], name="plan_review_due_idx",
-                         condition=models.Q(next_review_due__isnull=False)),
-        ]
 
     def __str__(self):
         return f"Sentence plan for {self.sentence}"

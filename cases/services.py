@@ -65,6 +65,9 @@ def person_escalate_to_nps(*, person: Person, by, reason: str) -> NpsHandover:
     Person.objects.filter(pk=person.pk).update(
         provider=Provider.NPS, offender_manager=None, team=None, allocation_due_since=None, updated_at=timezone.now()
     )
+    from cases.deadlines import allocation_target_cancel
+
+    allocation_target_cancel(person_id=person.pk)
     if previous_om is not None and previous_om != by:
         from probation.services import notification_send
 
@@ -142,7 +145,18 @@ def person_receive_from_nps(*, person: Person) -> Person:
     person.provider = Provider.CRC
     person.allocation_due_since = person.allocation_due_since or timezone.now()
     person.save(update_fields=["cohort", "team", "provider", "allocation_due_since", "updated_at"])
+    if person.offender_manager_id is None:
+        _queue_arm(person_id=person.pk, queued_at=person.allocation_due_since)
     return person
+
+
+def _queue_arm(*, person_id: int, queued_at) -> None:
+    """Same-day allocation: the deadline engine tells the SPO if the case is still waiting beyond the target."""
+    from cases.deadlines import allocation_target_arm
+    from cases.models import CaseworkSettings
+
+    allocation_target_arm(person_id=person_id, queued_at=queued_at,
+                          target_days=CaseworkSettings.current().allocation_target_working_days)
 
 
 @transaction.atomic
@@ -185,6 +199,9 @@ def case_allocate(*, person: Person, officer, by, reason: str = "", automatic: b
     )
     Person.objects.filter(pk=person.pk).update(offender_manager=profile.user, updated_at=timezone.now())
     person.offender_manager = profile.user
+    from cases.deadlines import allocation_target_cancel
+
+    allocation_target_cancel(person_id=person.pk)
     return allocation
 
 
@@ -325,6 +342,10 @@ def absence_record(*, officer, kind: str, start_date: datetime.date, end_date: d
                       recorded_by=by)
     absence.full_clean()
     absence.save()
+    from cases.deadlines import absence_arm
+    from cases.models import CaseworkSettings
+
+    absence_arm(absence=absence, limit_days=CaseworkSettings.current().absence_flag_days)
     return absence
 
 
@@ -332,7 +353,10 @@ def absence_record(*, officer, kind: str, start_date: datetime.date, end_date: d
 def absence_cancel(*, absence, by) -> None:
     from cases.models import Absence
 
+    from cases.deadlines import absence_disarm
+
     Absence.objects.filter(pk=absence.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+    absence_disarm(absence_id=absence.pk)
 
 
 @transaction.atomic
@@ -396,10 +420,16 @@ def _move_case(*, person: Person, allocation, to_user, to_team_id: int, by) -> N
     from cases.registry import open_work_follow
     from probation.services import notification_send
 
+    from cases.deadlines import allocation_target_cancel
+
     from_user = person.offender_manager
+    queued_at = None if to_user else timezone.now()
     Person.objects.filter(pk=person.pk).update(offender_manager=to_user, team_id=to_team_id,
-                                               allocation_due_since=None if to_user else timezone.now(),
-                                               updated_at=timezone.now())
+                                               allocation_due_since=queued_at, updated_at=timezone.now())
+    if queued_at is not None:
+        _queue_arm(person_id=person.pk, queued_at=queued_at)
+    else:
+        allocation_target_cancel(person_id=person.pk)
     moved = open_work_follow(person=person, from_user=from_user, to_user=to_user, by=by)
     person.offender_manager, person.team_id = to_user, to_team_id
     url = reverse("cases:case_detail", args=[person.crn])
@@ -768,7 +798,11 @@ def sentence_plan_start(*, sentence) -> "SentencePlan":
     from cases.models import CaseworkSettings, SentencePlan
 
     due = plan_due_by(sentence.sentence_date, CaseworkSettings.current().sentence_plan_due_working_days)
-    plan, _ = SentencePlan.objects.get_or_create(sentence=sentence, defaults={"due_by": due})
+    plan, created = SentencePlan.objects.get_or_create(sentence=sentence, defaults={"due_by": due})
+    if created:
+        from cases.deadlines import plan_arm
+
+        plan_arm(plan=plan)
     return plan
 
 
@@ -797,6 +831,9 @@ def plan_agree(*, plan, on: datetime.date, by):
     weeks = CaseworkSettings.current().plan_review_interval_weeks
     SentencePlan.objects.filter(pk=plan.pk).update(agreed_on=on, next_review_due=on + datetime.timedelta(weeks=weeks))
     plan.refresh_from_db()
+    from cases.deadlines import plan_arm
+
+    plan_arm(plan=plan)
     return plan
 
 
@@ -809,6 +846,10 @@ def plan_review_record(*, plan, on: datetime.date, by, note: str = ""):
     review = SentencePlanReview.objects.create(plan=plan, reviewed_on=on, reviewed_by=by, note=note)
     weeks = CaseworkSettings.current().plan_review_interval_weeks
     SentencePlan.objects.filter(pk=plan.pk).update(next_review_due=on + datetime.timedelta(weeks=weeks))
+    plan.refresh_from_db()
+    from cases.deadlines import plan_arm
+
+    plan_arm(plan=plan)
     return review
 
 

@@ -36,17 +36,14 @@ def allocate_new_cases() -> dict:
 
 @shared_task(name="cases.tasks.continuity_nightly")
 def continuity_nightly() -> dict:
-    """Nightly: future-dated reallocations whose day has come, expired tier overrides, cases unallocated beyond the
-    target, officers away longer than the flag limit, late sentence plans and reviews. Each part claims its steps, so
-    the whole is safe to run twice; one part failing never stops the others."""
-    from cases import sweeps
+    """Nightly state changes of case continuity: future-dated reallocations whose day has come, and tier overrides
+    that expire. Each claims its rows, so the whole is safe to run twice; one part failing never stops the other.
+    (The continuity deadlines: unallocated beyond target, long absences, late plans and reviews, are steps of the
+    deadline engine, declared in cases/deadlines.py.)"""
     from cases.services import reallocations_apply_due, tier_overrides_expire
 
     results = {}
-    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire),
-                      ("allocation_target", sweeps.unallocated_beyond_target),
-                      ("long_absences", sweeps.flag_long_absences),
-                      ("sentence_plans", sweeps.sentence_plan_deadlines)]:
+    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire)]:
         try:
             results[name] = job()
         except Exception:

@@ -36,8 +36,8 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
     },
-    # Case continuity: future-dated reallocations, tier override expiry, unallocated beyond the same-day target,
-    # long absences flagged to the SPO, late sentence plans and reviews. Each step claims before it notifies.
+    # Case continuity: future-dated reallocations and tier override expiry (its deadlines, unallocated beyond
+    # target, long absences, late plans and reviews, run as steps of the deadline engine).
     "cases-continuity-nightly": {
         "task": "cases.tasks.continuity_nightly",
         "schedule": crontab(hour=6, minute=30),

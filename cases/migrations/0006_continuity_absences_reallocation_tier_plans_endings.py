@@ -80,7 +80,6 @@ class Migration(migrations.Migration):
                 ('note', models.CharField(blank=True, max_length=200)),
                 ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('flagged_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
                 'ordering': ['-start_date'],
@@ -176,8 +175,6 @@ class Migration(migrations.Migration):
                 ('agreed_on', models.DateField(blank=True, null=True)),
                 ('next_review_due', models.DateField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('overdue_notified_for', models.DateField(blank=True, help_text='Due date of the last late-plan notice.', null=True)),
-                ('review_notified_for', models.DateField(blank=True, help_text='Review date of the last late-review notice.', null=True)),
             ],
         ),
         migrations.CreateModel(
@@ -489,14 +486,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='courtreport',
             index=models.Index(condition=models.Q(('completed_on__isnull', True)), fields=['author'], name='court_report_open_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='sentenceplan',
-            index=models.Index(condition=models.Q(('agreed_on__isnull', True)), fields=['due_by'], name='plan_not_agreed_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='sentenceplan',
-            index=models.Index(condition=models.Q(('next_review_due__isnull', False)), fields=['next_review_due'], name='plan_review_due_idx'),
         ),
         migrations.AddIndex(
             model_name='tierchange',

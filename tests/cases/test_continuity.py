@@ -376,52 +376,64 @@ def test_figures_by_team_and_month_for_a_past_date():
     assert (row["months"][0]["allocated"], row["months"][0]["waiting"]) == (1, 2)
 
 
-def test_the_nightly_job_alerts_the_spo_once_about_cases_beyond_target():
-    from cases.sweeps import unallocated_beyond_target
+def _run(step, at):
+    from probation.deadlines import deadlines_run
+
+    return deadlines_run(steps=[step], now=at)[step]
+
+
+def test_the_deadline_engine_alerts_the_spo_once_about_a_case_beyond_target():
+    from cases.services import person_receive_from_nps
 
     team = TeamFactory()
-    UnallocatedPersonFactory(team=team, allocation_due_since=timezone.now() - datetime.timedelta(days=10))
-    UnallocatedPersonFactory(team=team)  # arrived now: within the same-day target
-    assert unallocated_beyond_target()["notified"] == 1
-    assert unallocated_beyond_target()["notified"] == 0
-    assert Notification.objects.filter(recipient=team.manager, subject__contains="beyond the target").count() == 1
+    friday = timezone.make_aware(datetime.datetime(2026, 2, 27, 11))
+    waiting = person_receive_from_nps(person=PersonFactory(team=team, allocation_due_since=friday))
+    allocated = person_receive_from_nps(person=PersonFactory(team=team, allocation_due_since=friday))
+    case_allocate(person=allocated, officer=StaffProfileFactory(team=team).user, by=team.manager)
+    # Target 0 working days: beyond it from the next working day, Monday, at 08:00 in London.
+    assert _run("cases.allocation_target", timezone.make_aware(datetime.datetime(2026, 3, 2, 7, 59)))["fired"] == 0
+    monday = timezone.make_aware(datetime.datetime(2026, 3, 2, 8, 0))
+    assert _run("cases.allocation_target", monday)["beyond_target"] == 1
+    assert _run("cases.allocation_target", monday + datetime.timedelta(days=1))["fired"] == 0  # once
+    note = Notification.objects.get(recipient=team.manager, subject__contains="beyond the target")
+    assert waiting.crn in note.subject
 
 
 def test_a_long_absence_is_flagged_to_the_spo_once_with_the_cases():
-    from cases.sweeps import flag_long_absences
-
     team = TeamFactory()
     person = AllocatedPersonFactory(team=team)
-    today = timezone.localdate()
-    absence_record(officer=person.offender_manager, kind="sickness", start_date=today - datetime.timedelta(days=2),
-                   end_date=today + datetime.timedelta(days=20), by=team.manager)
-    assert flag_long_absences()["flagged"] == 1
-    assert flag_long_absences()["flagged"] == 0
+    absence_record(officer=person.offender_manager, kind="sickness", start_date=MONDAY,
+                   end_date=MONDAY + datetime.timedelta(days=20), by=team.manager)
+    short = absence_record(officer=StaffProfileFactory(team=team).user, kind="leave", start_date=MONDAY,
+                           end_date=MONDAY + datetime.timedelta(days=2), by=team.manager)  # not long: no deadline
+    at = timezone.make_aware(datetime.datetime(2026, 3, 2, 9))
+    assert _run("cases.absence_long", at)["flagged"] == 1
+    assert _run("cases.absence_long", at + datetime.timedelta(days=1))["fired"] == 0
     note = Notification.objects.get(recipient=team.manager)
-    assert person.crn in note.body
+    assert person.crn in note.body and "0 open item(s)" in note.body
+    assert short.pk != note.pk
 
-
-# --- sentence plans and endings -----------------------------------------------------------------------------------
 
 def test_a_sentence_plan_is_due_fifteen_working_days_after_sentence_and_chased_once_when_late():
-    from cases.sweeps import sentence_plan_deadlines
-
     person = AllocatedPersonFactory()
     sentence = SentenceFactory(person=person, sentence_date=datetime.date(2026, 3, 2))
     plan = sentence_plan_start(sentence=sentence)
     assert plan.due_by == datetime.date(2026, 3, 23)  # 15 working days after Monday 2 March
-    assert sentence_plan_deadlines(today=datetime.date(2026, 3, 23))["plans_late"] == 0
-    assert sentence_plan_deadlines(today=datetime.date(2026, 3, 24))["plans_late"] == 1
-    assert sentence_plan_deadlines(today=datetime.date(2026, 3, 25))["plans_late"] == 0
+    morning = lambda day: timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))  # noqa: E731
+    assert _run("cases.plan_late", morning(datetime.date(2026, 3, 23)))["fired"] == 0
+    assert _run("cases.plan_late", morning(datetime.date(2026, 3, 24)))["plans_late"] == 1
+    assert _run("cases.plan_late", morning(datetime.date(2026, 3, 25)))["fired"] == 0
+    assert Notification.objects.filter(subject__contains="sentence plan for").count() == 2  # officer and SPO
     with pytest.raises(ValidationError):
         plan_agree(plan=plan, on=datetime.date(2026, 3, 20), by=person.offender_manager)  # no objective yet
     plan_objective_add(plan=plan, text="Find settled accommodation", target_date=datetime.date(2026, 6, 1),
                        by=person.offender_manager)
     plan = plan_agree(plan=plan, on=datetime.date(2026, 3, 25), by=person.offender_manager)
     assert plan.next_review_due == datetime.date(2026, 3, 25) + datetime.timedelta(weeks=16)
-    review_late = plan.next_review_due + datetime.timedelta(days=1)
-    assert sentence_plan_deadlines(today=review_late)["reviews_late"] == 1
-    assert sentence_plan_deadlines(today=review_late)["reviews_late"] == 0
+    review_late = morning(plan.next_review_due + datetime.timedelta(days=1))
+    assert _run("cases.plan_review_late", review_late - datetime.timedelta(days=1))["fired"] == 0
+    assert _run("cases.plan_review_late", review_late)["reviews_late"] == 1
+    assert _run("cases.plan_review_late", review_late)["fired"] == 0
 
 
 def test_an_order_closed_with_no_requirement_completed_is_flagged():
