@@ -50,6 +50,8 @@ belongs to (the step knows which model that is); `due_at` is when it next falls 
 
        deadline_set(step="safeguarding.remind", owner_id=request.pk, due_at=remind_at)  # upsert; None cancels
        deadlines_set(step="safeguarding.remind", due={owner_id: due_at, ...})           # many, one statement
+       deadline_set(step=..., owner_id=..., due_at=new_due, now=now)   # moved: re-armed if not yet fired, or if
+                                                                       # the new time is still to come
        deadlines_cancel(owner_id=request.pk, steps=["safeguarding.remind", "safeguarding.overdue"])
 
    Setting a deadline to a new time resets its count (the first firing is count 1 again); setting it to the time it
@@ -107,6 +109,7 @@ __all__ = [
     "deadlines_set",
     "register",
     "registered_steps",
+    "next_repeat",
 ]
 
 DEFAULT_BATCH_SIZE = 2000
@@ -182,6 +185,27 @@ def registered_steps() -> dict[str, Step]:
     return dict(_steps)
 
 
+def next_repeat(*, last_due: datetime, every_hours, clock, now: datetime, calendar=None) -> datetime:
+    """The first repeat strictly after `now` of a notice due at `last_due` and repeated every `every_hours` counted on
+    `clock` (probation.calendar): on a working-days clock a weekend or bank holiday does not count, so an amber
+    request's daily repeat skips them. After an outage this is one repeat ahead, not one per missed interval."""
+    from datetime import timedelta
+
+    from probation.calendar import Clock, due_at, elapsed_on, get_calendar
+
+    clock = Clock(clock)
+    if clock != Clock.ELAPSED and calendar is None:
+        calendar = get_calendar()
+    every = timedelta(hours=float(every_hours))
+    passed = elapsed_on(clock, last_due, now, calendar)
+    steps = int(passed / every) + 1
+    following = due_at(last_due, every_hours * steps, clock, calendar)
+    while following <= now:  # a boundary exactly at `now`
+        steps += 1
+        following = due_at(last_due, every_hours * steps, clock, calendar)
+    return following
+
+
 # --- Setting deadlines ---------------------------------------------------------------------------------------------
 
 
@@ -190,9 +214,13 @@ def _require_aware(value: datetime | None) -> None:
         raise ValueError(f"deadline times must be timezone-aware, got {value!r}")
 
 
-def deadlines_set(*, step: str, due: dict[int, datetime | None]) -> None:
+def deadlines_set(*, step: str, due: dict[int, datetime | None], now: datetime | None = None) -> None:
     """Set (arm, move or cancel with None) the deadline of `step` for each owner id, in one statement. A deadline set
-    to the time it already has is left alone (its count too); a new time resets the count."""
+    to the time it already has is left alone (its count too); a new time resets the count.
+
+    With `now`: a deadline that has already fired is re-armed only if its new time is after `now`, so moving an
+    already-sent breach notice's deadline to an earlier time that has also passed does not send it again (a rating
+    raised after the breach), while a later deadline starts afresh."""
     from probation.models import Deadline
 
     if step not in _steps:
@@ -208,8 +236,10 @@ def deadlines_set(*, step: str, due: dict[int, datetime | None]) -> None:
                 "INSERT INTO probation_deadline (step, owner_id, due_at, armed_for, fired_count) "
                 "SELECT %s, v.owner_id, v.due, v.due, 0 FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(owner_id, due) "
                 "ON CONFLICT (step, owner_id) DO UPDATE SET due_at = EXCLUDED.due_at, armed_for = EXCLUDED.armed_for, "
-                "fired_count = 0 WHERE probation_deadline.armed_for IS DISTINCT FROM EXCLUDED.armed_for",
-                [step, ids, times],
+                "fired_count = 0 WHERE probation_deadline.armed_for IS DISTINCT FROM EXCLUDED.armed_for AND ("
+                "%s::timestamptz IS NULL OR probation_deadline.fired_count = 0 OR EXCLUDED.due_at IS NULL "
+                "OR EXCLUDED.due_at > %s::timestamptz)",
+                [step, ids, times, now, now],
             )
         return
     with transaction.atomic():
@@ -218,13 +248,13 @@ def deadlines_set(*, step: str, due: dict[int, datetime | None]) -> None:
             row = existing.get(owner_id)
             if row is None:
                 Deadline.objects.create(step=step, owner_id=owner_id, due_at=when, armed_for=when)
-            elif row.armed_for != when:
+            elif row.armed_for != when and (now is None or row.fired_count == 0 or when is None or when > now):
                 Deadline.objects.filter(pk=row.pk).update(due_at=when, armed_for=when, fired_count=0)
 
 
-def deadline_set(*, step: str, owner_id: int, due_at: datetime | None) -> None:
+def deadline_set(*, step: str, owner_id: int, due_at: datetime | None, now: datetime | None = None) -> None:
     """Set one deadline (see `deadlines_set`)."""
-    deadlines_set(step=step, due={owner_id: due_at})
+    deadlines_set(step=step, due={owner_id: due_at}, now=now)
 
 
 def deadlines_cancel(*, owner_id: int, steps: Iterable[str]) -> int:

@@ -26,6 +26,12 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
+
+        from probation import deadlines
+        from safeguarding.deadlines import OverdueStep, RemindStep
+
+        deadlines.register(RemindStep())
+        deadlines.register(OverdueStep())
         from cases.registry import register_open_work
         from safeguarding import continuity
 

@@ -1,8 +1,9 @@
 """MASH safeguarding requests: what a partner asked, when, who worked it, and what we answered.
 
 What happened is recorded as who-and-when pairs (`received_at`/`received_by`, `triaged_at`/`triaged_by`,
-`responded_at`/`responded_by`, `withdrawn_at`/`withdrawn_by`, `reminded_at`, `escalated_at`) plus an append-only
-event table, never as one overwritten status. The current state is derived (`SafeguardingRequest.state`,
+`responded_at`/`responded_by`, `withdrawn_at`/`withdrawn_by`) plus an append-only event table (reminders, breach and
+repeat notices are events too), never as one overwritten status. Escalation state lives in the deadline engine's
+narrow table (probation.models.Deadline, steps in safeguarding/deadlines.py), not in this wide row. The current state is derived (`SafeguardingRequest.state`,
 `SafeguardingRequestQuerySet.in_state`), and performance at any past date is recomputed from the same timestamps
 and the rating-change history (see `selectors.compliance`).
 """
@@ -199,11 +200,6 @@ class SafeguardingRequest(models.Model):
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdrawal_reason = models.CharField(max_length=300, blank=True)
 
-    # Escalation steps, each claimed by a conditional update (see tasks / services.escalation_sweep)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
-    escalation_count = models.PositiveIntegerField(default=0)
     # Response email to the requester: leased, then stamped when sent
     response_email_claimed_at = models.DateTimeField(null=True, blank=True)
     response_emailed_at = models.DateTimeField(null=True, blank=True)
@@ -221,22 +217,7 @@ class SafeguardingRequest(models.Model):
                 condition=Q(responded_at=None, withdrawn_at=None),
                 include=["rating", "assignee", "triaged_at", "borough"],
             ),
-            # Escalation sweep, reminder step (tasks.mash_escalation_sweep).
-            models.Index(
-                fields=["remind_at"], name="mash_remind_due_idx",
-                condition=Q(reminded_at=None, responded_at=None, withdrawn_at=None, remind_at__isnull=False),
-            ),
-            # Escalation sweep, breach step (tasks.mash_escalation_sweep).
-            models.Index(
-                fields=["due_at"], name="mash_breach_due_idx",
-                condition=Q(escalated_at=None, responded_at=None, withdrawn_at=None, due_at__isnull=False),
-            ),
-            # Escalation sweep, repeat notices (tasks.mash_escalation_sweep).
-            models.Index(
-                fields=["next_escalation_at"], name="mash_repeat_due_idx",
-                condition=Q(responded_at=None, withdrawn_at=None, next_escalation_at__isnull=False),
-            ),
-            # Escalation sweep, response emails still to send to the requester (tasks.mash_escalation_sweep).
+            # Response emails still to send to the requester (services.response_emails_requeue).
             models.Index(
                 fields=["responded_at"], name="mash_response_email_due_idx",
                 condition=Q(responded_at__isnull=False, response_emailed_at=None),

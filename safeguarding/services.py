@@ -5,8 +5,8 @@ Rules enforced here (forms and serializers only shape input):
 - the deadline comes from the requesting MASH's tier (or the default tier) counted from *receipt*; a rating change
   needs a rationale and recomputes from receipt, keeping every change;
 - assignments supersede, never overwrite; a withdrawn or answered request takes no response or withdrawal;
-- escalation steps are claimed with a conditional UPDATE and notify with a dedupe key, inside one transaction, so a
-  worker killed mid-step leaves the step unclaimed for the next sweep and no step ever notifies twice.
+- escalation (reminder, breach, repeats) is two steps of the deadline engine (safeguarding/deadlines.py): set at
+  receipt and on a rating change, cancelled on answer or withdrawal, claimed and notified in one transaction a batch.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from cases.models import Person
 from probation.calendar import due_at, get_calendar
+from probation.deadlines import deadline_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
 from probation.services import notification_send
+from safeguarding import deadlines as mash_deadlines
 from safeguarding.models import (
     Assignment,
     Channel,
@@ -40,7 +42,6 @@ from safeguarding.models import (
     Response,
     SafeguardingRequest,
     reminder_time,
-    repeat_interval,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,15 @@ def request_receive(
             request=request, kind=RequestEvent.Kind.RECEIVED, at=received_at, by=received_by,
             detail={"channel": channel, "rating": rating, "keyed_in_at": now.isoformat()},
         )
+        _deadlines_arm(request, now=None)
     return request
+
+
+def _deadlines_arm(request: SafeguardingRequest, *, now: datetime | None) -> None:
+    """Set the reminder and the breach deadline (see probation.deadlines.deadlines_set for `now`)."""
+    remind = request.remind_at if request.remind_at and request.due_at and request.remind_at < request.due_at else None
+    deadline_set(step=mash_deadlines.REMIND, owner_id=request.pk, due_at=remind, now=now)
+    deadline_set(step=mash_deadlines.OVERDUE, owner_id=request.pk, due_at=request.due_at, now=now)
 
 
 # --- Rating --------------------------------------------------------------------------------------------------------
@@ -201,15 +210,10 @@ def request_change_rating(*, request: SafeguardingRequest, rating: str, rational
         detail={"from": request.rating, "to": rating},
     )
     request.rating, request.tier, request.due_at, request.remind_at = rating, tier, due, remind
-    fields = ["rating", "tier", "due_at", "remind_at"]
-    # A later deadline re-arms the steps that have not yet fallen due; their dedupe keys name the new deadline.
-    if remind is None or remind > now:
-        request.reminded_at = None
-        fields.append("reminded_at")
-    if due is None or due > now:
-        request.escalated_at = request.next_escalation_at = None
-        fields += ["escalated_at", "next_escalation_at"]
-    request.save(update_fields=fields)
+    request.save(update_fields=["rating", "tier", "due_at", "remind_at"])
+    # The steps move to the new deadline; one already sent is sent again only if its new time is still to come
+    # (the dedupe keys name the deadline, so the new notices are new).
+    _deadlines_arm(request, now=now)
     return request
 
 
@@ -313,6 +317,7 @@ def request_respond(*, request: SafeguardingRequest, by: User, **answer) -> Resp
     request.save(update_fields=["responded_at", "responded_by"])
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.RESPONDED, at=now, by=by,
                                 detail={"on_time": request.answered_on_time})
+    deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
     if request.person_id is not None:
         Person.objects.filter(pk=request.person_id, mash_flagged_at=None).update(mash_flagged_at=now)
     from safeguarding.tasks import send_response_email
@@ -329,6 +334,7 @@ def request_withdraw(*, request: SafeguardingRequest, by: User, reason: str = ""
     request.withdrawn_at, request.withdrawn_by, request.withdrawal_reason = now, by, reason.strip()[:300]
     request.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.WITHDRAWN, at=now, by=by)
+    deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
     if request.assignee_id:
         notification_send(
             recipient=request.assignee,
@@ -386,102 +392,21 @@ def _local(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else ""
 
 
-def _stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y%m%d%H%M%S") if moment else "none"
-
-
-def _hub_users() -> list[User]:
-    return list(User.objects.filter(role=Role.HUB, is_active=True).order_by("pk"))
-
-
-def _team_manager(assignee: User | None) -> User | None:
-    if assignee is None:
-        return None
-    profile = getattr(assignee, "staff_profile", None)
-    team = profile.team if profile is not None else None
-    manager = team.manager if team is not None else None
-    return manager if manager is not None and manager.pk != assignee.pk else None
-
-
-ESCALATION_SELECT = ("assignee__staff_profile__team__manager", "tier")
-
-
-def _step(request: SafeguardingRequest, *, claim: dict, claim_update: dict, kind: str, notify: list[tuple[User, str, str, str]], now) -> bool:
-    """One escalation step for one request: claim it with a conditional UPDATE and, in the same transaction, queue
-    its notifications (each with its own dedupe key) and record the event. Either all of it happens or none."""
-    with transaction.atomic():
-        if SafeguardingRequest.objects.filter(pk=request.pk, responded_at=None, withdrawn_at=None, **claim).update(**claim_update) != 1:
-            return False
-        url = reverse("safeguarding:detail", args=[request.reference])
-        for recipient, key, subject, body in notify:
-            notification_send(recipient=recipient, key=key, subject=subject, body=body, url=url)
-        RequestEvent.objects.create(request=request, kind=kind, at=now, detail={"due_at": request.due_at.isoformat()})
-    return True
-
-
-def escalation_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
-    """Beat, every minute: reminders at 75% of the time, breach notices at the deadline, repeat notices while open,
-    and response emails still unsent. Each query reads a partial index, so the cost follows the work due."""
+def escalation_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> dict:
+    """MASH reminders, breach and repeat notices (two steps of the deadline engine, run by its every-minute sweep,
+    and here for the MASH steps alone), then response emails still unsent."""
     now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0, "repeated": 0, "emails_queued": 0, "failed": 0}
-    hub: list[User] | None = None
+    results = deadlines_run(steps=mash_deadlines.STEPS, now=now, batch_size=batch_size)
+    remind, overdue = results[mash_deadlines.REMIND], results[mash_deadlines.OVERDUE]
+    counts = {"reminded": remind.get("reminded", 0), "escalated": overdue.get("escalated", 0),
+              "repeated": overdue.get("repeated", 0), "emails_queued": 0, "failed": remind["failed"] + overdue["failed"]}
+    counts["emails_queued"] = response_emails_requeue(now=now, batch_size=batch_size)
+    return counts
 
-    def hub_users():
-        nonlocal hub
-        if hub is None:
-            hub = _hub_users()
-        return hub
 
-    base = SafeguardingRequest.objects.filter(responded_at=None, withdrawn_at=None).select_related(*ESCALATION_SELECT)
-
-    # Reminders (index mash_remind_due_idx)
-    for request in base.filter(reminded_at=None, remind_at__isnull=False, remind_at__lte=now).order_by("remind_at")[:batch_size]:
-        try:
-            recipients = [request.assignee] if request.assignee else hub_users()
-            notify = [
-                (user, f"mash:{request.pk}:remind:{_stamp(request.due_at)}:{user.pk}",
-                 f"Reminder: MASH request {request.reference} is due {_local(request.due_at)}",
-                 f"The {request.get_rating_display().lower()} MASH request {request.reference} is due by "
-                 f"{_local(request.due_at)}. Please answer it before the deadline.")
-                for user in recipients
-            ]
-            if _step(request, claim={"reminded_at": None, "remind_at": request.remind_at}, claim_update={"reminded_at": now},
-                     kind=RequestEvent.Kind.REMINDED, notify=notify, now=now):
-                counts["reminded"] += 1
-        except Exception:  # one bad row never stalls the sweep; it is retried next minute
-            logger.exception("mash reminder failed", extra={"request": request.pk})
-            counts["failed"] += 1
-
-    # Breach (index mash_breach_due_idx)
-    for request in base.filter(escalated_at=None, due_at__isnull=False, due_at__lte=now).order_by("due_at")[:batch_size]:
-        try:
-            notify = _breach_notices(request, hub_users(), f"breach:{_stamp(request.due_at)}", "is overdue")
-            interval = repeat_interval(request.tier)
-            if _step(request, claim={"escalated_at": None, "due_at": request.due_at},
-                     claim_update={"escalated_at": now, "next_escalation_at": request.due_at + interval, "escalation_count": 1},
-                     kind=RequestEvent.Kind.ESCALATED, notify=notify, now=now):
-                counts["escalated"] += 1
-        except Exception:
-            logger.exception("mash breach escalation failed", extra={"request": request.pk})
-            counts["failed"] += 1
-
-    # Repeat notices while it stays open (index mash_repeat_due_idx)
-    for request in base.filter(next_escalation_at__isnull=False, next_escalation_at__lte=now).order_by("next_escalation_at")[:batch_size]:
-        try:
-            number = request.escalation_count + 1
-            notify = _breach_notices(request, hub_users(), f"repeat:{_stamp(request.due_at)}:{number}", "is still overdue")
-            interval = repeat_interval(request.tier)
-            following = request.next_escalation_at + interval
-            while following <= now:  # after an outage, one notice, not one per missed interval
-                following += interval
-            if _step(request, claim={"next_escalation_at": request.next_escalation_at, "escalation_count": request.escalation_count},
-                     claim_update={"next_escalation_at": following, "escalation_count": number},
-                     kind=RequestEvent.Kind.ESCALATION_REPEATED, notify=notify, now=now):
-                counts["repeated"] += 1
-        except Exception:
-            logger.exception("mash repeat escalation failed", extra={"request": request.pk})
-            counts["failed"] += 1
-
+def response_emails_requeue(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Queue the response emails still unsent: never queued, or a worker died holding the lease."""
+    now = now or timezone.now()
     # Response emails not yet sent: never queued, or a worker died holding the lease (index mash_response_email_due_idx)
     unsent = (
         SafeguardingRequest.objects.filter(responded_at__isnull=False, response_emailed_at=None, responded_at__lte=now - timedelta(minutes=2))
@@ -491,21 +416,9 @@ def escalation_sweep(*, now: datetime | None = None, batch_size: int = 500) -> d
     )
     from safeguarding.tasks import send_response_email
 
+    queued = 0
     for pk in unsent:
         send_response_email.delay(pk)
-        counts["emails_queued"] += 1
-    return counts
+        queued += 1
+    return queued
 
-
-def _breach_notices(request: SafeguardingRequest, hub: list[User], step: str, phrase: str) -> list[tuple[User, str, str, str]]:
-    recipients = {user.pk: user for user in hub}
-    manager = _team_manager(request.assignee)
-    if manager is not None:
-        recipients[manager.pk] = manager
-    assignee = f" (assigned to {request.assignee})" if request.assignee else " (not assigned)"
-    subject = f"Overdue: MASH request {request.reference} {phrase}"
-    body = (
-        f"The {request.get_rating_display().lower()} MASH request {request.reference}{assignee} was due by "
-        f"{_local(request.due_at)} and has not been answered."
-    )
-    return [(user, f"mash:{request.pk}:{step}:{user.pk}", subject, body) for user in recipients.values()]

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from probation.models import Notification
+from probation.models import Deadline, Notification
 from safeguarding.models import MatchOutcome, Rag, RequestEvent, SafeguardingRequest
 from safeguarding.services import escalation_sweep, request_change_rating, request_respond, request_triage
 from safeguarding.tasks import mash_escalation_sweep
@@ -16,6 +16,10 @@ from tests.safeguarding.factories import mash_request
 from tests.safeguarding.test_triage_and_response import ANSWER
 
 pytestmark = pytest.mark.django_db
+
+
+def _deadline(request, step):
+    return Deadline.objects.get(owner_id=request.pk, step=f"safeguarding.{step}")
 
 
 def _assigned_red(received_at, hub):
@@ -30,8 +34,7 @@ def test_the_assignee_is_reminded_at_three_quarters_of_the_time_once(hub_user):
     assert escalation_sweep()["reminded"] == 0
     reminders = Notification.objects.filter(dedupe_key__contains=":remind:")
     assert [n.recipient for n in reminders] == [person.offender_manager]
-    request.refresh_from_db()
-    assert request.reminded_at is not None
+    assert _deadline(request, "remind").fired_count == 1
     assert request.events.filter(kind=RequestEvent.Kind.REMINDED).count() == 1
 
 
@@ -49,9 +52,9 @@ def test_a_breach_notifies_the_team_manager_and_the_hub_once(hub_user):
     breach = Notification.objects.filter(dedupe_key__contains=":breach:")
     assert {n.recipient for n in breach} == {person.team.manager, hub_user, second_hub}
     assert breach.count() == 3
-    request.refresh_from_db()
-    assert request.escalated_at is not None and request.escalation_count == 1
-    assert request.next_escalation_at == request.due_at + timedelta(hours=24)
+    overdue = _deadline(request, "overdue")
+    assert overdue.fired_count == 1
+    assert overdue.due_at == request.due_at + timedelta(hours=24)
 
 
 def test_repeat_notices_while_it_stays_open(hub_user):
@@ -61,8 +64,7 @@ def test_repeat_notices_while_it_stays_open(hub_user):
     assert escalation_sweep(now=later)["repeated"] == 1
     assert escalation_sweep(now=later)["repeated"] == 0
     assert escalation_sweep(now=later + timedelta(hours=24))["repeated"] == 1
-    request.refresh_from_db()
-    assert request.escalation_count == 3
+    assert _deadline(request, "overdue").fired_count == 3
     assert Notification.objects.filter(dedupe_key__contains=":repeat:").count() == 2 * 2  # hub + team manager, twice
 
 
@@ -85,38 +87,39 @@ def test_a_raised_rating_is_escalated_against_the_new_deadline(hub_user):
 def test_one_bad_row_does_not_stall_the_sweep(hub_user, monkeypatch):
     bad, _ = _assigned_red(timezone.now() - timedelta(hours=5), hub_user)
     good, _ = _assigned_red(timezone.now() - timedelta(hours=5), hub_user)
-    from safeguarding import services
+    from safeguarding.deadlines import OverdueStep
 
-    original = services._breach_notices
+    original = OverdueStep.fire
 
-    def failing(request, *args, **kwargs):
-        if request.pk == bad.pk:
+    def failing(self, owner, fired, ctx):
+        if owner["id"] == bad.pk:
             raise RuntimeError("template broke")
-        return original(request, *args, **kwargs)
+        return original(self, owner, fired, ctx)
 
-    monkeypatch.setattr(services, "_breach_notices", failing)
+    monkeypatch.setattr(OverdueStep, "fire", failing)
     result = escalation_sweep()
     assert result["escalated"] == 1 and result["failed"] == 1
-    bad.refresh_from_db()
-    assert bad.escalated_at is None  # left for the next sweep
+    left = _deadline(bad, "overdue")
+    assert (left.fired_count, left.due_at) == (0, bad.due_at)  # left for the next sweep
+    monkeypatch.setattr(OverdueStep, "fire", original)
+    assert escalation_sweep()["escalated"] == 1
 
 
 def test_a_step_interrupted_midway_is_redone_not_lost(hub_user, monkeypatch):
     """The claim and the notifications commit together: a crash after claiming leaves the step unclaimed."""
     request, person = _assigned_red(timezone.now() - timedelta(hours=3, minutes=5), hub_user)
-    from safeguarding import services
+    from probation import deadlines
 
-    original = services.notification_send
+    original = deadlines._insert
 
-    def crash(**kwargs):
+    def crash(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(services, "notification_send", crash)
+    monkeypatch.setattr(deadlines, "_insert", crash)
     with pytest.raises(SystemExit):
         escalation_sweep()
-    request.refresh_from_db()
-    assert request.reminded_at is None
-    monkeypatch.setattr(services, "notification_send", original)
+    assert _deadline(request, "remind").fired_count == 0
+    monkeypatch.setattr(deadlines, "_insert", original)
     assert escalation_sweep()["reminded"] == 1
     assert Notification.objects.filter(recipient=person.offender_manager, dedupe_key__contains=":remind:").count() == 1
 
@@ -146,7 +149,7 @@ def test_concurrent_sweeps_notify_each_step_once(hub_user):
         t.join()
     assert not errors
     assert sum(r["escalated"] for r in results) == 6
-    assert sum(r["reminded"] for r in results) == 6
+    assert sum(r["reminded"] for r in results) == 0  # already past the deadline: no "answer before the deadline"
     assert RequestEvent.objects.filter(kind=RequestEvent.Kind.ESCALATED).count() == 6
     for request in requests:
         keys = list(Notification.objects.filter(dedupe_key__startswith=f"mash:{request.pk}:breach").values_list("dedupe_key", flat=True))
@@ -162,9 +165,9 @@ def test_a_real_worker_runs_the_sweep_and_the_response_email(live_celery_worker,
     request, person = _assigned_red(timezone.now() - timedelta(hours=5), hub_user)
     mash_escalation_sweep.delay()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not SafeguardingRequest.objects.filter(pk=request.pk, escalated_at__isnull=False).exists():
+    while time.monotonic() < deadline and not request.events.filter(kind=RequestEvent.Kind.ESCALATED).exists():
         time.sleep(0.2)
-    assert SafeguardingRequest.objects.get(pk=request.pk).escalated_at is not None
+    assert request.events.filter(kind=RequestEvent.Kind.ESCALATED).exists()
     request_respond(request=request, by=person.offender_manager, **ANSWER)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and SafeguardingRequest.objects.get(pk=request.pk).response_emailed_at is None:
@@ -184,4 +187,4 @@ def test_a_sweep_with_nothing_due_costs_the_same_at_any_size(hub_user, django_as
         with CaptureQueriesContext(db) as queries:
             assert escalation_sweep()["reminded"] == 0
         counts.append(len(queries))
-    assert counts[0] == counts[1] == 4  # one indexed query per step, nothing per row
+    assert counts[0] == counts[1] == 2  # which steps are due (one index probe each), unsent response emails

@@ -1,0 +1,123 @@
+"""MASH escalation as deadline-engine steps (probation/deadlines.py): a reminder as the deadline nears, a breach
+notice when it passes, then repeat notices while the request stays open.
+
+- `safeguarding.remind` falls due at `remind_at` (default 75% of the time). It tells the assignee, or the hub while
+  nobody is assigned, and never once the deadline has passed (a request keyed in late, or swept after an outage, is
+  not "please answer before the deadline").
+- `safeguarding.overdue` falls due at `due_at`. Its first firing is the breach notice (hub and the assignee's team
+  manager); each later firing is a "still overdue" repeat, every `repeat_every_hours` of the tier counted on the
+  tier's clock (working-day tiers skip weekends and bank holidays; office-hours tiers repeat on working days too).
+  It is one deadline re-armed after each firing, so a request first swept days after its deadline gets one breach
+  notice, not a breach and a repeat at once, and the next repeat is the first one still to come.
+
+Both are set by the services (receipt, rating change) and cancelled on answer or withdrawal; an answered or
+withdrawn request is also left out by `owners()`, so a missed cancel can never notify.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from probation.calendar import Clock, get_calendar
+from probation.deadlines import Notice, Outcome, Step, next_repeat
+from probation.models import Role, User
+from safeguarding.models import Rag, RequestEvent, SafeguardingRequest
+
+REMIND = "safeguarding.remind"
+OVERDUE = "safeguarding.overdue"
+STEPS = (REMIND, OVERDUE)
+
+_RATING = {value: label.split(" (")[0].lower() for value, label in Rag.choices}
+_PLACEHOLDER = "MASH-0000-000000"
+
+_OWNER_FIELDS = (
+    "id", "reference", "rating", "due_at", "assignee_id", "assignee__username", "assignee__first_name",
+    "assignee__last_name", "assignee__staff_profile__team__manager_id", "assignee__staff_profile__team__manager__is_active",
+    "tier__clock", "tier__repeat_every_hours",
+)
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else ""
+
+
+def _stamp(moment) -> str:
+    return moment.strftime("%Y%m%d%H%M%S") if moment else "none"
+
+
+def _assignee_name(owner) -> str:
+    full = f"{owner['assignee__first_name']} {owner['assignee__last_name']}".strip()
+    return full or owner["assignee__username"]
+
+
+class _MashStep(Step):
+    event_model = RequestEvent
+
+    def owners(self, ids):
+        rows = SafeguardingRequest.objects.open().filter(pk__in=ids).order_by().values(*_OWNER_FIELDS)
+        return {row["id"]: row for row in rows}
+
+    def context(self, owners, now):
+        # Rendered once per batch: the hub's users and the detail page's URL pattern (reverse() is not per row).
+        hub = list(User.objects.filter(role=Role.HUB, is_active=True).order_by("pk").values_list("pk", flat=True))
+        url = reverse("safeguarding:detail", args=[_PLACEHOLDER])
+        return {"hub": hub, "url": url.replace(_PLACEHOLDER, "{}")}
+
+
+class RemindStep(_MashStep):
+    name = REMIND
+
+    def fire(self, owner, fired, ctx):
+        due = owner["due_at"]
+        if due is None or fired.now >= due:
+            return Outcome(tally="late_reminders_dropped")  # past the deadline: the breach notice speaks for it
+        pk, reference = owner["id"], owner["reference"]
+        recipients = [owner["assignee_id"]] if owner["assignee_id"] else ctx["hub"]
+        subject = f"Reminder: MASH request {reference} is due {_local(due)}"
+        body = (f"The {_RATING[owner['rating']]} MASH request {reference} is due by {_local(due)}. "
+                "Please answer it before the deadline.")
+        url, stamp = ctx["url"].format(reference), _stamp(due)
+        return Outcome(
+            notices=[Notice(user, f"mash:{pk}:remind:{stamp}:{user}", subject, body, url) for user in recipients],
+            event={"request_id": pk, "kind": RequestEvent.Kind.REMINDED, "at": fired.now, "detail": {"due_at": due.isoformat()}},
+            tally="reminded",
+        )
+
+
+class OverdueStep(_MashStep):
+    name = OVERDUE
+
+    def context(self, owners, now):
+        ctx = super().context(owners, now)
+        clocks = {owner["tier__clock"] for owner in owners.values()}
+        ctx["calendar"] = get_calendar() if clocks - {Clock.ELAPSED} else None
+        return ctx
+
+    def fire(self, owner, fired, ctx):
+        pk, reference, due = owner["id"], owner["reference"], owner["due_at"]
+        if due is None:
+            return Outcome()
+        first = fired.count == 1
+        recipients = dict.fromkeys(ctx["hub"])
+        manager = owner["assignee__staff_profile__team__manager_id"]
+        if manager and manager != owner["assignee_id"] and owner["assignee__staff_profile__team__manager__is_active"]:
+            recipients[manager] = None
+        assigned = f" (assigned to {_assignee_name(owner)})" if owner["assignee_id"] else " (not assigned)"
+        subject = f"Overdue: MASH request {reference} {'is overdue' if first else 'is still overdue'}"
+        body = (f"The {_RATING[owner['rating']]} MASH request {reference}{assigned} was due by {_local(due)} "
+                "and has not been answered.")
+        step = f"breach:{_stamp(due)}" if first else f"repeat:{_stamp(due)}:{fired.count}"
+        url = ctx["url"].format(reference)
+        # Repeats count on the tier's clock; an office-hours tier repeats on working days (24 office hours would be
+        # three days apart).
+        clock = Clock.ELAPSED if owner["tier__clock"] == Clock.ELAPSED else Clock.WORKING_DAYS
+        following = next_repeat(last_due=fired.due_at, every_hours=owner["tier__repeat_every_hours"], clock=clock,
+                                now=fired.now, calendar=ctx["calendar"])
+        return Outcome(
+            notices=[Notice(user, f"mash:{pk}:{step}:{user}", subject, body, url) for user in recipients],
+            event={"request_id": pk, "kind": RequestEvent.Kind.ESCALATED if first else RequestEvent.Kind.ESCALATION_REPEATED,
+                   "at": fired.now, "detail": {"due_at": due.isoformat(), "notice": fired.count}},
+            next_due=following,
+            tally="escalated" if first else "repeated",
+        )
