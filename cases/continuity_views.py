@@ -49,7 +49,7 @@ def case_reallocate_view(request, crn):
     """Move an allocated case to another officer in its team: the open work that follows it is listed first."""
     person = _person(crn)
     require(request.user, "cases.reallocate_person", person)
-    form = ReallocateForm(request.POST or None, initial={
+    form = ReallocateForm(request.POST if request.method == "POST" else None, initial={
         "effective_from": timezone.localdate(), "expected_officer": person.offender_manager_id})
     status = 200
     if request.method == "POST":
@@ -82,7 +82,7 @@ def case_reallocate_view(request, crn):
 def case_transfer_view(request, crn):
     person = _person(crn)
     require(request.user, "cases.transfer_person", person)
-    form = TransferForm(request.POST or None)
+    form = TransferForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -139,7 +139,7 @@ def caseload_reallocate_view(request, user_id):
     team's queue."""
     profile = get_object_or_404(StaffProfile.objects.select_related("user", "team", "team__manager"), user_id=user_id)
     require(request.user, "cases.reallocate_caseload", profile)
-    form = BulkReallocateForm(request.POST or None)
+    form = BulkReallocateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = officer_caseload_reallocate(officer=profile.user, by=request.user,
@@ -166,7 +166,7 @@ def absence_new_view(request):
         require(request.user, "cases.record_absence", None)
     for team in teams[:1]:
         require(request.user, "cases.record_absence", team)
-    form = AbsenceForm(request.POST or None, teams=teams)
+    form = AbsenceForm(request.POST if request.method == "POST" else None, teams=teams)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -350,6 +350,20 @@ class Sentence(models.Model):
         return self.kind == self.Kind.CUSTODY
 
     @property
+    def plan_or_none(self):
+        try:
+            return self.plan
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
+    def ending_or_none(self):
+        try:
+            return self.ending
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
     def requirements_due_by(self) -> datetime.date:
         """Requirements should commence within a week of sentence."""
         return self.sentence_date + datetime.timedelta(days=7)
@@ -514,7 +528,8 @@ class Allocation(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="allocations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="allocations")
-    offender_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    offender_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", help_text="Empty: the case went to the team's queue.")
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Empty when the auto-allocation job allocated.",

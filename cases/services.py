@@ -544,7 +544,7 @@ def officer_caseload_reallocate(*, officer, by, reason: str, handover_note: str 
                 if locked.offender_manager_id != officer.pk:
                     continue
                 allocation = Allocation.objects.create(
-                    person=locked, team_id=locked.team_id, offender_manager=officer, allocated_by=by,
+                    person=locked, team_id=locked.team_id, offender_manager=None, allocated_by=by,
                     reason=f"Returned to the team queue: {reason.strip()}"[:300], kind=Allocation.Kind.REALLOCATION,
                     effective_from=timezone.localdate(), handover_note=handover_note,
                     previous_offender_manager=officer, previous_team_id=locked.team_id)
@@ -653,7 +653,7 @@ def _transfer_complete_if_approved(transfer):
                                            team_id=transfer.to_team_id)
         to_user = profile.user
     allocation = Allocation.objects.create(
-        person=person, team_id=transfer.to_team_id, offender_manager=to_user or person.offender_manager or transfer.requested_by,
+        person=person, team_id=transfer.to_team_id, offender_manager=to_user,
         allocated_by=transfer.requested_by, reason=f"Team transfer: {transfer.reason}"[:300],
         kind=Allocation.Kind.TRANSFER, effective_from=timezone.localdate(), handover_note=transfer.handover_note,
         previous_offender_manager_id=person.offender_manager_id, previous_team_id=person.team_id,

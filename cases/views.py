@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.forms import AllocateForm, PersonSearchForm, RoshForm
-from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
+from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team, TierChange
 from cases.selectors import (
     allocation_suggestions,
     case_points,
@@ -42,8 +42,10 @@ def _person_for_page(crn: str) -> Person:
         Person.objects.select_related("home_borough", "team", "team__manager", "team__borough", "offender_manager")
         .prefetch_related(
             "aliases",
-            Prefetch("sentences", queryset=Sentence.objects.prefetch_related(
-                Prefetch("requirements", queryset=Requirement.objects.order_by("start_date", "id")))),
+            Prefetch("sentences", queryset=Sentence.objects.select_related("plan", "ending").prefetch_related(
+                Prefetch("requirements", queryset=Requirement.objects.order_by("start_date", "id")),
+                "plan__objectives")),
+            Prefetch("tier_changes", queryset=TierChange.objects.select_related("by")),
             Prefetch("rosh_history", queryset=RoshAssessment.objects.select_related("assessed_by")),
             "registers",
             Prefetch("allocations", queryset=person_allocations()),
@@ -86,8 +88,14 @@ def _timeline(person: Person) -> list[dict]:
         if reg.end_date:
             events.append({"at": _at(reg.end_date), "title": f"Register ended: {reg.code}", "kind": "register"})
     for al in person.allocations.all():
-        events.append({"at": al.allocated_at, "title": f"Allocated to {al.offender_manager}", "by": al.allocated_by,
-                       "detail": al.reason, "kind": "allocation"})
+        holder = al.offender_manager or f"the {al.team} queue"
+        title = f"Transferred to {al.team}: {holder}" if al.kind == "transfer" else f"{al.get_kind_display()} to {holder}"
+        detail = al.reason + (f" Hand-over note: {al.handover_note}" if al.handover_note else "")
+        events.append({"at": al.allocated_at, "title": title, "by": al.allocated_by, "detail": detail,
+                       "kind": "allocation"})
+    for t in person.tier_changes.all():
+        events.append({"at": t.at, "title": f"Tier {t.previous_tier or 'not set'} to {t.tier}", "by": t.by,
+                       "detail": t.trigger, "kind": "tier"})
     for h in person.nps_handovers.all():
         events.append({"at": h.handed_over_at, "title": "Escalated to the National Probation Service",
                        "by": h.handed_over_by, "detail": h.reason, "kind": "handover"})

@@ -503,6 +503,11 @@ class Migration(migrations.Migration):
             model_name='workingpattern',
             constraint=models.UniqueConstraint(fields=('officer', 'effective_from'), name='one_pattern_per_day'),
         ),
+        migrations.AlterField(
+            model_name='allocation',
+            name='offender_manager',
+            field=models.ForeignKey(blank=True, help_text="Empty: the case went to the team's queue.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
         migrations.RunPython(load_defaults, migrations.RunPython.noop),
         migrations.RunPython(release_dates, migrations.RunPython.noop),
     ]

@@ -487,3 +487,62 @@ def test_the_team_workload_page_runs_in_constant_queries(client, django_assert_m
         assert response.status_code == 200 and response.content.decode().count('data-testid="workload-') == size + 1
         counts.append([q["sql"][:150] for q in queries.captured_queries])
     assert len(counts[0]) == len(counts[1]), "\n".join(counts[1])
+
+
+# --- pages --------------------------------------------------------------------------------------------------------
+
+def test_a_stale_reallocation_form_is_refused_with_a_clear_message(client):
+    team = TeamFactory()
+    person = AllocatedPersonFactory(team=team)
+    holder = person.offender_manager
+    first, second = StaffProfileFactory(team=team).user, StaffProfileFactory(team=team).user
+    hub = HubUserFactory()
+    client.force_login(hub)
+    form = {"reason": "Cover", "effective_from": timezone.localdate().isoformat(), "expected_officer": holder.pk}
+    assert client.post(f"/cases/{person.crn}/reallocate/", {**form, "officer": first.pk}).status_code == 302
+    response = client.post(f"/cases/{person.crn}/reallocate/", {**form, "officer": second.pk})  # the same old page
+    assert response.status_code == 400
+    assert "Someone else has just reallocated this case" in response.content.decode()
+    person.refresh_from_db()
+    assert person.offender_manager == first
+
+
+def test_the_reallocation_form_names_each_missing_field(client):
+    person = AllocatedPersonFactory()
+    client.force_login(person.team.manager)
+    page = client.post(f"/cases/{person.crn}/reallocate/", {}).content.decode()
+    for message in ["Choose the new offender manager.", "Enter the reason for the reallocation.",
+                    "Enter the date the reallocation takes effect."]:
+        assert message in page
+
+
+def test_the_case_page_shows_the_hand_over_the_tier_history_the_plan_and_a_flagged_ending(client):
+    team = TeamFactory()
+    person = AllocatedPersonFactory(team=team)
+    new = StaffProfileFactory(team=team).user
+    sentence = SentenceFactory(person=person, sentence_date=datetime.date(2026, 3, 2))
+    RequirementFactory(sentence=sentence)
+    sentence_plan_start(sentence=sentence)
+    case_reallocate(person=person, officer=new, by=team.manager, reason="Caseload balance",
+                    handover_note="Works nights: afternoon appointments")
+    register_add(person=person, code="RDAP", by=team.manager)
+    order_end(sentence=sentence, reason="revoked", ended_on=datetime.date(2026, 3, 20), by=team.manager)
+    client.force_login(team.manager)
+    page = client.get(f"/cases/{person.crn}/").content.decode()
+    assert "Hand-over note: Works nights: afternoon appointments" in page
+    assert "Register added: RDAP" in page
+    assert "Due by 23 Mar 2026" in page
+    assert "No requirement completed" in page
+
+
+def test_spos_approve_a_transfer_on_its_page(client):
+    sending, receiving = TeamFactory(), TeamFactory()
+    person = AllocatedPersonFactory(team=sending)
+    transfer = transfer_request(person=person, to_team=receiving, by=sending.manager, reason="Moved borough")
+    assert transfer.from_approved_by == sending.manager and transfer.to_approved_at is None
+    client.force_login(receiving.manager)
+    assert client.post(f"/cases/transfers/{transfer.pk}/", {"decision": "approve"}).status_code == 302
+    person.refresh_from_db()
+    assert person.team == receiving
+    client.force_login(TeamManagerFactory())
+    assert client.get(f"/cases/transfers/{transfer.pk}/").status_code == 403
