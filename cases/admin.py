@@ -28,7 +28,8 @@ class AliasInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(AuditedModelAdmin):
     list_display = ("crn", "last_name", "first_name", "date_of_birth", "provider", "rosh_level", "cohort", "offender_manager")
-    readonly_fields = ("rosh_level", "provider", "cohort")  # changed through services: RoSH history, hand-over, cohort job
+    # Changed through services: RoSH history, hand-over, cohort job, computed tier (overrides: cases.TierOverride).
+    readonly_fields = ("rosh_level", "provider", "cohort", "tier")
     list_filter = ("provider", "rosh_level", "cohort", "is_iom", "is_gto", "home_borough")
     search_fields = ("crn", "pnc_number", "last_name", "first_name")
     list_select_related = ("offender_manager", "home_borough")
@@ -38,6 +39,11 @@ class PersonAdmin(AuditedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if "predictor_score" in form.changed_data or not change:
+            from cases.services import person_recompute_tier
+
+            person_recompute_tier(person=obj, by=request.user, trigger="Reoffending predictor score changed in admin"
+                                  if change else "Case added in admin")
         if not change:
             # A case keyed in here has just been allocated to us by the NPS: it joins its team's queue.
             from cases.services import person_receive_from_nps
@@ -172,7 +178,8 @@ from cases.models import (  # noqa: E402
 @admin.register(CaseworkSettings)
 class CaseworkSettingsAdmin(AuditedModelAdmin):
     list_display = ("__str__", "allocation_target_working_days", "absence_flag_days", "capacity_window_working_days",
-                    "sentence_plan_due_working_days", "plan_review_interval_weeks")
+                    "sentence_plan_due_working_days", "plan_review_interval_weeks", "updated_at")
+    list_filter = ("updated_at",)  # one row: when it last changed
 
     def has_add_permission(self, request):
         return not CaseworkSettings.objects.exists()

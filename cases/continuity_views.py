@@ -154,6 +154,8 @@ def caseload_reallocate_view(request, user_id):
             return redirect("cases:team_workload")
     people = list(Person.objects.crc().filter(offender_manager=profile.user).order_by("last_name", "first_name"))
     work = open_work_for([p.pk for p in people])
+    if request.method == "GET":
+        audit_record(action=Action.VIEW, request=request, obj=profile, detail={"caseload": [p.crn for p in people]})
     return render(request, "cases/caseload_reallocate.html", {
         "profile": profile, "form": form, "rows": [{"person": p, "open_work": work.get(p.pk, [])} for p in people],
     }, status=400 if form.errors else 200)

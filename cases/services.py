@@ -700,6 +700,7 @@ def tier_compute(inputs: dict, rules: list, settings_row) -> str:
     return f"{letter}{digit}"
 
 
+@transaction.atomic
 def person_recompute_tier(*, person: Person, trigger: str, by=None, today: datetime.date | None = None):
     """Recompute a person's tier from RoSH, registers and the predictor score; record a TierChange when the
     computed tier or the tier in force changes (with what triggered it and who). A live override stays in force
