@@ -24,3 +24,8 @@ class PartnersConfig(AppConfig):
         # Last in the report: the partnership landscape, after the caseload, MASH and resettlement figures.
         register_report_section("partners", "Partner organisations and services", partners_section, order=900)
         register_demo_seeder("partners", seed_partners, order=10)
+
+        from partners.deadlines import TokenExpiryStep
+        from probation import deadlines
+
+        deadlines.register(TokenExpiryStep())

@@ -186,8 +186,7 @@ class ApiToken(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    # Set by remind_expiring_api_tokens when it has warned about the coming expiry (once per credential).
-    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The expiry warning is a deadline of the deadline engine (partners/deadlines.py).
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by", editable=False,
         help_text="The credential this one was rotated from.",
@@ -198,14 +197,6 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "API token"
-        indexes = [
-            # Used by remind_expiring_api_tokens: only live credentials with an expiry not yet warned about.
-            models.Index(
-                fields=["expires_at"],
-                name="apitoken_expiry_reminder_idx",
-                condition=models.Q(revoked_at__isnull=True, expires_at__isnull=False, expiry_reminded_at__isnull=True),
-            )
-        ]
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"

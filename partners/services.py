@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.db import IntegrityError
 from django.urls import reverse
 
+from partners.deadlines import TOKEN_EXPIRY, token_expiry_due
 from partners.models import ApiToken, Borough, BoroughReport, PartnerMembership
 from partners.reports import build_report, month_start, report_pdf
 from probation.audit import Action, audit_record
+from probation.deadlines import deadline_set
 from probation.models import Role
 from probation.services import notification_send
 
@@ -49,6 +51,7 @@ def api_token_issue(*, user, by=None, name: str = "", expires_at=None, never_exp
         user=user, name=name[:80], prefix=prefix, key_hash=ApiToken.digest(key), created_by=by, expires_at=expires_at
     )
     audit_record(action=Action.CREATE, user=by, obj=token, detail={"api_token": token.prefix, "for_user": user.pk})
+    deadline_set(step=TOKEN_EXPIRY, owner_id=token.pk, due_at=token_expiry_due(token))
     return token, key
 
 
@@ -83,39 +86,6 @@ def api_token_rotate(*, token: ApiToken, by=None) -> tuple[ApiToken, str]:
     new.replaces = token
     new.save(update_fields=["replaces"])
     return new, key
-
-
-API_TOKEN_REMINDER_WINDOW = timedelta(days=14)
-
-
-@transaction.atomic
-def api_token_remind_expiry(*, token: ApiToken, now=None) -> bool:
-    """Warn the credential's holder and the administrators that it expires soon, once per credential (claimed with a
-    conditional update, so overlapping runs warn once)."""
-    from probation.models import User
-
-    now = now or timezone.now()
-    claimed = ApiToken.objects.filter(
-        pk=token.pk, expiry_reminded_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).update(expiry_reminded_at=now)
-    if not claimed:
-        return False
-    expires = f"{timezone.localtime(token.expires_at):%d %b %Y %H:%M}"
-    notification_send(
-        recipient=token.user,
-        key=f"api-token-expiry:{token.pk}",
-        subject=f"Your Probation Ops API credential {token.prefix}… expires on {expires}",
-        body="Ask your Probation Ops administrator to rotate it before then, or your system's calls will be refused.",
-    )
-    for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
-        notification_send(
-            recipient=admin,
-            key=f"api-token-expiry:{token.pk}:admin:{admin.pk}",
-            subject=f"API credential {token.prefix}… ({token.user.get_username()}) expires on {expires}",
-            body="Rotate it in admin (API tokens → Rotate selected) and pass the new key to the partner.",
-            url=reverse("admin:partners_apitoken_change", args=[token.pk]),
-        )
-    return True
 
 
 def api_token_mark_used(*, token: ApiToken, now=None) -> None:

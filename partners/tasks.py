@@ -37,21 +37,8 @@ def produce_monthly_borough_reports(month: str | None = None) -> dict:
 
 @shared_task(name="partners.tasks.remind_expiring_api_tokens")
 def remind_expiring_api_tokens() -> dict:
-    """Warn once about each live partner credential expiring within the reminder window (default 14 days)."""
-    from partners.models import ApiToken
-    from partners.services import API_TOKEN_REMINDER_WINDOW, api_token_remind_expiry
+    """Warn once about each live partner credential expiring within 14 days (a deadline-engine step, which the
+    engine's every-minute sweep runs anyway)."""
+    from partners.deadlines import token_expiry_reminders
 
-    now = timezone.now()
-    due = ApiToken.objects.filter(
-        revoked_at__isnull=True, expiry_reminded_at__isnull=True, expires_at__gt=now,
-        expires_at__lte=now + API_TOKEN_REMINDER_WINDOW,
-    ).select_related("user")
-    counts = {"reminded": 0, "failed": 0}
-    for token in due:
-        try:
-            if api_token_remind_expiry(token=token, now=now):
-                counts["reminded"] += 1
-        except Exception:
-            logger.exception("API token expiry reminder failed", extra={"api_token": token.pk})
-            counts["failed"] += 1
-    return counts
+    return token_expiry_reminders()

@@ -29,6 +29,12 @@ class ResettlementConfig(AppConfig):
                                 panels.borough_report_section, order=40)
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)
+
+        from probation import deadlines
+        from resettlement.sweeps import steps
+
+        for step in steps():
+            deadlines.register(step)
         from cases.registry import register_held_elsewhere, register_open_work
         from resettlement import continuity
 

@@ -2,14 +2,20 @@
 
 from celery import shared_task
 
-from safeguarding.services import escalation_sweep, response_email_send
+from safeguarding.services import escalation_sweep, response_email_send, response_emails_requeue
 
 
 @shared_task(acks_late=True)
 def mash_escalation_sweep():
-    """Beat, every minute: reminders, breach notices, repeat notices, unsent response emails. Safe to overlap and to
-    re-run: every step is claimed with a conditional UPDATE and notifies with a dedupe key."""
+    """The MASH steps of the deadline engine (reminders, breach and repeat notices) and unsent response emails, now.
+    The engine's every-minute sweep (probation.tasks.deadlines_sweep) runs the steps anyway; safe to overlap."""
     return escalation_sweep()
+
+
+@shared_task(acks_late=True)
+def requeue_response_emails():
+    """Beat, every minute: queue response emails never queued, or whose worker died holding the lease."""
+    return response_emails_requeue()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
