@@ -289,6 +289,7 @@ class SentencePlanAdmin(AuditedModelAdmin):
 @admin.register(SentencePlanReview)
 class SentencePlanReviewAdmin(ReadOnlyAdmin):
     list_display = ("plan", "reviewed_on", "reviewed_by")
+    search_fields = ("plan__sentence__person__crn",)
 
 
 @admin.register(OrderEnding)
@@ -297,3 +298,10 @@ class OrderEndingAdmin(ReadOnlyAdmin):
                     "no_requirement_completed")
     list_filter = ("reason", "no_requirement_completed")
     search_fields = ("sentence__person__crn",)
+
+
+@admin.register(PlanObjective)
+class PlanObjectiveAdmin(AuditedModelAdmin):
+    list_display = ("text", "plan", "target_date", "achieved_on")
+    search_fields = ("text", "plan__sentence__person__crn")
+    raw_id_fields = ("plan",)

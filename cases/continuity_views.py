@@ -195,3 +195,74 @@ def allocation_figures_view(request):
         figures["rows"] = [r for r in figures["rows"] if r["team"].manager_id == request.user.pk]
     return render(request, "cases/allocation_figures.html", {"form": form, "figures": figures},
                   status=400 if form.errors else 200)
+
+
+def _sentence(crn: str, pk: int):
+    from cases.models import Sentence
+
+    return get_object_or_404(Sentence.objects.select_related("person", "person__team", "person__team__manager")
+                             .prefetch_related("requirements"), pk=pk, person__crn=crn.upper())
+
+
+def order_end_view(request, crn, pk):
+    """Record how an order ended and what was completed by then."""
+    from cases.forms import OrderEndForm
+    from cases.services import order_end
+
+    sentence = _sentence(crn, pk)
+    require(request.user, "cases.manage_sentence", sentence.person)
+    form = OrderEndForm(request.POST if request.method == "POST" else None,
+                        initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ending = order_end(sentence=sentence, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            audit_record(action=Action.CREATE, request=request, obj=ending)
+            flag = " No requirement was completed: the order is flagged." if ending.no_requirement_completed else ""
+            messages.success(request, f"Order ending recorded.{flag}")
+            return redirect("cases:case_detail", crn=sentence.person.crn)
+    audit_view(request, sentence.person)
+    return render(request, "cases/order_end.html", {"sentence": sentence, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def sentence_plan_view(request, crn, pk):
+    """The sentence plan: objectives with target dates, agreement, reviews at intervals."""
+    from cases.forms import PlanDateForm, PlanObjectiveForm
+    from cases.services import plan_agree, plan_objective_add, plan_review_record, sentence_plan_start
+
+    sentence = _sentence(crn, pk)
+    require(request.user, "cases.manage_sentence", sentence.person)
+    plan = sentence_plan_start(sentence=sentence)
+    action = request.POST.get("action") if request.method == "POST" else None
+    objective_form = PlanObjectiveForm(request.POST if action == "objective" else None)
+    date_form = PlanDateForm(request.POST if action in ("agree", "review") else None,
+                             initial={"on": timezone.localdate()})
+    if action == "objective" and objective_form.is_valid():
+        try:
+            plan_objective_add(plan=plan, by=request.user, **objective_form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(objective_form, exc)
+    elif action in ("agree", "review") and date_form.is_valid():
+        try:
+            if action == "agree":
+                plan_agree(plan=plan, on=date_form.cleaned_data["on"], by=request.user)
+            else:
+                plan_review_record(plan=plan, on=date_form.cleaned_data["on"], by=request.user,
+                                   note=date_form.cleaned_data["note"])
+        except ValidationError as exc:
+            date_form.add_error(None, exc.messages)
+    if action and not objective_form.errors and not date_form.errors:
+        audit_record(action=Action.UPDATE, request=request, obj=plan, detail={"plan": action})
+        messages.success(request, {"objective": "Objective added.", "agree": "Plan agreed.",
+                                   "review": "Review recorded."}.get(action, "Saved."))
+        return redirect("cases:sentence_plan", crn=sentence.person.crn, pk=sentence.pk)
+    audit_view(request, sentence.person)
+    plan.refresh_from_db()
+    return render(request, "cases/sentence_plan.html", {
+        "sentence": sentence, "plan": plan, "objectives": list(plan.objectives.all()),
+        "reviews": list(plan.reviews.select_related("reviewed_by")), "objective_form": objective_form,
+        "date_form": date_form, "today": timezone.localdate(),
+    }, status=400 if (objective_form.errors or date_form.errors) else 200)

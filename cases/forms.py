@@ -168,3 +168,33 @@ class AllocationFiguresForm(forms.Form):
         if value and value < datetime.date(2000, 1, 1):
             raise forms.ValidationError("The 'figures as at' date must be after 2000.")
         return value
+
+
+class OrderEndForm(forms.Form):
+    from cases.models import OrderEnding as _OrderEnding
+
+    reason = forms.ChoiceField(label="How the order ended", choices=_OrderEnding.Reason.choices,
+                               error_messages={"required": "Choose how the order ended."})
+    ended_on = forms.DateField(label="Date the order ended", widget=_DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                               error_messages={"required": "Enter the date the order ended.",
+                                               "invalid": "Enter the date the order ended as a real date."})
+    rar_days_completed = forms.IntegerField(label="RAR days completed", min_value=0, initial=0,
+                                            error_messages={"required": "Enter the RAR days completed (0 if none).",
+                                                            "min_value": "RAR days completed cannot be negative."})
+    hours_completed = forms.IntegerField(label="Unpaid work hours completed", min_value=0, initial=0,
+                                         error_messages={"required": "Enter the unpaid work hours completed (0 if none).",
+                                                         "min_value": "Unpaid work hours cannot be negative."})
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PlanObjectiveForm(forms.Form):
+    text = forms.CharField(label="Objective", max_length=300, error_messages={"required": "Describe the objective."})
+    target_date = forms.DateField(label="Target date", widget=_DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                                  error_messages={"required": "Enter the objective's target date.",
+                                                  "invalid": "Enter the objective's target date as a real date."})
+
+
+class PlanDateForm(forms.Form):
+    on = forms.DateField(label="Date", widget=_DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                         error_messages={"required": "Enter the date.", "invalid": "Enter the date as a real date."})
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))

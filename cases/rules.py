@@ -73,3 +73,8 @@ rules.add_perm("cases.reallocate_caseload", (is_team_manager & manages_officer_t
 rules.add_perm("cases.view_any_team_workload", is_hub_or_admin)
 rules.add_perm("cases.record_absence", (is_team_manager & manages_team) | is_admin)
 rules.add_perm("cases.view_allocation_figures", is_team_manager | is_hub_or_admin)
+# Sentence plans and order endings: the case's offender manager, the team's SPO, administrators.
+rules.add_perm(
+    "cases.manage_sentence",
+    is_admin | (is_offender_manager & is_case_offender_manager) | (is_team_manager & manages_case_team),
+)

@@ -19,4 +19,6 @@ urlpatterns = [
     path("<str:crn>/allocate/", views.case_allocate_view, name="case_allocate"),
     path("<str:crn>/reallocate/", continuity_views.case_reallocate_view, name="case_reallocate"),
     path("<str:crn>/transfer/", continuity_views.case_transfer_view, name="case_transfer"),
+    path("<str:crn>/sentences/<int:pk>/plan/", continuity_views.sentence_plan_view, name="sentence_plan"),
+    path("<str:crn>/sentences/<int:pk>/end/", continuity_views.order_end_view, name="order_end"),
 ]

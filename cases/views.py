@@ -128,6 +128,7 @@ def case_detail(request, crn):
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
         "can_reallocate": person.offender_manager_id is not None and can(request.user, "cases.reallocate_person", person),
+        "can_manage_sentence": can(request.user, "cases.manage_sentence", person),
         "today": timezone.localdate(),
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)

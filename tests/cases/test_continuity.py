@@ -546,3 +546,28 @@ def test_spos_approve_a_transfer_on_its_page(client):
     assert person.team == receiving
     client.force_login(TeamManagerFactory())
     assert client.get(f"/cases/transfers/{transfer.pk}/").status_code == 403
+
+
+def test_the_officer_agrees_a_sentence_plan_and_records_an_ending_on_their_pages(client):
+    person = AllocatedPersonFactory()
+    sentence = SentenceFactory(person=person, sentence_date=timezone.localdate() - datetime.timedelta(days=20))
+    requirement = RequirementFactory(sentence=sentence)
+    client.force_login(person.offender_manager)
+    plan_url = f"/cases/{person.crn}/sentences/{sentence.pk}/plan/"
+    assert "Enter the objective&#x27;s target date." in client.post(
+        plan_url, {"action": "objective", "text": "Stable housing"}).content.decode()
+    client.post(plan_url, {"action": "objective", "text": "Stable housing",
+                           "target_date": (timezone.localdate() + datetime.timedelta(days=60)).isoformat()})
+    client.post(plan_url, {"action": "agree", "on": timezone.localdate().isoformat()})
+    sentence.plan.refresh_from_db()
+    assert sentence.plan.agreed_on == timezone.localdate() and sentence.plan.objectives.count() == 1
+    end_url = f"/cases/{person.crn}/sentences/{sentence.pk}/end/"
+    response = client.post(end_url, {"reason": "revoked", "ended_on": timezone.localdate().isoformat(),
+                                     "rar_days_completed": "99", "hours_completed": "0"})
+    assert response.status_code == 400 and "No more than the 20 RAR days ordered." in response.content.decode()
+    client.post(end_url, {"reason": "revoked", "ended_on": timezone.localdate().isoformat(),
+                          "rar_days_completed": "0", "hours_completed": "0"})
+    assert OrderEnding.objects.get(sentence=sentence).no_requirement_completed
+    assert requirement.completed_on is None
+    client.force_login(StaffProfileFactory().user)  # another officer's case
+    assert client.get(end_url).status_code == 403

@@ -66,6 +66,9 @@ MATRIX = {
     "cases:transfer_decide": ("get", row(spo=A, admin=A)),  # the SPOs of the two teams
     "cases:case_reallocate": ("get", row(hub=A, spo=A, admin=A)),
     "cases:case_transfer": ("get", row(hub=A, spo=A, admin=A)),
+    # The case's offender manager and their SPO keep the sentence plan and record the order's end.
+    "cases:sentence_plan": ("get", row(om=A, spo=A, admin=A)),
+    "cases:order_end": ("get", row(om=A, spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
     # partners
@@ -156,6 +159,9 @@ def world(db):
     team = TeamFactory(manager=team_manager)
     om = StaffProfileFactory(team=team).user
     person = AllocatedPersonFactory(team=team, offender_manager=om)
+    from tests.cases.factories import SentenceFactory
+
+    sentence = SentenceFactory(person=person)
     hub = UserFactory(role=Role.HUB)
     from cases.services import transfer_request
 
@@ -193,6 +199,8 @@ def world(db):
         "cases:case_transfer": {"crn": person.crn},
         "cases:caseload_reallocate": {"user_id": om.pk},
         "cases:transfer_decide": {"pk": transfer.pk},
+        "cases:sentence_plan": {"crn": person.crn, "pk": sentence.pk},
+        "cases:order_end": {"crn": person.crn, "pk": sentence.pk},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
