@@ -23,6 +23,8 @@ class CasesConfig(AppConfig):
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
         register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=11)
+        register_nav_item("cases:allocation_figures", "Allocation figures", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN},
+                          order=14)
         register_nav_item(
             "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
         )
