@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from probation.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.settings")
 
 app = Celery("probation")
@@ -36,9 +38,11 @@ app.conf.task_routes = (route_task,)
 # The whole periodic schedule, in one place. Every task here is idempotent and safe to run twice or to overlap.
 BEAT_SCHEDULE = {
     # Every deadline step of every app (probation/deadlines.py): claimed in batches, one transaction a batch.
+    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s, and
+    # MASH escalation now runs as steps of this sweep).
     "deadlines-sweep": {
         "task": "probation.tasks.deadlines_sweep",
-        "schedule": 60.0,
+        "schedule": float(env_int("MASH_SWEEP_SECONDS", 60, minimum=1)),
     },
     "send-pending-notifications": {
         "task": "probation.tasks.send_pending_notifications",
