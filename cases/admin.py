@@ -278,6 +278,7 @@ class CaseTransferAdmin(ReadOnlyAdmin):
 class PlanObjectiveInline(admin.TabularInline):
     model = PlanObjective
     extra = 0
+    can_delete = False
 
 
 @admin.register(SentencePlan)

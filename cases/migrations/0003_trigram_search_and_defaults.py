@@ -45,7 +45,7 @@ def load_defaults(apps, schema_editor):
     CohortRule = apps.get_model("cases", "CohortRule")
     try:
         TierWeight = apps.get_model("cases", "TierWeight")
-    except LookupError:  # replaced by WorkloadPoints (0006); tests/conftest.py reloads with today's models
+    except LookupError:  # replaced by WorkloadPoints (0007); tests/conftest.py reloads with today's models
         TierWeight = None
     GradeCapacity = apps.get_model("cases", "GradeCapacity")
     if not CohortRule.objects.exists():

@@ -62,10 +62,40 @@ def release_dates(apps, schema_editor):
         Sentence.objects.filter(pk=sentence.pk).update(expected_release_date=release)
 
 
+# Records about people and their supervision are never deleted (as cases 0006 does for the older tables): the
+# database refuses a DELETE on them; they are ended, cancelled or superseded instead.
+REFUSE_DELETE_TABLES = (
+    "cases_absence",
+    "cases_tierchange",
+    "cases_tieroverride",
+    "cases_casetransfer",
+    "cases_sentenceplan",
+    "cases_planobjective",
+    "cases_sentenceplanreview",
+    "cases_orderending",
+    "cases_courtreport",
+)
+
+
+def refuse_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in REFUSE_DELETE_TABLES:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_refuse_delete BEFORE DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION probation_refuse_delete()"
+            )
+
+
+def allow_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in REFUSE_DELETE_TABLES:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_refuse_delete ON {table}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_alias_date_of_birth_index'),
+        ('cases', '0006_refuse_deletes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -510,4 +540,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(load_defaults, migrations.RunPython.noop),
         migrations.RunPython(release_dates, migrations.RunPython.noop),
+        migrations.RunPython(refuse_deletes, allow_deletes),
     ]
