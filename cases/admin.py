@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from cases.models import Alias, Person, StaffProfile, Team
 from probation.admin_base import AuditedModelAdmin
@@ -61,17 +63,20 @@ class AliasAdmin(AuditedModelAdmin):
 
 from cases.models import (  # noqa: E402
     Allocation,
+    CaseEvent,
     CohortRecalculation,
     CohortRule,
     GradeCapacity,
     NpsHandover,
     Register,
+    RegisterCode,
     Requirement,
     RoshAssessment,
     Sentence,
     WorkloadPoints,
 )
 from probation.admin_base import ReadOnlyAdmin  # noqa: E402
+from probation.audit import Action, audit_record  # noqa: E402
 
 
 class RequirementInline(admin.TabularInline):
@@ -82,14 +87,14 @@ class RequirementInline(admin.TabularInline):
 
 @admin.register(Sentence)
 class SentenceAdmin(AuditedModelAdmin):
-    list_display = ("person", "kind", "sentence_date", "length_months", "end_date", "licence_end_date",
-                    "pss_end_date", "supervision_end_date")
+    list_display = ("person", "kind", "sentence_date", "length_display", "end_date", "conditional_release_date",
+                    "licence_end_date", "pss_end_date", "supervision_end_date")
     list_filter = ("kind", "is_extended")
     search_fields = ("person__crn", "person__last_name", "court")
     raw_id_fields = ("person",)
     list_select_related = ("person",)
-    readonly_fields = ("end_date", "licence_end_date", "pss_start_date", "pss_end_date", "supervision_end_date",
-                       "supervision_note")
+    readonly_fields = ("end_date", "conditional_release_date", "parole_eligibility_date", "licence_end_date",
+                       "pss_start_date", "pss_end_date", "supervision_end_date", "supervision_note")
     inlines = [RequirementInline]
 
 
@@ -110,6 +115,23 @@ class RoshAssessmentAdmin(AuditedModelAdmin, ReadOnlyAdmin):
     list_select_related = ("person", "assessed_by")
 
 
+class RegisterAdminForm(forms.ModelForm):
+    class Meta:
+        model = Register
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("code") == RegisterCode.IGTO and data.get("person") and data.get("start_date") and not self.instance.pk:
+            from cases.services import gto_check
+
+            try:
+                gto_check(person=data["person"], start_date=data["start_date"], lock=False)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["code"]) from None
+        return data
+
+
 @admin.register(Register)
 class RegisterAdmin(AuditedModelAdmin):
     list_display = ("person", "code", "start_date", "end_date", "added_by")
@@ -118,12 +140,35 @@ class RegisterAdmin(AuditedModelAdmin):
     raw_id_fields = ("person", "added_by")
     list_select_related = ("person", "added_by")
 
+    form = RegisterAdminForm
+
+    def save_model(self, request, obj, form, change):
+        """Through the same service as the app (cases.services.register_save): GtO rules, and IOM/GtO flags that
+        follow the register's dates."""
+        from cases.services import register_save
+
+        saved = register_save(register=obj, by=obj.added_by or request.user)
+        obj.pk, obj.start_date, obj.end_date = saved.pk, saved.start_date, saved.end_date
+        audit_record(action=Action.UPDATE if change else Action.CREATE, request=request, obj=obj,
+                     detail={"via": "admin", "fields": list(form.changed_data)})
+
 
 @admin.register(CohortRule)
 class CohortRuleAdmin(AuditedModelAdmin):
     list_display = ("priority", "cohort", "gender", "min_age", "max_age", "is_active")
     list_filter = ("cohort", "is_active")
     search_fields = ("cohort",)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(AuditedModelAdmin, ReadOnlyAdmin):
+    """History: corrected sentence dates, overlay flags that followed their dates, cohorts chosen by a manager."""
+
+    list_display = ("person", "kind", "at", "by", "summary")
+    list_filter = ("kind",)
+    search_fields = ("person__crn", "person__last_name")
+    list_select_related = ("person", "by")
+    raw_id_fields = ("person", "sentence", "by")
 
 
 @admin.register(CohortRecalculation)

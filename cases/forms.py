@@ -1,6 +1,6 @@
 from django import forms
 
-from cases.models import Person, RoshLevel, Sentence, StaffProfile
+from cases.models import Cohort, Person, RoshLevel, Sentence, StaffProfile
 
 
 class PersonSearchForm(forms.Form):
@@ -65,12 +65,40 @@ class NewPersonForm(forms.ModelForm):
 class NewSentenceForm(forms.ModelForm):
     class Meta:
         model = Sentence
-        fields = ["kind", "sentence_date", "offence_date", "length_months", "is_extended", "extension_months",
+        fields = ["kind", "sentence_date", "offence_date", "length_months", "length_weeks", "length_days", "is_extended",
+                  "extension_months",
                   "release_date", "court"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["sentence_date", "offence_date", "release_date"]}
 
+    LENGTH_FIELDS = ("length_months", "length_weeks", "length_days")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="sentence", **kwargs)
+        # A length in months, weeks, days or a mix (a 14-day or 16-week sentence): blank counts as zero; the model
+        # says when all three are zero.
+        for name, label in zip(self.LENGTH_FIELDS, ("Length: months", "Length: weeks", "Length: days")):
+            self.fields[name].required = False
+            self.fields[name].label = label
+        self.fields["length_months"].help_text = "The order's length or the custodial term. A year is 12 months."
+
+    def _zero_if_blank(self, name):
+        return self.cleaned_data.get(name) or 0
+
+    def clean_length_months(self):
+        return self._zero_if_blank("length_months")
+
+    def clean_length_weeks(self):
+        return self._zero_if_blank("length_weeks")
+
+    def clean_length_days(self):
+        return self._zero_if_blank("length_days")
+
+
+class CohortChoiceForm(forms.Form):
+    cohort = forms.ChoiceField(label="Cohort", choices=[("", "Choose a cohort")] + list(Cohort.choices),
+                               error_messages={"required": "Choose a cohort.", "invalid_choice": "Choose a cohort."})
+    reason = forms.CharField(label="Why this cohort", max_length=300, widget=forms.TextInput(),
+                             error_messages={"required": "Say why this cohort: it is recorded with your name."})
 
 
 class _DateInput(forms.DateInput):

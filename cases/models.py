@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
-from cases.supervision import add_months, custodial_supervision
+from cases.sentence_dates import Term, custodial_dates, order_end
 
 CRN_VALIDATOR = RegexValidator(r"^[A-Z][0-9]{6}$", "Enter a CRN as one capital letter and six digits, like X123456.")
 PRISON_NUMBER_VALIDATOR = RegexValidator(
@@ -94,7 +94,16 @@ class PersonQuerySet(models.QuerySet):
     def unallocated(self):
         return self.filter(provider=Provider.CRC, offender_manager__isnull=True)
 
+    def awaiting_cohort(self):
+        """CRC cases no cohort rule fits and no manager has chosen for yet: they cannot join a team's queue."""
+        return self.filter(provider=Provider.CRC, cohort="", offender_manager__isnull=True)
+
     def iom_nominals(self):
+        """IOM nominals only: Gripping the Offender does not imply IOM."""
+        return self.filter(provider=Provider.CRC, is_iom=True)
+
+    def iom_or_gto_nominals(self):
+        """Everyone on an offender-management overlay (IOM or the GtO pilot), for the partners who track both."""
         return self.filter(provider=Provider.CRC).filter(models.Q(is_iom=True) | models.Q(is_gto=True))
 
 
@@ -176,6 +185,12 @@ class Person(models.Model):
     allocation_due_since = models.DateTimeField(
         null=True, blank=True, help_text="When the NPS allocated the case to us and it joined a team's queue."
     )
+    # A manager's choice of cohort (when no rule fits, e.g. gender other or not stated): the daily job keeps it.
+    cohort_chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    cohort_chosen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cohort_choice_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -267,10 +282,22 @@ class RegisterCode(models.TextChoices):
 
 
 OVERLAY_FLAGS = {RegisterCode.IIOM: "is_iom", RegisterCode.IGTO: "is_gto"}
+# Gripping the Offender (DOMAIN.md): a 12-month IOM pilot from April 2016 for up to 1,000 prolific offenders in these
+# boroughs (partners.Borough codes). Being on it never makes someone an IOM nominal.
+GTO_PILOT_BOROUGHS = frozenset({"camden", "enfield", "hackney", "haringey", "islington", "newham", "tower-hamlets",
+                                "waltham-forest"})
+GTO_CAP = 1000
+
+
+class RegisterQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date):
+        """In force on `day`: started on or before it and not yet ended (the end date is the first day it is not)."""
+        return self.filter(start_date__lte=day).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=day))
 
 
 class Register(models.Model):
-    """A register flag on a person (nDelius "registration"): active until it is ended, never deleted."""
+    """A register flag on a person (nDelius "registration"): in force from its start date until its end date (the
+    deregistration date, from which it no longer applies), never deleted."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registers")
     code = models.CharField(max_length=4, choices=RegisterCode.choices)
@@ -279,6 +306,8 @@ class Register(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = RegisterQuerySet.as_manager()
 
     class Meta:
         ordering = ["code", "-start_date"]
@@ -297,7 +326,8 @@ class Register(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.end_date is None or self.end_date >= timezone.localdate()
+        today = timezone.localdate()
+        return self.start_date <= today and (self.end_date is None or self.end_date > today)
 
     def clean(self):
         if self.end_date and self.start_date and self.end_date < self.start_date:
@@ -316,20 +346,31 @@ class Sentence(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     sentence_date = models.DateField(help_text="The date of sentence; the order or custodial term starts on it.")
     offence_date = models.DateField()
+    # The length as the court gives it, in months, weeks and days together (e.g. 16 weeks, 14 days, 1 month 2 weeks);
+    # a year is 12 months. At least one is above zero.
     length_months = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1)], help_text="The order's length, or the custodial term, in months."
+        default=0, validators=[MaxValueValidator(1200)], help_text="The order's length, or the custodial term: months."
     )
+    length_weeks = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(5200)], help_text="Weeks.")
+    length_days = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(36500)], help_text="Days.")
     is_extended = models.BooleanField("Extended sentence", default=False)
     extension_months = models.PositiveSmallIntegerField(default=0, help_text="Extended sentences: the extension period.")
     release_date = models.DateField(
-        null=True, blank=True, help_text="Custody: the actual release date, if not at the automatic halfway point."
+        null=True, blank=True,
+        help_text="Custody: the actual release date (early on HDC, by the Parole Board, or late), if known. It starts "
+                  "the licence but never moves the PSS end.",
     )
     court = models.CharField(max_length=120, blank=True)
-    # Computed on save from the fields above (cases.supervision); never typed.
+    # Computed on save from the fields above (cases.sentence_dates); never typed.
     end_date = models.DateField(editable=False, help_text="Order end, or sentence expiry for custody.")
+    conditional_release_date = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="Custody: the automatic release date without adjustments (CRD; extended sentences: end of the custodial term, or two thirds before 13 April 2015).",
+    )
+    parole_eligibility_date = models.DateField(
+        null=True, blank=True, editable=False, help_text="Extended sentences: Parole Board release possible from this day."
+    )
     licence_end_date = models.DateField(null=True, blank=True, editable=False)
-    expected_release_date = models.DateField(null=True, blank=True, editable=False,
-                                             help_text="Custody: the given or automatic release date.")
     pss_start_date = models.DateField(null=True, blank=True, editable=False)
     pss_end_date = models.DateField(null=True, blank=True, editable=False)
     supervision_end_date = models.DateField(editable=False, db_index=True)
@@ -340,10 +381,26 @@ class Sentence(models.Model):
         ordering = ["-sentence_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(end_date__gte=models.F("sentence_date")), name="sentence_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(length_months__gt=0) | models.Q(length_weeks__gt=0) | models.Q(length_days__gt=0),
+                name="sentence_has_length",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}, {self.length_months} months from {self.sentence_date:%d %b %Y}"
+        return f"{self.get_kind_display()}, {self.length_display} from {self.sentence_date:%d %b %Y}"
+
+    @property
+    def term(self) -> Term:
+        """The length as a Term (raises ValueError when no length is given)."""
+        return Term(months=self.length_months or 0, weeks=self.length_weeks or 0, days=self.length_days or 0)
+
+    @property
+    def length_display(self) -> str:
+        try:
+            return str(self.term)
+        except ValueError:
+            return "no length"
 
     @property
     def is_custodial(self) -> bool:
@@ -369,10 +426,12 @@ class Sentence(models.Model):
         return self.sentence_date + datetime.timedelta(days=7)
 
     def compute_dates(self, date_of_birth: datetime.date | None = None) -> None:
+        """Fill the computed dates (cases.sentence_dates: PSI 5.5 terms, CRD, TUSED, as the MoJ's
+        calculate-release-dates-api computes them). Raises ValueError for inputs that give no dates."""
         if self.is_custodial:
-            dates = custodial_supervision(
+            dates = custodial_dates(
                 sentence_date=self.sentence_date,
-                custodial_term_months=self.length_months,
+                term=self.term,
                 offence_date=self.offence_date,
                 date_of_birth=date_of_birth or self.person.date_of_birth,
                 release_date=self.release_date,
@@ -380,17 +439,27 @@ class Sentence(models.Model):
                 extension_months=self.extension_months,
             )
             self.end_date = dates.sentence_expiry
-            self.expected_release_date = dates.release_date
+            self.conditional_release_date = dates.conditional_release
+            self.parole_eligibility_date = dates.parole_eligibility
             self.licence_end_date = dates.licence_end
             self.pss_start_date = dates.pss_start
             self.pss_end_date = dates.pss_end
             self.supervision_end_date = dates.supervision_end or dates.release_date
             self.supervision_note = dates.reason
         else:
-            self.end_date = add_months(self.sentence_date, self.length_months) - datetime.timedelta(days=1)
-            self.licence_end_date = self.pss_start_date = self.pss_end_date = self.expected_release_date = None
+            self.end_date = order_end(self.sentence_date, self.term)
+            self.conditional_release_date = self.parole_eligibility_date = None
+            self.licence_end_date = self.pss_start_date = self.pss_end_date = None
             self.supervision_end_date = self.end_date
             self.supervision_note = ""
+
+    COMPUTED_DATES = ("end_date", "conditional_release_date", "parole_eligibility_date", "licence_end_date",
+                      "pss_start_date", "pss_end_date", "supervision_end_date")
+
+    @property
+    def expected_release_date(self) -> datetime.date | None:
+        """Custody: the actual release date if known, else the automatic (unadjusted) release date."""
+        return (self.release_date or self.conditional_release_date) if self.is_custodial else None
 
     def clean(self):
         super().clean()
@@ -401,9 +470,11 @@ class Sentence(models.Model):
             errors["kind"] = "Release dates and extended sentences apply to custody only."
         if self.release_date and self.sentence_date and self.release_date < self.sentence_date:
             errors["release_date"] = "The release date cannot be before the date of sentence."
+        if not (self.length_months or self.length_weeks or self.length_days):
+            errors["length_months"] = "Enter the length in months, weeks or days (at least one above zero)."
         if errors:
             raise ValidationError(errors)
-        if self.sentence_date and self.length_months and self.offence_date and self.person_id:
+        if self.sentence_date and self.offence_date and self.person_id:
             try:
                 self.compute_dates()
             except ValueError as exc:
@@ -430,7 +501,11 @@ class Requirement(models.Model):
     hours = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Unpaid work hours.")
     rar_days = models.PositiveSmallIntegerField("RAR days", null=True, blank=True)
     start_date = models.DateField()
-    end_date = models.DateField()
+    end_date = models.DateField(
+        blank=True,
+        help_text="Blank: worked out from the start with the same term arithmetic as the order (PSI 5.5): the order's "
+                  "length, or 12 months for unpaid work.",
+    )
     commenced_on = models.DateField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True, help_text="When the requirement was completed.")
 
@@ -443,8 +518,24 @@ class Requirement(models.Model):
     def __str__(self):
         return self.get_kind_display()
 
+    UNPAID_WORK_TERM = Term(months=12)  # unpaid work is to be worked within 12 months
+
+    def default_end_date(self) -> datetime.date | None:
+        """The end the order's term gives, counted from the requirement's start (cases.sentence_dates.order_end)."""
+        if not self.start_date or not self.sentence_id:
+            return None
+        term = self.UNPAID_WORK_TERM if self.kind == self.Kind.UNPAID_WORK else self.sentence.term
+        return order_end(self.start_date, term)
+
+    def save(self, *args, **kwargs):
+        if not self.end_date:
+            self.end_date = self.default_end_date()
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors = {}
+        if not self.end_date:
+            self.end_date = self.default_end_date()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "The requirement cannot end before it starts."
         if self.kind == self.Kind.UNPAID_WORK and not self.hours:
@@ -471,7 +562,12 @@ class CohortRule(models.Model):
 
     cohort = models.CharField(max_length=32, choices=Cohort.choices)
     priority = models.PositiveSmallIntegerField(default=100)
-    gender = models.CharField(max_length=16, choices=Gender.choices, blank=True, help_text="Blank: any gender.")
+    gender = models.CharField(
+        max_length=16, choices=Gender.choices,
+        help_text="Each rule names the gender it applies to. People whose gender is other or not stated fit only a "
+                  "rule that names it; with none, a manager chooses their cohort (they are listed as awaiting a "
+                  "cohort decision).",
+    )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Inclusive.")
     is_active = models.BooleanField(default=True)
@@ -924,3 +1020,32 @@ class OrderEnding(models.Model):
 
     def __str__(self):
         return f"{self.sentence}: {self.get_reason_display()} on {self.ended_on:%d %b %Y}"
+
+
+class CaseEvent(models.Model):
+    """Something that happened to a case that staff should be able to see later: who, when, what changed. Append-only
+    (nothing is edited or deleted); the data migration that corrected sentence dates records one per change."""
+
+    class Kind(models.TextChoices):
+        SENTENCE_DATES_CORRECTED = "sentence_dates_corrected", "Sentence dates corrected"
+        OVERLAY_FLAG_CHANGED = "overlay_flag_changed", "Overlay flag changed"
+        EXPECTED_RELEASE_CORRECTED = "expected_release_corrected", "Expected release date corrected"
+        COHORT_CHOSEN = "cohort_chosen", "Cohort chosen by a manager"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    sentence = models.ForeignKey(Sentence, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when a job or a migration made the change.",
+    )
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True, help_text="Field: [before, after], dates as ISO strings.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "-at"], name="case_event_person_idx")]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.get_kind_display()} on {self.at:%d %b %Y}"

@@ -46,6 +46,8 @@ rules.add_perm("cases.search_people", is_hub | is_offender_manager | is_team_man
 rules.add_perm("cases.view_caseload", is_offender_manager | is_team_manager)
 rules.add_perm("cases.view_unallocated", is_team_manager | is_hub_or_admin)
 rules.add_perm("cases.allocate_person", (is_team_manager & manages_case_team) | is_hub_or_admin)
+# A cohort no rule decides (gender other or not stated): the hub, which keys cases in, or the case team's manager.
+rules.add_perm("cases.choose_cohort", (is_team_manager & manages_case_team) | is_hub_or_admin)
 rules.add_perm("cases.view_team_workload", (is_team_manager & manages_team) | is_hub_or_admin)
 rules.add_perm(
     "cases.record_rosh",

@@ -355,8 +355,10 @@ def case_type_expression(today: datetime.date, outer: str = "pk"):
 
     latest = (
         Sentence.objects.filter(person_id=OuterRef(outer)).order_by("-sentence_date", "-id")
+        # Sentence.expected_release_date: the actual release date once given, else the conditional release date.
+        .annotate(expected_release=Coalesce("release_date", "conditional_release_date"))
         .annotate(case_type=Case(
-            When(kind=Sentence.Kind.CUSTODY, expected_release_date__gt=today, then=Value("custody")),
+            When(kind=Sentence.Kind.CUSTODY, expected_release__gt=today, then=Value("custody")),
             When(kind=Sentence.Kind.CUSTODY, then=Value("licence")),
             default=Value("community"), output_field=CharField()))
         .values("case_type")[:1]
@@ -618,7 +620,7 @@ def allocation_figures(*, as_at: datetime.date, months: int = 6) -> dict:
     from django.db.models import Avg
 
     from cases.models import Allocation, CaseworkSettings, Team
-    from cases.supervision import add_months
+    from cases.sentence_dates import add_months
 
     target = CaseworkSettings.current().allocation_target_working_days
     first_month = add_months(as_at.replace(day=1), -(months - 1))
@@ -706,7 +708,7 @@ def borough_report(borough, month) -> dict:
     documented shape; counts only, no personal data): CRC caseload by cohort and flags, allocations and escalations
     to the NPS in the month. `borough` is a Borough (or its code); `month` any day of the month reported."""
     from cases.models import Allocation, Cohort, NpsHandover
-    from cases.supervision import add_months
+    from cases.sentence_dates import add_months
 
     if isinstance(borough, str):
         from partners.models import Borough

@@ -7,12 +7,14 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import (
+    GTO_CAP,
+    GTO_PILOT_BOROUGHS,
     OVERLAY_FLAGS,
     Allocation,
     CohortRecalculation,
@@ -21,17 +23,19 @@ from cases.models import (
     Person,
     Provider,
     Register,
+    RegisterCode,
     RoshAssessment,
     RoshLevel,
     StaffProfile,
     Team,
 )
-from cases.selectors import case_points, grade_capacities, officer_workloads, tier_points
-from cases.supervision import add_months
+from cases.selectors import capacity_for, case_points, grade_capacities, officer_workloads, tier_points
+from cases.sentence_dates import add_months
 
 logger = logging.getLogger(__name__)
 
 NPS_LEVELS = frozenset({RoshLevel.HIGH, RoshLevel.VERY_HIGH})
+GTO_CAP_LOCK = 0x67746F  # advisory lock key for the GtO cap ("gto")
 
 
 class AllocationError(ValidationError):
@@ -100,30 +104,100 @@ def person_record_rosh(*, person: Person, level: str, by, reason: str = "") -> R
 
 # --- registers ---------------------------------------------------------------------------------------------------
 
+def gto_check(*, person: Person, start_date: datetime.date, lock: bool = True) -> None:
+    """Gripping the Offender: its pilot boroughs and its cap only (DOMAIN.md). Serialised on PostgreSQL with a
+    transaction-level advisory lock, so two staff adding the last places at once cannot pass the cap together."""
+    if person.home_borough is None or person.home_borough.code not in GTO_PILOT_BOROUGHS:
+        raise ValidationError({"code": "Gripping the Offender applies only to people living in its pilot boroughs "
+                                       "(Camden, Enfield, Hackney, Haringey, Islington, Newham, Tower Hamlets and "
+                                       "Waltham Forest)."})
+    if lock and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GTO_CAP_LOCK])
+    taken = (
+        Register.objects.filter(code=RegisterCode.IGTO).filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date))
+        .exclude(person=person).values("person").distinct().count()
+    )
+    if taken >= GTO_CAP:
+        raise ValidationError({"code": f"Gripping the Offender is full: its cap is {GTO_CAP} people."})
+
+
 @transaction.atomic
 def register_add(*, person: Person, code: str, by, start_date: datetime.date | None = None) -> Register:
-    """Add a register flag (an active one of the same code is returned as is). IIOM/IGTO set the overlay flags."""
+    """Add a register flag (an active one of the same code is returned as is). IIOM and IGTO set the overlay flags
+    only while they are in force: one starting in the future sets nothing until its start (overlay_flags_sync).
+    IGTO is limited to the pilot boroughs and cap, and never implies IOM."""
     existing = person.registers.filter(code=code, end_date__isnull=True).first()
     if existing:
         return existing
     register = Register(person=person, code=code, added_by=by, start_date=start_date or timezone.localdate())
     register.full_clean()
+    if code == RegisterCode.IGTO:
+        gto_check(person=person, start_date=register.start_date)
     register.save()
     if code in OVERLAY_FLAGS:
-        Person.objects.filter(pk=person.pk).update(**{OVERLAY_FLAGS[code]: True}, updated_at=timezone.now())
+        overlay_flags_sync(person_ids=[person.pk], by=by)
     person_recompute_tier(person=person, trigger=f"Register added: {code}", by=by)
     return register
 
 
 @transaction.atomic
 def register_end(*, register: Register, by, end_date: datetime.date | None = None) -> Register:
+    """End a register on `end_date` (default today): it is no longer in force from that day (the nDelius
+    deregistration date), so ending it today clears the overlay flag now and a future end clears it only when that
+    day comes (overlay_flags_sync, daily)."""
     register.end_date = end_date or timezone.localdate()
     register.full_clean()
     register.save(update_fields=["end_date"])
     if register.code in OVERLAY_FLAGS:
-        Person.objects.filter(pk=register.person_id).update(**{OVERLAY_FLAGS[register.code]: False})
+        overlay_flags_sync(person_ids=[register.person_id], by=by)
     person_recompute_tier(person=register.person, trigger=f"Register ended: {register.code}", by=by)
     return register
+
+
+def register_save(*, register: Register, by) -> Register:
+    """Save a register as edited elsewhere (admin): a new one goes through register_add's rules, an edited one is
+    saved and the person's overlay flags follow its dates."""
+    if register.pk is None:
+        if register.end_date is not None:
+            with transaction.atomic():
+                added = register_add(person=register.person, code=register.code, by=by, start_date=register.start_date)
+                return register_end(register=added, by=by, end_date=register.end_date)
+        return register_add(person=register.person, code=register.code, by=by, start_date=register.start_date)
+    with transaction.atomic():
+        register.full_clean()
+        register.save()
+        if register.code in OVERLAY_FLAGS:
+            overlay_flags_sync(person_ids=[register.person_id], by=by)
+    return register
+
+
+def overlay_flags_sync(*, today: datetime.date | None = None, person_ids=None, by=None) -> int:
+    """Make is_iom / is_gto say whether an IIOM / IGTO register is in force today (Register.in_force: started on or
+    before today, ending after today). Date-aware, idempotent, and proportional to what changed: one UPDATE per flag and
+    direction over the rows that differ, and a CaseEvent for each change. Returns the number of changes."""
+    from cases.models import CaseEvent
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    people = Person.objects.all() if person_ids is None else Person.objects.filter(pk__in=person_ids)
+    events = []
+    for code, flag in OVERLAY_FLAGS.items():
+        in_force = Register.objects.in_force(today).filter(person=OuterRef("pk"), code=code)
+        for value, queryset in ((True, people.filter(**{flag: False}).filter(Exists(in_force))),
+                                (False, people.filter(**{flag: True}).exclude(Exists(in_force)))):
+            with transaction.atomic():
+                ids = list(queryset.select_for_update().values_list("pk", flat=True))
+                if not ids:
+                    continue
+                Person.objects.filter(pk__in=ids).update(**{flag: value}, updated_at=now)
+                label = RegisterCode(code).label.split(" – ")[-1]
+                events += [CaseEvent(person_id=pk, kind=CaseEvent.Kind.OVERLAY_FLAG_CHANGED, at=now, by=by,
+                                     summary=f"{label}: {'set' if value else 'cleared'} ({code} register "
+                                             f"{'in force' if value else 'not in force'} on {today:%d %b %Y})",
+                                     changes={flag: [not value, value]}) for pk in ids]
+    CaseEvent.objects.bulk_create(events)
+    return len(events)
 
 
 # --- arrival and allocation ---------------------------------------------------------------------------------------
@@ -244,11 +318,12 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def cohort_for(gender: str, date_of_birth: datetime.date, today: datetime.date, rules: list[CohortRule]) -> str | None:
-    from cases.supervision import age_on
+    """The first rule naming this gender whose ages fit; None when none does (a manager then chooses)."""
+    from cases.sentence_dates import age_on
 
     age = age_on(date_of_birth, today)
     for rule in rules:
-        if rule.gender and rule.gender != gender:
+        if rule.gender != gender:
             continue
         if rule.min_age is not None and age < rule.min_age:
             continue
@@ -262,9 +337,7 @@ def cohort_expression(rules: list[CohortRule], today: datetime.date):
     """SQL CASE giving each person's cohort under `rules` on `today` (ages from date of birth)."""
     whens = []
     for rule in rules:
-        condition = Q()
-        if rule.gender:
-            condition &= Q(gender=rule.gender)
+        condition = Q(gender=rule.gender)
         if rule.min_age is not None:
             condition &= Q(date_of_birth__lte=_years_before(today, rule.min_age))
         if rule.max_age is not None:
@@ -286,7 +359,7 @@ def cohorts_recompute(*, today: datetime.date | None = None, full: bool = False)
     rules_changed = last is None or CohortRule.objects.filter(updated_at__gte=last.started_at).exists()
     full = full or rules_changed
     expression = cohort_expression(rules, today)
-    queryset = Person.objects.all()
+    queryset = Person.objects.filter(cohort_chosen_by__isnull=True)  # a manager's choice stands
     if not full:
         boundaries = {r.min_age for r in rules if r.min_age is not None}
         boundaries |= {r.max_age + 1 for r in rules if r.max_age is not None}
@@ -302,6 +375,38 @@ def cohorts_recompute(*, today: datetime.date | None = None, full: bool = False)
             ran_on=today, defaults={"started_at": started, "full": full, "changed": changed}
         )
     return run
+
+
+@transaction.atomic
+def person_choose_cohort(*, person: Person, cohort: str, by, reason: str) -> Person:
+    """A manager's choice of cohort, with a reason: for people no rule fits (gender other or not stated, unless a
+    rule names it) or an exception to the rules. The daily job keeps it; the case joins its borough and cohort
+    team's queue if it had no team."""
+    from cases.models import CaseEvent, Cohort
+
+    errors = {}
+    if cohort not in Cohort.values:
+        errors["cohort"] = "Choose a cohort."
+    if not (reason or "").strip():
+        errors["reason"] = "Say why this cohort: it is recorded with your name."
+    if errors:
+        raise ValidationError(errors)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = person.cohort
+    person.cohort = cohort
+    person.cohort_chosen_by, person.cohort_chosen_at, person.cohort_choice_reason = by, timezone.now(), reason.strip()[:300]
+    fields = ["cohort", "cohort_chosen_by", "cohort_chosen_at", "cohort_choice_reason", "updated_at"]
+    if person.offender_manager_id is None:
+        team = team_for(borough_id=person.home_borough_id, cohort=cohort)
+        if team is not None and team.pk != person.team_id:
+            person.team = team
+            person.allocation_due_since = person.allocation_due_since or timezone.now()
+            fields += ["team", "allocation_due_since"]
+    person.save(update_fields=fields)
+    CaseEvent.objects.create(person=person, kind=CaseEvent.Kind.COHORT_CHOSEN, by=by,
+                             summary=f"Cohort chosen: {Cohort(cohort).label}. {person.cohort_choice_reason}"[:300],
+                             changes={"cohort": [before, cohort]})
+    return person
 
 
 @transaction.atomic

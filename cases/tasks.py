@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from cases.models import Team
-from cases.services import cohorts_recompute, team_auto_allocate
+from cases.services import cohorts_recompute, overlay_flags_sync, team_auto_allocate
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,10 @@ def continuity_nightly() -> dict:
             logger.exception("continuity job %s failed", name)
             results[name] = {"failed": 1}
     return results
+
+
+@shared_task(name="cases.tasks.sync_overlay_flags")
+def sync_overlay_flags() -> dict:
+    """Daily, just after midnight: IOM and GtO flags follow their registers' dates (a register starting today sets
+    its flag, one that ended yesterday clears it). Idempotent: a second run changes nothing."""
+    return {"changed": overlay_flags_sync()}

@@ -21,4 +21,5 @@ urlpatterns = [
     path("<str:crn>/transfer/", continuity_views.case_transfer_view, name="case_transfer"),
     path("<str:crn>/sentences/<int:pk>/plan/", continuity_views.sentence_plan_view, name="sentence_plan"),
     path("<str:crn>/sentences/<int:pk>/end/", continuity_views.order_end_view, name="order_end"),
+    path("<str:crn>/cohort/", views.case_cohort_view, name="case_cohort"),
 ]

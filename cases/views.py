@@ -5,15 +5,15 @@ import datetime
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cases.forms import AllocateForm, PersonSearchForm, RoshForm
-from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team, TierChange
+from cases.forms import AllocateForm, CohortChoiceForm, PersonSearchForm, RoshForm
+from cases.models import CaseEvent, Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team, TierChange
 from cases.selectors import (
     allocation_suggestions,
     case_points,
@@ -23,9 +23,9 @@ from cases.selectors import (
     tier_points,
     unallocated_queue_for,
 )
-from cases.services import AllocationError, case_allocate, person_record_rosh
+from cases.services import AllocationError, case_allocate, person_choose_cohort, person_record_rosh
 from probation.audit import Action, audit_record, audit_view, audit_view_many
-from probation.policy import can, require
+from probation.policy import can, is_hub_or_admin, require
 
 QUEUE_PAGE_SIZE = 50
 CASELOAD_PAGE_SIZE = 100
@@ -51,6 +51,7 @@ def _person_for_page(crn: str) -> Person:
             "registers",
             Prefetch("allocations", queryset=person_allocations()),
             Prefetch("nps_handovers", queryset=person_handovers()),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("by")),
         ),
         crn=crn.upper(),
     )
@@ -100,6 +101,8 @@ def _timeline(person: Person) -> list[dict]:
     for h in person.nps_handovers.all():
         events.append({"at": h.handed_over_at, "title": "Escalated to the National Probation Service",
                        "by": h.handed_over_by, "detail": h.reason, "kind": "handover"})
+    for ev in person.events.all():
+        events.append({"at": ev.at, "title": ev.get_kind_display(), "by": ev.by, "detail": ev.summary, "kind": "event"})
     return sorted(events, key=lambda e: e["at"], reverse=True)
 
 
@@ -124,12 +127,13 @@ def case_detail(request, crn):
         "sentences": sentences,
         "current_sentence": sentences[0] if sentences else None,
         "timeline": _timeline(person),
-        "active_registers": [r for r in person.registers.all() if r.end_date is None],
+        "active_registers": [r for r in person.registers.all() if r.is_active],
         "rosh_form": rosh_form,
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
         "can_reallocate": person.offender_manager_id is not None and can(request.user, "cases.reallocate_person", person),
         "can_manage_sentence": can(request.user, "cases.manage_sentence", person),
+        "can_choose_cohort": can(request.user, "cases.choose_cohort", person),
         "today": timezone.localdate(),
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)
@@ -166,8 +170,14 @@ def unallocated(request):
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _queue_rows(list(page.object_list))
     _add_queue_ages(rows)
-    audit_view_many(request, page.object_list, list_name="cases:unallocated")
-    return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate()})
+    # Cases no cohort rule fits (gender other or not stated) join no team's queue until a manager chooses.
+    awaiting_cohort = (
+        list(Person.objects.awaiting_cohort().select_related("home_borough").order_by("created_at", "id")[:100])
+        if is_hub_or_admin(request.user) else []  # the team managers' teams hold no such case
+    )
+    audit_view_many(request, list(page.object_list) + awaiting_cohort, list_name="cases:unallocated")
+    return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate(),
+                                                      "awaiting_cohort": awaiting_cohort})
 
 
 def _add_queue_ages(rows: list[dict]) -> None:
@@ -211,6 +221,28 @@ def case_allocate_view(request, crn):
         "person": person, "form": form, "workloads": workloads, "suggestions": suggestions,
         "points": case_points(person), "already_allocated": person.offender_manager_id is not None,
     }, status=status)
+
+
+def case_cohort_view(request, crn):
+    """A manager's choice of cohort for a case no rule decides (gender other or not stated) or an exception."""
+    person = get_object_or_404(Person.objects.select_related("team", "home_borough", "cohort_chosen_by"), crn=crn.upper())
+    require(request.user, "cases.choose_cohort", person)
+    form = CohortChoiceForm(request.POST or None, initial={"cohort": person.cohort})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                person_choose_cohort(person=person, cohort=form.cleaned_data["cohort"], by=request.user,
+                                     reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                audit_record(action=Action.UPDATE, request=request, obj=person, detail={"changed": ["cohort"]})
+                messages.success(request, f"Cohort chosen for {person.crn}.")
+                return redirect("cases:case_detail", crn=person.crn)
+        status = 400
+    return render(request, "cases/cohort_choice.html", {"person": person, "form": form}, status=status)
 
 
 def team_workload(request):

@@ -18,6 +18,8 @@ app.autodiscover_tasks()
 SLOW_TASKS = frozenset({
     "probation.tasks.send_pending_notifications",
     "safeguarding.tasks.send_response_email",
+    "partners.tasks.deliver_webhook",
+    "partners.tasks.webhook_sweep",
     "partners.tasks.produce_monthly_borough_reports",
     "cases.tasks.recompute_cohorts",
     "cases.tasks.allocate_new_cases",
@@ -37,9 +39,9 @@ app.conf.task_routes = (route_task,)
 
 # The whole periodic schedule, in one place. Every task here is idempotent and safe to run twice or to overlap.
 BEAT_SCHEDULE = {
-    # Every deadline step of every app (probation/deadlines.py): claimed in batches, one transaction a batch.
-    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s, and
-    # MASH escalation now runs as steps of this sweep).
+    # Every deadline step of every app (probation/deadlines.py: MASH reminders, breach and repeat notices, BCST,
+    # pre-release, chasing, credential expiry ...): claimed in batches, one transaction a batch, safe to overlap.
+    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s).
     "deadlines-sweep": {
         "task": "probation.tasks.deadlines_sweep",
         "schedule": float(env_int("MASH_SWEEP_SECONDS", 60, minimum=1)),
@@ -57,6 +59,10 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
     },
+    "cases-sync-overlay-flags": {
+        "task": "cases.tasks.sync_overlay_flags",
+        "schedule": crontab(hour=0, minute=5),  # IOM/GtO flags follow register start and end dates
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
@@ -72,6 +78,16 @@ BEAT_SCHEDULE = {
     "partners-monthly-borough-reports": {
         "task": "partners.tasks.produce_monthly_borough_reports",
         "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
+    },
+    # Partner webhooks: retries after back-off, and first tries whose queued task was lost.
+    "partners-webhook-sweep": {
+        "task": "partners.tasks.webhook_sweep",
+        "schedule": 60.0,
+    },
+    # Idempotency keys of partner submits older than their retention (7 days; at least 24 hours is promised).
+    "safeguarding-purge-idempotency-keys": {
+        "task": "safeguarding.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=40),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -31,9 +31,10 @@ class ResettlementConfig(AppConfig):
         register_demo_seeder("resettlement", seed_resettlement, order=60)
 
         from probation import deadlines
+        from resettlement.deadlines import UnactionedNeedStep
         from resettlement.sweeps import steps
 
-        for step in steps():
+        for step in [*steps(), UnactionedNeedStep()]:
             deadlines.register(step)
         from cases.registry import register_held_elsewhere, register_open_work
         from resettlement import continuity

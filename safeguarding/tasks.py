@@ -22,3 +22,11 @@ def requeue_response_emails():
 def send_response_email(request_id: int):
     """Email a request's answer to the requester's contact. Retries on failure; sends once (leased claim)."""
     return response_email_send(request_id=request_id)
+
+
+@shared_task(name="safeguarding.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Daily: forget partner submits' Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (the requests stay)."""
+    from safeguarding.services import idempotency_keys_purge
+
+    return idempotency_keys_purge()

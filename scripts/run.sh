@@ -12,7 +12,7 @@ $PY manage.py migrate --noinput
 $PY manage.py seed_demo --people "${DEMO_PEOPLE:-300}"
 # A worker per queue, as in production: deadline sweeps and quick jobs with beat, and slow work (email, reports)
 # on its own, so the every-minute sweep never waits behind a backlog of email.
-.venv/bin/celery -A probation worker -Q probation -n celery@%h --beat --pool=solo --loglevel=INFO \
+.venv/bin/celery -A probation worker --beat --pool=solo --loglevel=INFO \
   --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
 celery_pid=$!
 .venv/bin/celery -A probation worker -Q probation-slow -n slow@%h --pool=solo --loglevel=INFO >var/celery-slow.log 2>&1 &

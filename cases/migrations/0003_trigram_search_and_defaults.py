@@ -31,11 +31,13 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 DEFAULT_COHORT_RULES = [
-    # cohort, priority, gender ("" = any), min_age, max_age
+    # cohort, priority, gender, min_age, max_age. Every rule names its gender (migration 0007): people whose gender
+    # is "other" or "not stated" fit no default rule and wait for a manager's choice, never falling into the men's
+    # cohorts by accident.
     ("women", 10, "female", None, None),
-    ("young_adult_men", 20, "", 18, 25),
-    ("working_age_men", 30, "", 26, 49),
-    ("men_50_plus", 40, "", 50, None),
+    ("young_adult_men", 20, "male", 18, 25),
+    ("working_age_men", 30, "male", 26, 49),
+    ("men_50_plus", 40, "male", 50, None),
 ]
 DEFAULT_TIER_WEIGHTS = {"A": 206, "B": 158, "C": 101, "D": 51}
 DEFAULT_GRADE_CAPACITIES = {"po": 6500, "pso": 7500, "spo": 0}

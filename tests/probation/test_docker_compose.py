@@ -39,10 +39,9 @@ def test_worker_and_beat_run_the_probation_celery_app(compose):
 def test_a_worker_per_queue_so_sweeps_never_wait_behind_email(compose):
     from probation.celery import SLOW_TASKS, app, route_task
 
-    queue = lambda name: compose["services"][name]["command"][compose["services"][name]["command"].index("-Q") + 1]  # noqa: E731
-    assert queue("worker") == app.conf.task_default_queue == "probation"
-    assert queue("worker-slow") == "probation-slow"
-    assert compose["services"]["worker-slow"]["command"][:4] == ["celery", "-A", "probation", "worker"]
+    worker, slow = compose["services"]["worker"]["command"], compose["services"]["worker-slow"]["command"]
+    assert "-Q" not in worker and app.conf.task_default_queue == "probation"  # the default queue (CELERY_QUEUE)
+    assert slow[:4] == ["celery", "-A", "probation", "worker"] and slow[slow.index("-Q") + 1] == "probation-slow"
     assert {route_task(name, (), {}, {})["queue"] for name in SLOW_TASKS} == {"probation-slow"}
     assert route_task("probation.tasks.deadlines_sweep", (), {}, {}) is None  # the default queue
     assert "probation.tasks.send_pending_notifications" in SLOW_TASKS
@@ -50,7 +49,7 @@ def test_a_worker_per_queue_so_sweeps_never_wait_behind_email(compose):
 
 def test_the_demo_runs_a_worker_per_queue():
     script = (ROOT / "scripts" / "run.sh").read_text()
-    assert "-Q probation -n celery@%h --beat" in script and "-Q probation-slow" in script
+    assert "worker --beat" in script and "worker -Q probation-slow" in script
 
 
 def test_exactly_one_beat_runs(compose):

@@ -1,13 +1,20 @@
 """Slow work has its own queue and worker: a deadline sweep runs on time while a large email backlog drains.
 
-Real parts throughout: two Celery worker threads on the real Redis broker (one per queue, as docker-compose and
-scripts/run.sh run them), Django's SMTP backend talking to an SMTP server on loopback that takes 40 ms a message,
-like a busy relay. Were email routed to the sweep's queue, the sweep would wait behind the whole backlog."""
+Real parts throughout: two Celery worker processes on the real Redis broker and the test database (one per queue,
+started as docker-compose and scripts/run.sh start them), Django's SMTP backend talking to an SMTP server on loopback
+that takes 40 ms a message, like a busy relay. Were email routed to the sweep's queue, the sweep would wait behind
+the whole backlog. (Processes, not threads: two workers in one process share kombu's event loop, so a busy one
+stalls the other, which is not what production does.)"""
 
+import os
+import signal
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -67,22 +74,51 @@ def slow_smtp(settings):
     server.server_close()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture
-def a_worker_per_queue(transactional_db, celery_worker_queue):
-    """Two real worker threads, one on the default queue and one on the slow queue, as in production."""
-    from celery.contrib.testing.worker import start_worker
+def a_worker_per_queue(transactional_db, celery_worker_queue, slow_smtp, tmp_path):
+    """Two real worker processes, one on the default queue and one on the slow queue, as in production; this test
+    process publishes to the same queues."""
+    from django.conf import settings as django_settings
+    from django.db import connection
 
     from probation.celery import app, slow_queue
 
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = celery_worker_queue
+    db = connection.settings_dict
+    env = {
+        **os.environ, "DJANGO_ENV": "test", "DJANGO_SETTINGS_MODULE": "probation.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL, "CELERY_QUEUE": celery_worker_queue,
+        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(slow_smtp.server_address[1]), "EMAIL_USE_TLS": "false",
+    }
+    workers = []
     try:
-        common = {"pool": "solo", "concurrency": 1, "perform_ping_check": False, "shutdown_timeout": 60, "loglevel": "WARNING"}
-        with start_worker(app, queues=[slow_queue()], hostname=f"slow-{celery_worker_queue}@test", **common), \
-             start_worker(app, queues=[celery_worker_queue], hostname=f"{celery_worker_queue}@test", **common):
-            yield
+        for name, queue in (("deadlines", celery_worker_queue), ("slow", slow_queue())):
+            log = tmp_path / f"{name}.log"
+            command = [sys.executable, "-m", "celery", "-A", "probation", "worker", "-Q", queue, "-n", f"{name}-{queue}@%h",
+                       "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+            workers.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                             start_new_session=True), log))
+        deadline = time.monotonic() + 60
+        while not all("ready." in log.read_text() for _, log in workers):
+            assert time.monotonic() < deadline, "\n".join(log.read_text() for _, log in workers)
+            assert all(process.poll() is None for process, _ in workers), "\n".join(log.read_text() for _, log in workers)
+            time.sleep(0.2)
+        yield
     finally:
         app.conf.task_default_queue = previous
+        for process, _ in workers:  # the workers this fixture started, by their own process ids
+            process.send_signal(signal.SIGTERM)
+        for process, _ in workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 @pytest.mark.celery_worker

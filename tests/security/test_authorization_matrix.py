@@ -71,6 +71,7 @@ MATRIX = {
     "cases:order_end": ("get", row(om=A, spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_cohort": ("get", row(hub=A, spo=A, admin=A)),  # a manager's choice of cohort
     # partners
     "partners:directory": ("get", STAFF),
     "partners:organisation": ("get", STAFF),
@@ -91,6 +92,7 @@ MATRIX = {
     "safeguarding:assign": ("post", row(hub=A, spo=A, admin=A)),
     "safeguarding:respond": ("get", row(hub=A, om=A, admin=A)),
     "safeguarding:withdraw": ("post", row(hub=A, admin=A)),
+    "safeguarding:close": ("post", row(hub=A, admin=A)),
     # resettlement (Through the Gate)
     "resettlement:caseload": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "resettlement:episode_new": ("get", row(hub=A, om=A, spo=A, admin=A)),
@@ -121,6 +123,7 @@ MATRIX = {
     "safeguarding-api:request-list": ("get", PARTNERS),
     "safeguarding-api:request-detail": ("get", PARTNER_A_ONLY),
     "safeguarding-api:request-withdraw": ("post", PARTNER_A_ONLY),
+    "safeguarding-api:request-information": ("post", PARTNER_A_ONLY),
     "resettlement-api:action-list": ("get", PARTNERS),
     "resettlement-api:action-detail": ("get", PARTNER_A_ONLY),
     "api-schema": ("get", PUBLIC),
@@ -201,6 +204,7 @@ def world(db):
         "cases:transfer_decide": {"pk": transfer.pk},
         "cases:sentence_plan": {"crn": person.crn, "pk": sentence.pk},
         "cases:order_end": {"crn": person.crn, "pk": sentence.pk},
+        "cases:case_cohort": {"crn": person.crn},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
@@ -214,8 +218,8 @@ def world(db):
         "resettlement-api:action-detail": {"pk": action.pk},
     }
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
-                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
-                 "safeguarding-api:request-withdraw"]:
+                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
+                 "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:
         kwargs[name] = {"reference": request.reference}
     for name in ["resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",
                  "resettlement:review", "resettlement:transfer", "resettlement:release_date", "resettlement:release"]:

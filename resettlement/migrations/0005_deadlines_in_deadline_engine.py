@@ -49,8 +49,8 @@ def carry_state(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("probation", "0004_deadline_engine"),
-        ('resettlement', '0003_episode_sentence'),
+        ("probation", "0005_deadline_engine"),
+        ('resettlement', '0004_refuse_deletes'),
     ]
 
     operations = [

@@ -31,8 +31,8 @@ def carry_state(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("probation", "0004_deadline_engine"),
-        ('partners', '0005_token_expiry_reminders_mash_lead_message'),
+        ("probation", "0005_deadline_engine"),
+        ('partners', '0007_api_rejections_and_webhooks'),
     ]
 
     operations = [

@@ -50,18 +50,6 @@ def load_defaults(apps, schema_editor):
         CaseworkSettings.objects.create()
 
 
-def release_dates(apps, schema_editor):
-    """Custody sentences saved before expected_release_date existed: the given release date, else the automatic
-    halfway point (cases.supervision.custodial_supervision's rule: half the term's days, rounded up)."""
-    import datetime
-
-    Sentence = apps.get_model("cases", "Sentence")
-    for sentence in Sentence.objects.filter(kind="custody", expected_release_date__isnull=True).iterator():
-        term_days = (sentence.end_date - sentence.sentence_date).days + 1
-        release = sentence.release_date or sentence.sentence_date + datetime.timedelta(days=(term_days + 1) // 2)
-        Sentence.objects.filter(pk=sentence.pk).update(expected_release_date=release)
-
-
 # Records about people and their supervision are never deleted (as cases 0006 does for the older tables): the
 # database refuses a DELETE on them; they are ended, cancelled or superseded instead.
 REFUSE_DELETE_TABLES = (
@@ -95,7 +83,7 @@ def allow_deletes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_refuse_deletes'),
+        ('cases', '0007_sentence_terms_release_dates_case_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -350,11 +338,6 @@ class Migration(migrations.Migration):
             name='completed_on',
             field=models.DateField(blank=True, help_text='When the requirement was completed.', null=True),
         ),
-        migrations.AddField(
-            model_name='sentence',
-            name='expected_release_date',
-            field=models.DateField(blank=True, editable=False, help_text='Custody: the given or automatic release date.', null=True),
-        ),
         migrations.AlterField(
             model_name='person',
             name='tier',
@@ -539,6 +522,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, help_text="Empty: the case went to the team's queue.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunPython(load_defaults, migrations.RunPython.noop),
-        migrations.RunPython(release_dates, migrations.RunPython.noop),
         migrations.RunPython(refuse_deletes, allow_deletes),
     ]
