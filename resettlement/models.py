@@ -19,8 +19,11 @@ from probation.calendar import Clock
 # plan is reviewed in those 12 weeks.
 LONG_SENTENCE_MONTHS = 12
 PRE_RELEASE_WEEKS = 12
-# Default: a pre-release step (transfer, review) still not done this long after the 12-week window opened is late.
+# Default: a pre-release plan review still not done this long after the 12-week window opened is late.
 PRE_RELEASE_LATE_AFTER = datetime.timedelta(weeks=4)
+# The move to a resettlement prison is done BY the time the window opens (the aim is the last three months there), so
+# it is planned ahead: it shows as due this long before the window opens, and is late once the window has opened.
+TRANSFER_PLANNING_LEAD = datetime.timedelta(weeks=8)
 
 
 def london_today() -> datetime.date:
@@ -74,6 +77,14 @@ class CustodyEpisodeQuerySet(models.QuerySet):
             expected_release_date__lte=today + datetime.timedelta(weeks=PRE_RELEASE_WEEKS) - PRE_RELEASE_LATE_AFTER,
         )
 
+    def pre_release_horizon(self, today: datetime.date):
+        """In custody and close enough to release for a pre-release step to be due: inside the 12-week window, or
+        within TRANSFER_PLANNING_LEAD of it opening (when the move to a resettlement prison is planned)."""
+        return self.in_custody().filter(
+            expected_release_date__isnull=False,
+            expected_release_date__lte=today + datetime.timedelta(weeks=PRE_RELEASE_WEEKS) + TRANSFER_PLANNING_LEAD,
+        )
+
     def transfer_outstanding(self):
         return self.long_sentences().filter(current_prison__is_resettlement_prison=False)
 
@@ -114,11 +125,7 @@ class CustodyEpisode(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="released_episodes",
         help_text="Who took the case on release.",
     )
-    # Pre-release steps, claimed by `resettlement.tasks.pre_release_sweep` before it notifies (once per step).
-    transfer_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    transfer_late_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    review_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    review_late_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Pre-release steps are deadlines of the deadline engine (resettlement/sweeps.py), set from the release date.
 
     objects = CustodyEpisodeQuerySet.as_manager()
 
@@ -134,7 +141,7 @@ class CustodyEpisode(models.Model):
             ),
         ]
         indexes = [
-            # Used by resettlement.tasks.pre_release_sweep: only people still in custody with a release date.
+            # The pre-release list (selectors.pre_release): only people still in custody with a release date.
             models.Index(
                 fields=["expected_release_date"],
                 name="episode_pre_release_idx",
@@ -170,6 +177,16 @@ class CustodyEpisode(models.Model):
     def pre_release_late_from(self) -> datetime.date | None:
         opens = self.pre_release_window_opens
         return None if opens is None else opens + PRE_RELEASE_LATE_AFTER
+
+    @property
+    def transfer_due_by(self) -> datetime.date | None:
+        """The move to a resettlement prison is done by the time the 12-week window opens."""
+        return self.pre_release_window_opens
+
+    @property
+    def transfer_planning_from(self) -> datetime.date | None:
+        due = self.transfer_due_by
+        return None if due is None else due - TRANSFER_PLANNING_LEAD
 
     @property
     def needs_resettlement_transfer(self) -> bool:
@@ -250,28 +267,13 @@ class Screening(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Claimed by resettlement.tasks.screening_deadline_sweep before it notifies.
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Its reminder and breach notice are deadlines of the deadline engine (resettlement/sweeps.py).
 
     objects = ScreeningQuerySet.as_manager()
 
     class Meta:
         ordering = ["episode", "part"]
         constraints = [models.UniqueConstraint(fields=["episode", "part"], name="one_screening_part_per_episode")]
-        indexes = [
-            # Used by resettlement.tasks.screening_deadline_sweep (reminder step): open, not yet reminded.
-            models.Index(
-                fields=["remind_at"], name="screening_reminder_due_idx",
-                condition=Q(completed_at__isnull=True, reminded_at__isnull=True),
-            ),
-            # Used by resettlement.tasks.screening_deadline_sweep (breach step): open, breach not yet notified.
-            models.Index(
-                fields=["due_at"], name="screening_breach_due_idx",
-                condition=Q(completed_at__isnull=True, breached_at__isnull=True),
-            ),
-        ]
-
     def __str__(self):
         return f"{self.get_part_display()} for episode {self.episode_id}"
 
@@ -441,8 +443,7 @@ class PlanAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Claimed by resettlement.tasks.chase_overdue_actions: at most one chase per action per day.
-    last_chased_on = models.DateField(null=True, blank=True, editable=False)
+    # Chased daily once overdue after release: a deadline of the deadline engine (resettlement/sweeps.py).
 
     objects = PlanActionQuerySet.as_manager()
 
@@ -464,7 +465,7 @@ class PlanAction(models.Model):
             ),
         ]
         indexes = [
-            # Used by resettlement.tasks.chase_overdue_actions: only open actions are in the index.
+            # Open actions by due date (overdue lists).
             models.Index(
                 fields=["due_on"], name="action_chase_idx", condition=Q(status__in=["not_started", "in_progress"])
             ),

@@ -13,6 +13,7 @@ from probation.policy import can, require
 from safeguarding import selectors, services
 from safeguarding.forms import (
     AssignForm,
+    CloseForm,
     ComplianceForm,
     ConcernedFormSet,
     IntakeForm,
@@ -23,7 +24,7 @@ from safeguarding.forms import (
     TriageForm,
     WithdrawForm,
 )
-from safeguarding.models import Rag
+from safeguarding.models import Rag, SafeguardingRequest
 
 PAGE_SIZE = 50
 
@@ -45,8 +46,13 @@ def queue(request):
     require(request.user, "safeguarding.view_queue")
     form = QueueFilterForm(request.GET or None)
     filters = selectors.QueueFilters(**{k: v for k, v in (form.cleaned_data.items() if form.is_valid() else [])})
-    page = Paginator(selectors.queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_view_many(request, page.object_list, list_name="safeguarding:queue")
+    number = request.GET.get("page", "1")
+    number = min(int(number), 100_000) if number.isdigit() and int(number) > 0 else 1
+    # No exact total page count (a COUNT over every open request): a page knows only whether there is a next one.
+    page = selectors.queue_page(filters, number, PAGE_SIZE)
+    # Each request shown is audited (one INSERT); the rows are plain values, so name them by id and reference.
+    audit_view_many(request, [SafeguardingRequest(pk=r.pk, reference=r.reference) for r in page.object_list],
+                    list_name="safeguarding:queue")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "safeguarding/queue.html", {
@@ -88,6 +94,7 @@ def detail(request, reference):
         "mash": mash,
         "events": selectors.timeline(mash),
         "concerned": list(mash.concerned.all()),
+        "notes": list(mash.notes.select_related("added_by", "concerned")),
         "rating_changes": list(mash.rating_changes.select_related("changed_by")),
         "assignments": list(mash.assignments.select_related("assignee", "assigned_by")),
         "response": getattr(mash, "response", None) if mash.responded_at else None,
@@ -97,6 +104,8 @@ def detail(request, reference):
         "rating_form": RatingChangeForm(initial={"rating": mash.rating}),
         "assign_form": AssignForm(),
         "withdraw_form": WithdrawForm(),
+        "can_close": mash.is_open and mash.rating == Rag.BLUE and can(user, "safeguarding.close_request", mash),
+        "close_form": CloseForm(),
     }
     return render(request, "safeguarding/detail.html", context)
 
@@ -117,6 +126,9 @@ def triage(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_triage(request=mash, outcome=form.cleaned_data["outcome"], person=form.cleaned_data["person"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="triage", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -133,6 +145,9 @@ def change_rating(request, reference):
     if form.is_valid():
         try:
             services.request_change_rating(request=mash, rating=form.cleaned_data["rating"], rationale=form.cleaned_data["rationale"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="change_rating", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -149,6 +164,9 @@ def assign(request, reference):
     if form.is_valid():
         try:
             services.request_assign(request=mash, assignee=form.cleaned_data["assignee"], by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="assign", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -162,6 +180,7 @@ def respond(request, reference):
     mash = _get_request_or_404(reference, request.user)
     if not can(request.user, "safeguarding.respond_request", mash):
         if not mash.is_open:
+            services.request_refusal_record(request=mash, action="respond", by=request.user)
             messages.error(request, "This request is closed (answered or withdrawn); it takes no response.")
             return redirect("safeguarding:detail", mash.reference)
         raise PermissionDenied
@@ -170,6 +189,9 @@ def respond(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_respond(request=mash, by=request.user, **form.cleaned_data)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="respond", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -188,11 +210,33 @@ def withdraw(request, reference):
         try:
             with transaction.atomic():
                 services.request_withdraw(request=mash, by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="withdraw", by=request.user, why=exc.why)
+            messages.error(request, " ".join(exc.messages))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             audit_record(action="update", request=request, obj=mash, detail={"step": "withdraw"})
             messages.success(request, "Request withdrawn.")
+    return redirect("safeguarding:detail", mash.reference)
+
+
+@require_POST
+def close(request, reference):
+    """The hub closes a blue request (no probation response needed) with a reason: it leaves the open queue."""
+    mash = _get_request_or_404(reference, request.user, "safeguarding.close_request")
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_close(request=mash, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            audit_record(action="update", request=request, obj=mash, detail={"step": "close"})
+            messages.success(request, "Request closed: no probation response needed.")
+            return redirect("safeguarding:queue")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("safeguarding:detail", mash.reference)
 
 
