@@ -32,10 +32,6 @@ Apps register in their AppConfig.ready():
 - demo seeders: `register_demo_seeder(name, seeder, order)`; `manage.py seed_demo` runs them in order.
   `seeder(*, size: int, stdout) -> None` must be idempotent (running it twice creates no duplicates).
 - landing panels: `register_landing_panel(role, template_name, context_builder, order)` fills each role's home page.
-- case panels: `register_case_panel(key, title, template, builder, order)` adds a section to a person's case page
-  (`cases:case_detail`), so the case shows the person's MASH requests and resettlement plan while `cases` imports
-  neither app. `builder(request, person) -> dict | None`: the template's context, or None to show nothing. The
-  builder decides what this user may see (links only to records `policy.can` allows).
 """
 
 from dataclasses import dataclass, field
@@ -93,12 +89,3 @@ def nav_items(role: str) -> list[Entry]:
     return sorted(e for e in _nav_items.values() if role in e.extra["roles"])
 
 
-_case_panels: dict[str, Entry] = {}
-
-
-def register_case_panel(key: str, title: str, template: str, builder: Callable, order: int = 100) -> None:
-    _case_panels[key] = Entry(order, key, title, builder, {"template": template})
-
-
-def case_panels() -> list[Entry]:
-    return sorted(_case_panels.values())

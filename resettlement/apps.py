@@ -6,9 +6,9 @@ class ResettlementConfig(AppConfig):
     verbose_name = "Through the Gate resettlement"
 
     def ready(self):
+        from cases.panels import register_case_panel
         from probation.models import Role
         from probation.registry import (
-            register_case_panel,
             register_demo_seeder,
             register_landing_panel,
             register_nav_item,
@@ -28,7 +28,7 @@ class ResettlementConfig(AppConfig):
                                order=40)
         register_report_section("resettlement", "Through the Gate: resettlement outcomes",
                                 panels.borough_report_section, order=40)
-        register_case_panel("custody", "Through the Gate", "resettlement/panels_case.html", panels.case_panel, order=30)
+        register_case_panel("custody", "resettlement/panels_case.html", panels.case_panel, order=30, title="Through the Gate")
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)
 
@@ -38,3 +38,9 @@ class ResettlementConfig(AppConfig):
 
         for step in [*steps(), UnactionedNeedStep()]:
             deadlines.register(step)
+        from cases.registry import register_held_elsewhere, register_open_work
+        from resettlement import continuity
+
+        register_open_work("resettlement", "Resettlement actions", continuity.open_actions, continuity.follow_case,
+                           order=30)
+        register_held_elsewhere("ttg-custody", "In custody (Through the Gate)", continuity.in_custody_person_ids)

@@ -6,9 +6,9 @@ class SafeguardingConfig(AppConfig):
     verbose_name = "MASH safeguarding requests"
 
     def ready(self):
+        from cases.panels import register_case_panel
         from probation.models import Role
         from probation.registry import (
-            register_case_panel,
             register_demo_seeder,
             register_landing_panel,
             register_nav_item,
@@ -27,13 +27,17 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
-        register_case_panel("mash", "MASH requests", "safeguarding/panels/case.html", panels.case_panel, order=20)
+        register_case_panel("mash", "safeguarding/panels/case.html", panels.case_panel, order=20, title="MASH requests")
 
         from probation import deadlines
         from safeguarding.deadlines import OverdueStep, RemindStep
 
         deadlines.register(RemindStep())
         deadlines.register(OverdueStep())
+        from cases.registry import register_open_work
+        from safeguarding import continuity
+
+        register_open_work("mash", "MASH requests", continuity.open_requests, continuity.follow_case, order=20)
 
         # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
         from django.db.models.signals import post_delete, post_save
