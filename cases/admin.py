@@ -31,7 +31,8 @@ class AliasInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(AuditedModelAdmin):
     list_display = ("crn", "last_name", "first_name", "date_of_birth", "provider", "rosh_level", "cohort", "offender_manager")
-    readonly_fields = ("rosh_level", "provider", "cohort")  # changed through services: RoSH history, hand-over, cohort job
+    # Changed through services: RoSH history, hand-over, cohort job, computed tier (overrides: cases.TierOverride).
+    readonly_fields = ("rosh_level", "provider", "cohort", "tier")
     list_filter = ("provider", "rosh_level", "cohort", "is_iom", "is_gto", "home_borough")
     search_fields = ("crn", "pnc_number", "last_name", "first_name")
     list_select_related = ("offender_manager", "home_borough")
@@ -41,6 +42,11 @@ class PersonAdmin(AuditedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if "predictor_score" in form.changed_data or not change:
+            from cases.services import person_recompute_tier
+
+            person_recompute_tier(person=obj, by=request.user, trigger="Reoffending predictor score changed in admin"
+                                  if change else "Case added in admin")
         if not change:
             # A case keyed in here has just been allocated to us by the NPS: it joins its team's queue.
             from cases.services import person_receive_from_nps
@@ -67,7 +73,7 @@ from cases.models import (  # noqa: E402
     Requirement,
     RoshAssessment,
     Sentence,
-    TierWeight,
+    WorkloadPoints,
 )
 from probation.admin_base import ReadOnlyAdmin  # noqa: E402
 from probation.audit import Action, audit_record  # noqa: E402
@@ -171,9 +177,10 @@ class CohortRecalculationAdmin(ReadOnlyAdmin):
     list_filter = ("full",)
 
 
-@admin.register(TierWeight)
-class TierWeightAdmin(AuditedModelAdmin):
-    list_display = ("tier", "points")
+@admin.register(WorkloadPoints)
+class WorkloadPointsAdmin(AuditedModelAdmin):
+    list_display = ("case_type", "tier", "points")
+    list_filter = ("case_type",)
     search_fields = ("tier",)
 
 
@@ -197,3 +204,152 @@ class NpsHandoverAdmin(AuditedModelAdmin, ReadOnlyAdmin):
     list_filter = ("rosh_level",)
     search_fields = ("person__crn",)
     list_select_related = ("person", "handed_over_by")
+
+
+from cases.models import (  # noqa: E402
+    Absence,
+    CaseTransfer,
+    CaseworkSettings,
+    CourtReport,
+    OrderEnding,
+    PlanObjective,
+    SentencePlan,
+    SentencePlanReview,
+    TierChange,
+    TierOverride,
+    TierRule,
+    WorkingPattern,
+)
+
+
+@admin.register(CaseworkSettings)
+class CaseworkSettingsAdmin(AuditedModelAdmin):
+    list_display = ("__str__", "allocation_target_working_days", "absence_flag_days", "capacity_window_working_days",
+                    "sentence_plan_due_working_days", "plan_review_interval_weeks", "updated_at")
+    list_filter = ("updated_at",)  # one row: when it last changed
+
+    def has_add_permission(self, request):
+        return not CaseworkSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {f for f in form.changed_data if f.startswith("tier_")}:
+            from cases.services import tiers_recompute_all
+
+            tiers_recompute_all(trigger="Tier thresholds changed in admin", by=request.user)
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(AuditedModelAdmin):
+    list_display = ("input", "value", "axis", "points", "is_active")
+    list_filter = ("input", "axis", "is_active")
+    search_fields = ("value",)
+
+    def save_model(self, request, obj, form, change):
+        # The rules changed: every case's tier is recomputed (once each, with history naming the change).
+        super().save_model(request, obj, form, change)
+        from cases.services import tiers_recompute_all
+
+        tiers_recompute_all(trigger=f"Tier rule changed in admin: {obj}", by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a rule off (is_active) so the history still explains past tiers
+
+
+@admin.register(WorkingPattern)
+class WorkingPatternAdmin(AuditedModelAdmin):
+    list_display = ("officer", "hours_per_week", "effective_from", "recorded_by")
+    search_fields = ("officer__last_name", "officer__username")
+    raw_id_fields = ("officer",)
+    readonly_fields = ("recorded_by", "recorded_at")
+    list_select_related = ("officer", "recorded_by")
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = obj.recorded_by or request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Absence)
+class AbsenceAdmin(AuditedModelAdmin):
+    list_display = ("officer", "kind", "start_date", "end_date", "cancelled_at")
+    list_filter = ("kind",)
+    search_fields = ("officer__last_name", "officer__username")
+    raw_id_fields = ("officer",)
+    readonly_fields = ("recorded_by", "recorded_at")
+    list_select_related = ("officer",)
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = obj.recorded_by or request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead (cancelled_at): the record of an absence is kept
+
+
+@admin.register(CourtReport)
+class CourtReportAdmin(AuditedModelAdmin):
+    list_display = ("author", "kind", "person", "requested_on", "due_on", "completed_on")
+    list_filter = ("kind",)
+    search_fields = ("author__last_name", "person__crn")
+    raw_id_fields = ("author", "person")
+    list_select_related = ("author", "person")
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdmin):
+    list_display = ("person", "at", "previous_tier", "tier", "computed_tier", "trigger", "by")
+    search_fields = ("person__crn",)
+    list_select_related = ("person", "by")
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(ReadOnlyAdmin):
+    list_display = ("person", "tier", "expires_on", "set_by", "ended_at")
+    search_fields = ("person__crn",)
+    list_select_related = ("person", "set_by")
+
+
+@admin.register(CaseTransfer)
+class CaseTransferAdmin(ReadOnlyAdmin):
+    list_display = ("person", "from_team", "to_team", "requested_at", "from_approved_at", "to_approved_at",
+                    "completed_at", "refused_at")
+    search_fields = ("person__crn",)
+    list_select_related = ("person", "from_team", "to_team")
+
+
+class PlanObjectiveInline(admin.TabularInline):
+    model = PlanObjective
+    extra = 0
+    can_delete = False
+
+
+@admin.register(SentencePlan)
+class SentencePlanAdmin(AuditedModelAdmin):
+    list_display = ("sentence", "due_by", "agreed_on", "next_review_due")
+    search_fields = ("sentence__person__crn",)
+    raw_id_fields = ("sentence",)
+    inlines = [PlanObjectiveInline]
+
+
+@admin.register(SentencePlanReview)
+class SentencePlanReviewAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "reviewed_on", "reviewed_by")
+    search_fields = ("plan__sentence__person__crn",)
+
+
+@admin.register(OrderEnding)
+class OrderEndingAdmin(ReadOnlyAdmin):
+    list_display = ("sentence", "reason", "ended_on", "requirements_completed", "requirements_total",
+                    "no_requirement_completed")
+    list_filter = ("reason", "no_requirement_completed")
+    search_fields = ("sentence__person__crn",)
+
+
+@admin.register(PlanObjective)
+class PlanObjectiveAdmin(AuditedModelAdmin):
+    list_display = ("text", "plan", "target_date", "achieved_on")
+    search_fields = ("text", "plan__sentence__person__crn")
+    raw_id_fields = ("plan",)

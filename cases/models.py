@@ -8,7 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -161,7 +161,13 @@ class Person(models.Model):
         "partners.Borough", null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )
     rosh_level = models.CharField("RoSH", max_length=16, choices=RoshLevel.choices, default=RoshLevel.LOW)
-    tier = models.CharField(max_length=2, blank=True, validators=[TIER_VALIDATOR])
+    tier = models.CharField(
+        max_length=2, blank=True, validators=[TIER_VALIDATOR],
+        help_text="The tier in force: the computed tier, or a live override. Set by cases.services.person_recompute_tier.")
+    computed_tier = models.CharField(max_length=2, blank=True, editable=False)
+    predictor_score = models.PositiveSmallIntegerField(
+        "Reoffending predictor score", null=True, blank=True, validators=[MaxValueValidator(100)],
+        help_text="The reoffending predictor (OGRS-style), 0 to 100; it feeds the computed tier.")
     provider = models.CharField(max_length=8, choices=Provider.choices, default=Provider.CRC)
     cohort = models.CharField(max_length=32, choices=Cohort.choices, blank=True)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="people")
@@ -272,6 +278,7 @@ class RegisterCode(models.TextChoices):
     RDAP = "RDAP", "RDAP – domestic abuse perpetrator"
     RLRH = "RLRH", "RLRH – low reading ability"
     RSTO = "RSTO", "RSTO – street gangs"
+    RSTK = "RSTK", "RSTK – stalking"
 
 
 OVERLAY_FLAGS = {RegisterCode.IIOM: "is_iom", RegisterCode.IGTO: "is_gto"}
@@ -400,6 +407,20 @@ class Sentence(models.Model):
         return self.kind == self.Kind.CUSTODY
 
     @property
+    def plan_or_none(self):
+        try:
+            return self.plan
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
+    def ending_or_none(self):
+        try:
+            return self.ending
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
     def requirements_due_by(self) -> datetime.date:
         """Requirements should commence within a week of sentence."""
         return self.sentence_date + datetime.timedelta(days=7)
@@ -486,6 +507,7 @@ class Requirement(models.Model):
                   "length, or 12 months for unpaid work.",
     )
     commenced_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True, help_text="When the requirement was completed.")
 
     class Meta:
         ordering = ["start_date", "id"]
@@ -577,19 +599,6 @@ class CohortRecalculation(models.Model):
         return f"{self.ran_on}: {self.changed} changed"
 
 
-class TierWeight(models.Model):
-    """Workload points per case by tier letter (as in hmpps-workload); administrators can change them."""
-
-    tier = models.CharField(max_length=1, unique=True, validators=[RegexValidator(r"^[A-D]$")])
-    points = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["tier"]
-
-    def __str__(self):
-        return f"Tier {self.tier}: {self.points} points"
-
-
 class GradeCapacity(models.Model):
     """Workload capacity in points for a full-time (37 hour) member of staff of a grade."""
 
@@ -605,11 +614,18 @@ class GradeCapacity(models.Model):
 
 
 class Allocation(models.Model):
-    """Who allocated a case to which offender manager, when and why. Reallocation adds a row, never overwrites."""
+    """Who allocated a case to which offender manager, when and why. Reallocation adds a row, never overwrites:
+    the rows are the history of every holder."""
+
+    class Kind(models.TextChoices):
+        ALLOCATION = "allocation", "Allocated"
+        REALLOCATION = "reallocation", "Reallocated"
+        TRANSFER = "transfer", "Transferred from another team"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="allocations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="allocations")
-    offender_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    offender_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", help_text="Empty: the case went to the team's queue.")
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Empty when the auto-allocation job allocated.",
@@ -619,9 +635,25 @@ class Allocation(models.Model):
     is_automatic = models.BooleanField(default=False)
     workload_points_before = models.PositiveIntegerField(default=0)
     capacity_points = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ALLOCATION)
+    effective_from = models.DateField(null=True, blank=True, help_text="The new holder takes over on this date.")
+    is_pending = models.BooleanField(default=False, help_text="A future-dated move that has not happened yet.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    handover_note = models.TextField(blank=True)
+    previous_offender_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    previous_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="First allocations: when the case joined the queue.")
+    working_days_waited = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-allocated_at", "-id"]
+        indexes = [
+            # cases.tasks.apply_due_reallocations: future-dated moves still to apply.
+            models.Index(fields=["effective_from"], name="allocation_pending_idx",
+                         condition=models.Q(is_pending=True)),
+            models.Index(fields=["team", "allocated_at"], name="allocation_team_month_idx"),
+        ]
 
     def __str__(self):
         return f"{self.person_id} to {self.offender_manager_id} on {self.allocated_at:%d %b %Y}"
@@ -648,6 +680,346 @@ class NpsHandover(models.Model):
 
     def __str__(self):
         return f"{self.person_id} to NPS on {self.handed_over_at:%d %b %Y}"
+
+
+# --- continuity: dated absences and hours, reallocation and transfer, computed tier, plans and endings -------------
+
+
+class CaseworkSettings(models.Model):
+    """One row of settings an administrator changes in admin without a deploy (`CaseworkSettings.current()`)."""
+
+    allocation_target_working_days = models.PositiveSmallIntegerField(
+        default=0, help_text="A new case should be allocated within this many working days of arriving (0: the same "
+                             "day, as the Crest report asks). Older cases are breaches of the target.")
+    absence_flag_days = models.PositiveSmallIntegerField(
+        default=10, help_text="A case whose offender manager is away for more than this many days is flagged to the SPO.")
+    capacity_window_working_days = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(1)],
+        help_text="Capacity counts the hours actually available over this many working days from the date "
+                  "(20: four weeks).")
+    sentence_plan_due_working_days = models.PositiveSmallIntegerField(
+        default=15, help_text="A sentence plan is due within this many working days of sentence.")
+    plan_review_interval_weeks = models.PositiveSmallIntegerField(
+        default=16, validators=[MinValueValidator(1)], help_text="A sentence plan is reviewed at this interval.")
+    tier_protect_a_points = models.PositiveSmallIntegerField("Tier A from (protect points)", default=30)
+    tier_protect_b_points = models.PositiveSmallIntegerField("Tier B from (protect points)", default=20)
+    tier_protect_c_points = models.PositiveSmallIntegerField("Tier C from (protect points)", default=10)
+    tier_change_3_points = models.PositiveSmallIntegerField("Change level 3 from (change points)", default=20)
+    tier_change_2_points = models.PositiveSmallIntegerField("Change level 2 from (change points)", default=10)
+    tier_change_1_points = models.PositiveSmallIntegerField("Change level 1 from (change points)", default=5)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "casework settings"
+
+    def __str__(self):
+        return "Casework settings"
+
+    def clean(self):
+        if not (self.tier_protect_a_points >= self.tier_protect_b_points >= self.tier_protect_c_points):
+            raise ValidationError({"tier_protect_a_points": "Tier thresholds must fall from A to C."})
+        if not (self.tier_change_3_points >= self.tier_change_2_points >= self.tier_change_1_points):
+            raise ValidationError({"tier_change_3_points": "Change thresholds must fall from 3 to 1."})
+
+    @classmethod
+    def current(cls) -> "CaseworkSettings":
+        settings_row = cls.objects.order_by("pk").first()
+        return settings_row if settings_row is not None else cls.objects.create()
+
+
+class WorkingPattern(models.Model):
+    """Contracted hours from a date (part-time hours are dated rows). Before the first row, StaffProfile's
+    contracted_hours apply."""
+
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_patterns")
+    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, validators=[MinValueValidator(0)])
+    effective_from = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["officer", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["officer", "effective_from"], name="one_pattern_per_day")]
+
+    def __str__(self):
+        return f"{self.officer}: {self.hours_per_week} hours a week from {self.effective_from:%d %b %Y}"
+
+
+class Absence(models.Model):
+    """Leave, sickness or training from one date to another (both inclusive). Never deleted: cancelled instead."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", "Annual leave"
+        SICKNESS = "sickness", "Sickness"
+        TRAINING = "training", "Training"
+        OTHER = "other", "Other"
+
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [
+            # Capacity, allocation and the long-absence sweep read live absences by officer and date range.
+            models.Index(fields=["officer", "end_date", "start_date"], name="absence_live_idx",
+                         condition=models.Q(cancelled_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="absence_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.officer}: {self.get_kind_display()} {self.start_date:%d %b %Y} to {self.end_date:%d %b %Y}"
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The absence cannot end before it starts."})
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+
+class WorkloadPoints(models.Model):
+    """Workload points per case by case type and tier letter, and per report (as in hmpps-workload, whose
+    community, licence and custody tier points and court report points are separate). Administrators change them."""
+
+    class CaseType(models.TextChoices):
+        COMMUNITY = "community", "Community"
+        LICENCE = "licence", "Licence"
+        CUSTODY = "custody", "Custody"
+        STANDARD_REPORT = "standard_report", "Standard court report"
+        FAST_REPORT = "fast_report", "Fast court report"
+
+    case_type = models.CharField(max_length=16, choices=CaseType.choices)
+    tier = models.CharField(max_length=1, blank=True, validators=[RegexValidator(r"^[A-D]$")],
+                            help_text="A to D for cases; blank for reports.")
+    points = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["case_type", "tier"]
+        verbose_name_plural = "workload points"
+        constraints = [models.UniqueConstraint(fields=["case_type", "tier"], name="one_weight_per_type_and_tier")]
+
+    def __str__(self):
+        return f"{self.get_case_type_display()} {self.tier}: {self.points} points".replace("  ", " ")
+
+
+class CourtReport(models.Model):
+    """A pre-sentence report an officer is writing: it counts towards their workload until it is completed."""
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        FAST = "fast", "Fast"
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="court_reports")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="court_reports")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    requested_on = models.DateField(default=datetime.date.today)
+    due_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_on"]
+        indexes = [models.Index(fields=["author"], name="court_report_open_idx",
+                                condition=models.Q(completed_on__isnull=True))]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} report by {self.author}"
+
+
+class TierRule(models.Model):
+    """How an input feeds the computed tier (as in hmpps-tier: protect points from RoSH and registrations give the
+    letter, change points from the reoffending predictor and needs give the digit)."""
+
+    class Input(models.TextChoices):
+        ROSH = "rosh", "RoSH level"
+        REGISTER = "register", "Register"
+        PREDICTOR = "predictor", "Reoffending predictor score at least"
+
+    class Axis(models.TextChoices):
+        PROTECT = "protect", "Protect (letter A-D)"
+        CHANGE = "change", "Change (digit 0-3)"
+
+    input = models.CharField(max_length=16, choices=Input.choices)
+    value = models.CharField(max_length=16, help_text="The RoSH level (e.g. medium), the register code (e.g. RDAP) or "
+                                                     "the minimum predictor score (e.g. 50).")
+    axis = models.CharField(max_length=8, choices=Axis.choices)
+    points = models.PositiveSmallIntegerField()
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["axis", "input", "value"]
+        constraints = [models.UniqueConstraint(fields=["input", "value", "axis"], name="one_tier_rule_per_input")]
+
+    def __str__(self):
+        return f"{self.get_input_display()} {self.value}: {self.points} {self.axis} points"
+
+    def clean(self):
+        if self.input == self.Input.ROSH and self.value not in RoshLevel.values:
+            raise ValidationError({"value": "Enter a RoSH level: " + ", ".join(RoshLevel.values) + "."})
+        if self.input == self.Input.REGISTER and self.value not in RegisterCode.values:
+            raise ValidationError({"value": "Enter a register code, e.g. RDAP."})
+        if self.input == self.Input.PREDICTOR and not (self.value.isdigit() and 0 <= int(self.value) <= 100):
+            raise ValidationError({"value": "Enter a predictor score from 0 to 100."})
+
+
+class TierChange(models.Model):
+    """History of a person's tier: each recalculation that changed it, each override and each expiry, with who or
+    what changed it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tier_changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    trigger = models.CharField(max_length=200, help_text="What changed: e.g. 'RoSH assessed as medium'.")
+    computed_tier = models.CharField(max_length=2, blank=True)
+    tier = models.CharField(max_length=2, blank=True, help_text="The tier in force afterwards (override or computed).")
+    previous_tier = models.CharField(max_length=2, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "-at"], name="tier_change_person_idx")]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.previous_tier or '-'} to {self.tier} ({self.trigger})"
+
+
+class TierOverride(models.Model):
+    """A manual tier with a reason and an expiry; the computed tier returns on the expiry date."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tier_overrides")
+    tier = models.CharField(max_length=2, validators=[TIER_VALIDATOR])
+    reason = models.CharField(max_length=300)
+    expires_on = models.DateField(help_text="The computed tier applies again from this date.")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Expired or replaced.")
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(ended_at__isnull=True),
+                                               name="one_live_tier_override")]
+        indexes = [models.Index(fields=["expires_on"], name="tier_override_expiry_idx",
+                                condition=models.Q(ended_at__isnull=True))]  # cases.tasks.expire_tier_overrides
+
+    def __str__(self):
+        return f"{self.person_id}: {self.tier} until {self.expires_on:%d %b %Y}"
+
+
+class CaseTransfer(models.Model):
+    """A case moving from one team to another: both teams' SPOs approve, then it moves (to a named officer, or to
+    the receiving team's queue)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_out")
+    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_in")
+    to_officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    reason = models.CharField(max_length=300)
+    handover_note = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    from_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    from_approved_at = models.DateTimeField(null=True, blank=True)
+    to_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    to_approved_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    refusal_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(
+            fields=["person"], condition=models.Q(completed_at__isnull=True, refused_at__isnull=True),
+            name="one_open_transfer_per_case")]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.from_team} to {self.to_team}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and self.refused_at is None
+
+
+class SentencePlan(models.Model):
+    """The plan for one sentence: objectives with target dates, due within a set time of sentence, reviewed at
+    intervals. Deadline engine steps (cases/deadlines.py) chase a plan not agreed in time and a review that is late."""
+
+    sentence = models.OneToOneField(Sentence, on_delete=models.CASCADE, related_name="plan")
+    due_by = models.DateField(help_text="Computed: sentence date plus the configured working days.")
+    agreed_on = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Sentence plan for {self.sentence}"
+
+
+class PlanObjective(models.Model):
+    plan = models.ForeignKey(SentencePlan, on_delete=models.CASCADE, related_name="objectives")
+    text = models.CharField(max_length=300)
+    target_date = models.DateField()
+    achieved_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["target_date", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class SentencePlanReview(models.Model):
+    plan = models.ForeignKey(SentencePlan, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+
+
+class OrderEnding(models.Model):
+    """How an order ended and what was completed by then. An order closed with no requirement completed is flagged."""
+
+    class Reason(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        REVOKED = "revoked", "Revoked"
+        BREACHED_RESENTENCED = "breached_resentenced", "Breached and resentenced"
+        DIED = "died", "Died"
+
+    sentence = models.OneToOneField(Sentence, on_delete=models.PROTECT, related_name="ending")
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    ended_on = models.DateField()
+    requirements_total = models.PositiveSmallIntegerField(default=0)
+    requirements_completed = models.PositiveSmallIntegerField(default=0)
+    rar_days_completed = models.PositiveSmallIntegerField("RAR days completed", default=0)
+    hours_completed = models.PositiveSmallIntegerField("Unpaid work hours completed", default=0)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    no_requirement_completed = models.BooleanField(
+        default=False, editable=False, db_index=True,
+        help_text="Flagged: the order had requirements and none was completed.")
+
+    class Meta:
+        ordering = ["-ended_on"]
+
+    def __str__(self):
+        return f"{self.sentence}: {self.get_reason_display()} on {self.ended_on:%d %b %Y}"
 
 
 class CaseEvent(models.Model):

@@ -67,6 +67,12 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
     },
+    # Case continuity: future-dated reallocations and tier override expiry (its deadlines, unallocated beyond
+    # target, long absences, late plans and reviews, run as steps of the deadline engine).
+    "cases-continuity-nightly": {
+        "task": "cases.tasks.continuity_nightly",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
     # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).
     "partners-monthly-borough-reports": {
@@ -82,6 +88,21 @@ BEAT_SCHEDULE = {
     "safeguarding-purge-idempotency-keys": {
         "task": "safeguarding.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=40),
+    },
+    # Supervision's deadlines run in deadlines-sweep (supervision/deadlines.py). Reminders to people on probation go
+    # out through GOV.UK Notify from their outbox (leased claims, retries); delivery statuses are fetched back.
+    "supervision-send-reminders": {
+        "task": "supervision.tasks.send_reminders",
+        "schedule": 60.0,
+    },
+    "supervision-reminder-statuses": {
+        "task": "supervision.tasks.refresh_reminder_statuses",
+        "schedule": 600.0,
+    },
+    # The nightly listing of cases overdue for contact (one row per case per night: a rerun adds nothing).
+    "supervision-overdue-contact": {
+        "task": "supervision.tasks.overdue_contact_job",
+        "schedule": crontab(hour=2, minute=45),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "cases",
     "safeguarding",
     "resettlement",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,15 @@ STORAGES = {
 # --- Email: a file per message in development, SMTP in production --------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Probation Ops <no-reply@probation-ops.example>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # links in emails
+# GOV.UK Notify (appointment reminders to people on probation). The development default talks to the local loopback
+# server (`manage.py notify_local`), which speaks the part of Notify's API the official client uses.
+NOTIFY_BASE_URL = env_url("NOTIFY_BASE_URL", "http://127.0.0.1:6011", schemes=("http", "https"))
+NOTIFY_API_KEY = env_str(
+    "NOTIFY_API_KEY",
+    "local-00000000-0000-4000-8000-000000000001-00000000-0000-4000-8000-000000000002",
+)
+NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID", "11111111-1111-4111-8111-111111111111")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "22222222-2222-4222-8222-222222222222")
 if PRODUCTION or env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -9,6 +9,7 @@ api_v1 = [
     path("partners/", include("partners.api.urls")),
     path("safeguarding/", include("safeguarding.api.urls")),
     path("resettlement/", include("resettlement.api.urls")),
+    path("supervision/", include("supervision.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("safeguarding/", include("safeguarding.urls")),
     path("resettlement/", include("resettlement.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

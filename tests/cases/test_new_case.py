@@ -18,7 +18,7 @@ def _data(**overrides):
         "person-crn": "X654321", "person-pnc_number": "15/123456U", "person-prison_number": "",
         "person-first_name": "Amara", "person-middle_names": "", "person-last_name": "Okafor",
         "person-date_of_birth": "1994-02-03", "person-gender": "female",
-        "person-home_borough": str(Borough.objects.get(code="camden").pk), "person-tier": "C2",
+        "person-home_borough": str(Borough.objects.get(code="camden").pk),
         "person-rosh_level": "medium",
         "sentence-kind": "custody", "sentence-sentence_date": "2026-11-20", "sentence-offence_date": "2026-08-01",
         "sentence-length_months": "6", "sentence-extension_months": "0", "sentence-release_date": "",
@@ -50,7 +50,7 @@ def test_a_new_case_is_saved_with_computed_dates_and_joins_its_teams_queue(clien
     ({"sentence-offence_date": "2026-12-01"}, "offence_date", "cannot be after the date of sentence"),
     ({"sentence-release_date": "2026-01-01"}, "release_date", "cannot be before the date of sentence"),
     ({"sentence-length_months": "0"}, "length_months", "Enter the length in months, weeks or days"),
-    ({"person-tier": "Z9"}, "tier", "Enter a tier"),
+    ({"person-predictor_score": "101"}, "predictor_score", "less than or equal to 100"),
 ])
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client, hub_user, overrides, field, message):
     client.force_login(hub_user)

@@ -58,7 +58,17 @@ MATRIX = {
     "cases:search": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:person_new": ("get", row(hub=A, admin=A)),  # the hub keys in cases the NPS allocates to us
     "cases:unallocated": ("get", row(hub=A, spo=A, admin=A)),
-    "cases:team_workload": ("get", row(spo=A, admin=A)),
+    # The hub allocates, so it sees every team's capacity (issue #11).
+    "cases:team_workload": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:absence_new": ("get", row(spo=A, admin=A)),
+    "cases:caseload_reallocate": ("get", row(hub=A, spo=A, admin=A)),  # the officer's own SPO, not the officer
+    "cases:allocation_figures": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:transfer_decide": ("get", row(spo=A, admin=A)),  # the SPOs of the two teams
+    "cases:case_reallocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_transfer": ("get", row(hub=A, spo=A, admin=A)),
+    # The case's offender manager and their SPO keep the sentence plan and record the order's end.
+    "cases:sentence_plan": ("get", row(om=A, spo=A, admin=A)),
+    "cases:order_end": ("get", row(om=A, spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
     "cases:case_cohort": ("get", row(hub=A, spo=A, admin=A)),  # a manager's choice of cohort
@@ -105,6 +115,19 @@ MATRIX = {
     # HOSPs see completion rates (the programmes page), not who is enrolled.
     "resettlement:programme": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "resettlement:enrolment": ("get", row(hub=A, om=A, spo=A, admin=A)),
+    # supervision: the case's officers and their SPO; the hub sees the case page but not supervision; admin reads
+    "supervision:my_day": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:team": ("get", row(spo=A, admin=A)),
+    "supervision:book": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:reminders": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:move": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:cancel": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:outcome": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:evidence": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:appointment_letter": ("post", row(om=A, spo=A, admin=A)),
+    "supervision:judge": ("get", row(om=A, spo=A, admin=A)),  # the case's officers (and a superuser)
+    "supervision:enforcement": ("get", row(om=A, spo=A, admin=A)),
+    "supervision:letter": ("get", row(om=A, spo=A, admin=A)),
     # partner REST API (token credentials for partners; staff have no API credentials)
     "cases-api:iom-nominals": ("get", PARTNER_A_ONLY),  # partner A may track IOM; partner B may not
     "partners-api:me": ("get", PARTNERS),
@@ -116,6 +139,10 @@ MATRIX = {
     "safeguarding-api:request-information": ("post", PARTNER_A_ONLY),
     "resettlement-api:action-list": ("get", PARTNERS),
     "resettlement-api:action-detail": ("get", PARTNER_A_ONLY),
+    "supervision-api:appointment-list": ("get", PARTNERS),
+    "supervision-api:appointment-detail": ("get", PARTNER_A_ONLY),  # partner A runs it
+    "supervision-api:appointment-outcome": ("post", PARTNER_A_ONLY),  # A: 400 for the empty body; B: 404
+    "supervision-api:aamr-reading-create": ("post", PARTNERS),  # 400 for the empty body
     "api-schema": ("get", PUBLIC),
     "api-docs": ("get", PUBLIC),
 }
@@ -152,7 +179,14 @@ def world(db):
     team = TeamFactory(manager=team_manager)
     om = StaffProfileFactory(team=team).user
     person = AllocatedPersonFactory(team=team, offender_manager=om)
+    from tests.cases.factories import SentenceFactory
+
+    sentence = SentenceFactory(person=person)
     hub = UserFactory(role=Role.HUB)
+    from cases.services import transfer_request
+
+    transfer = transfer_request(person=AllocatedPersonFactory(team=team), to_team=TeamFactory(), by=hub,
+                                reason="Moving borough")
     org_a = OrganisationFactory(kind="supply_chain", borough_codes=["camden"])
     org_b = OrganisationFactory(kind="mash", borough_codes=["camden"])
     partner_a = PartnerMembershipFactory(organisation=org_a, can_track_iom=True).user
@@ -181,6 +215,12 @@ def world(db):
         "notification_read": {"pk": notification.pk},
         "cases:case_detail": {"crn": person.crn},
         "cases:case_allocate": {"crn": person.crn},
+        "cases:case_reallocate": {"crn": person.crn},
+        "cases:case_transfer": {"crn": person.crn},
+        "cases:caseload_reallocate": {"user_id": om.pk},
+        "cases:transfer_decide": {"pk": transfer.pk},
+        "cases:sentence_plan": {"crn": person.crn, "pk": sentence.pk},
+        "cases:order_end": {"crn": person.crn, "pk": sentence.pk},
         "cases:case_cohort": {"crn": person.crn},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
@@ -194,6 +234,32 @@ def world(db):
         "partners-api:organisation-detail": {"pk": org_a.pk},
         "resettlement-api:action-detail": {"pk": action.pk},
     }
+    from supervision import services as supervision
+    from supervision.models import Outcome
+    from tests.cases.factories import SentenceFactory
+
+    today = timezone.localdate()
+    SentenceFactory(person=person, sentence_date=today - datetime.timedelta(days=60),
+                    offence_date=today - datetime.timedelta(days=90), length_months=12)
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    run_by_a = supervision.appointment_book(booking=supervision.Booking(
+        person=person, type="partner", place="hub", starts_at=yesterday, ends_at=yesterday + datetime.timedelta(hours=1),
+        partner_organisation=org_a), by=om, allow_clash=True)
+    missed = supervision.appointment_book(booking=supervision.Booking(
+        person=person, type="supervision", place="office", starts_at=yesterday - datetime.timedelta(hours=3),
+        ends_at=yesterday - datetime.timedelta(hours=2), officer=om), by=om, allow_clash=True)
+    supervision.appointment_record_outcome(appointment=missed, outcome=Outcome.UNACCEPTABLE_ABSENCE, by=om)
+    enforcement = missed.failure.enforcement
+    letter = supervision.letter_for_appointment(appointment=run_by_a, by=om)
+    kwargs["supervision:book"] = {"crn": person.crn}
+    kwargs["supervision:reminders"] = {"crn": person.crn}
+    for name in ["supervision:move", "supervision:cancel", "supervision:outcome", "supervision:evidence",
+                 "supervision:appointment_letter", "supervision-api:appointment-detail",
+                 "supervision-api:appointment-outcome"]:
+        kwargs[name] = {"pk": run_by_a.pk}
+    kwargs["supervision:judge"] = {"pk": enforcement.failure_id}
+    kwargs["supervision:enforcement"] = {"pk": enforcement.pk}
+    kwargs["supervision:letter"] = {"pk": letter.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
                  "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:

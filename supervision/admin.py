@@ -1,0 +1,84 @@
+"""Admin: contact standards are configured here; appointments, failures, enforcement and letters are history,
+viewable and searchable but changed only through the service (nothing about a person is ever deleted)."""
+
+from django.contrib import admin
+
+from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
+from supervision.models import (
+    AamrReading,
+    Appointment,
+    ContactStandard,
+    Enforcement,
+    Failure,
+    Letter,
+    OverdueContact,
+    RequirementProvider,
+)
+
+
+@admin.register(ContactStandard)
+class ContactStandardAdmin(AuditedModelAdmin):
+    list_display = ("tier", "phase", "interval_days", "early_weeks", "first_within_working_days")
+    list_filter = ("phase",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # every tier and phase needs a standard; change it, do not remove it
+
+
+@admin.register(RequirementProvider)
+class RequirementProviderAdmin(AuditedModelAdmin):
+    list_display = ("requirement", "organisation")
+    raw_id_fields = ("requirement",)
+    list_select_related = ("requirement", "organisation")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a requirement's provider is changed, not removed (its readings point at it)
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "person", "type", "place", "officer", "partner_organisation", "outcome")
+    list_filter = ("type", "place", "outcome", "evidence_status")
+    search_fields = ("person__crn", "person__last_name", "officer__last_name")
+    list_select_related = ("person", "officer", "partner_organisation")
+    date_hierarchy = "starts_at"
+    show_full_result_count = False
+
+
+@admin.register(Failure)
+class FailureAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_on", "person", "kind", "status", "recorded_by")
+    list_filter = ("kind", "status")
+    search_fields = ("person__crn",)
+    list_select_related = ("person", "recorded_by")
+
+
+@admin.register(Enforcement)
+class EnforcementAdmin(ReadOnlyAdmin):
+    list_display = ("proposed_at", "person", "path", "proposed", "decision", "decided_by", "countersigned_at",
+                    "referral_due_at", "referred_at", "response")
+    list_filter = ("path", "proposed", "decision", "response")
+    search_fields = ("person__crn",)
+    list_select_related = ("person", "decided_by")
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "person", "kind", "dedupe_key")
+    list_filter = ("kind",)
+    search_fields = ("person__crn", "dedupe_key")
+    exclude = ("pdf",)
+    list_select_related = ("person",)
+
+
+@admin.register(OverdueContact)
+class OverdueContactAdmin(ReadOnlyAdmin):
+    list_display = ("listed_on", "person", "officer", "team", "due_on", "last_contact_on")
+    list_filter = ("listed_on", "team")
+    list_select_related = ("person", "officer", "team")
+
+
+@admin.register(AamrReading)
+class AamrReadingAdmin(ReadOnlyAdmin):
+    list_display = ("day", "requirement", "result", "organisation", "received_at")
+    list_filter = ("result",)
