@@ -9,6 +9,7 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
@@ -524,6 +525,80 @@ def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime
         result.append(OfficerWorkload(p, total["cases"], total["points"], capacity, hours, away, total["reports"],
                                       total["by_type"]))
     return result
+
+
+# --- the allocation queue's suggestions: officers' workloads per team, cached --------------------------------------
+
+QUEUE_WORKLOAD_SECONDS = 60
+_WORKLOAD_VERSION_KEY = "cases:workload-version"
+
+
+def _workload_version() -> int:
+    from time import time_ns
+
+    from django.core.cache import cache
+
+    version = cache.get(_WORKLOAD_VERSION_KEY)
+    if version is None:
+        version = int(time_ns())  # a fresh start never reuses an old version's figures
+        cache.add(_WORKLOAD_VERSION_KEY, version, None)
+        version = cache.get(_WORKLOAD_VERSION_KEY, version)
+    return version
+
+
+def workload_changed() -> None:
+    """A caseload, an absence or a working pattern changed: the queue's cached team workloads are stale. The
+    allocation, reallocation, absence and tier services call it on commit."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(_WORKLOAD_VERSION_KEY)
+    except ValueError:  # not in the cache (evicted, or never read): the next read starts a fresh version
+        pass
+
+
+class QueueCandidate(NamedTuple):
+    """An officer who can be offered a case from the queue, as the page shows them (what the cache holds)."""
+    user_id: int
+    name: str
+    percent: int
+    headroom: int
+
+
+def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) -> dict[int, list[QueueCandidate]]:
+    """For the teams of the queue page shown only: the officers who can be offered a case (available, not SPOs,
+    not away, with capacity), least loaded first, as allocation_suggestions orders them; a case's suggestion is the
+    first with headroom for its points. Each team's list is cached for QUEUE_WORKLOAD_SECONDS under a version the
+    services bump on commit of every allocation, move, absence, working pattern or tier change, so the suggestions
+    are exact after those and at most that old for anything else (a new sentence's case type, points edited in
+    admin); case_allocate re-checks the officer's room under a lock whatever the page suggested. Teams not cached
+    are computed together in one officer_workloads call (its constant number of queries)."""
+    from django.core.cache import cache
+
+    from cases.models import StaffProfile
+
+    on = on or timezone.localdate()
+    team_ids = sorted({t for t in team_ids if t is not None})
+    if not team_ids:
+        return {}
+    prefix = f"cases:queue-candidates:{_workload_version()}:{on.isoformat()}:"
+    cached = cache.get_many([f"{prefix}{t}" for t in team_ids])
+    by_team = {t: cached[f"{prefix}{t}"] for t in team_ids if f"{prefix}{t}" in cached}
+    missing = [t for t in team_ids if t not in by_team]
+    if missing:
+        fits: dict[int, list[OfficerWorkload]] = {t: [] for t in missing}
+        profiles = StaffProfile.objects.filter(team_id__in=missing, is_available=True).exclude(grade="spo")
+        for w in officer_workloads(profiles, points=points, on=on):
+            if w.holds_cases and not w.is_away and w.capacity:
+                fits[w.profile.team_id].append(w)
+        fresh = {
+            t: [QueueCandidate(w.user.pk, str(w.user), w.percent or 0, w.headroom)
+                for w in sorted(rows, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))]
+            for t, rows in fits.items()
+        }
+        cache.set_many({f"{prefix}{t}": rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
+        by_team.update(fresh)
+    return by_team
 
 
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,

@@ -21,6 +21,7 @@ from cases.selectors import (
     caseload_for,
     officer_workloads,
     person_search,
+    queue_candidates,
     tier_points,
     unallocated_queue_for,
 )
@@ -144,23 +145,18 @@ def case_detail(request, crn):
 
 
 def _queue_rows(people: list[Person]) -> list[dict]:
-    """Each queued case with its suggested officer: the officers' workloads come from one query for all teams."""
+    """Each queued case with its suggested officer (the least loaded with room for the case's points), from the
+    candidates of this page's teams only (queue_candidates: cached per team)."""
     points = tier_points()
-    team_ids = {p.team_id for p in people}
-    workloads = officer_workloads(
-        StaffProfile.objects.filter(team_id__in=team_ids, is_available=True).exclude(grade="spo"), points=points
-    )
-    by_team = defaultdict(list)
-    for w in workloads:
-        by_team[w.profile.team_id].append(w)
+    by_team = queue_candidates({p.team_id for p in people}, points=points)
     rows = []
     for person in people:
-        suggestions = allocation_suggestions(person, workloads=by_team[person.team_id], points=points)
+        needed = case_points(person, points)
         sentences = list(person.sentences.all())
         rows.append({
             "person": person,
-            "suggested": suggestions[0] if suggestions else None,
-            "points": case_points(person, points),
+            "suggested": next((c for c in by_team.get(person.team_id, []) if c.headroom >= needed), None),
+            "points": needed,
             "sentence": sentences[0] if sentences else None,
         })
     return rows
