@@ -101,7 +101,7 @@ def main() -> None:
             client.get("/cases/unallocated/")
             profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "40")))
         print(out.getvalue())
         for q in ctx.captured_queries:
             print(f"{q['time']:>7} s  {q['sql'][:220]}")
