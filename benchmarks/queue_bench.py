@@ -63,7 +63,8 @@ def main() -> None:
     setup_test_environment()
     hub, spo = User.objects.get(username="hub"), User.objects.get(username="spo")
     queued = unallocated_queue_for(hub)
-    page_teams = len({p.team_id for p in queued[:50]})
+    page_team_ids = list(dict.fromkeys(p.team_id for p in queued[:50]))
+    page_teams = len(page_team_ids)
     print(f"{Person.objects.count()} people, {StaffProfile.objects.count()} staff profiles, {queued.count()} "
           f"unallocated (the hub's first page spans {page_teams} teams)")
     largest_team = (StaffProfile.objects.values("team_id").annotate(n=Count("id")).order_by("-n").first())["team_id"]
@@ -92,13 +93,28 @@ def main() -> None:
 
         return label, _timed(run, args.repeat)
 
+    url = os.environ.get("PROFILE_URL", "/cases/unallocated/")
+    def cold(label, user, url, team_ids):
+        """Each view follows a change that dropped these teams' cached candidates: an allocation drops its team's,
+        and every QUEUE_WORKLOAD_SECONDS each team's expires (the worst case: all the page's teams at once)."""
+        from cases.selectors import workload_changed
+
+        client = client_for(user)
+
+        def run():
+            workload_changed(team_ids=team_ids)
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return label, _timed(run, args.repeat)
+
     if args.profile:
-        client = client_for(hub)
-        client.get("/cases/unallocated/")
+        client = client_for(spo if "workload" in url else hub)
+        client.get(url)
         profiler = cProfile.Profile()
         with CaptureQueriesContext(connection) as ctx:
             profiler.enable()
-            client.get("/cases/unallocated/")
+            client.get(url)
             profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "40")))
@@ -111,6 +127,8 @@ def main() -> None:
     rows += [
         page("hub: unallocated queue, all teams", hub, "/cases/unallocated/"),
         page("hub: unallocated queue, page 2", hub, "/cases/unallocated/?page=2"),
+        cold("hub: unallocated queue, after an allocation", hub, "/cases/unallocated/", page_team_ids[:1]),
+        cold("hub: unallocated queue, every team's cache expired", hub, "/cases/unallocated/", page_team_ids),
         page("spo: unallocated queue, own teams", spo, "/cases/unallocated/"),
         page(f"hub: allocation page ({to_allocate.crn}, largest team)", hub, f"/cases/{to_allocate.crn}/allocate/"),
         page("spo: team workload", spo, "/cases/workload/"),

@@ -529,32 +529,26 @@ def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime
 
 # --- the allocation queue's suggestions: officers' workloads per team, cached --------------------------------------
 
-QUEUE_WORKLOAD_SECONDS = 60
-_WORKLOAD_VERSION_KEY = "cases:workload-version"
+QUEUE_WORKLOAD_SECONDS = 300  # the services drop a team's entry on each change they make; this bounds the rest
 
 
-def _workload_version() -> int:
-    from time import time_ns
+def _candidates_key(team_id: int, on: datetime.date) -> str:
+    return f"cases:queue-candidates:{on.isoformat()}:{team_id}"
 
+
+def workload_changed(*, team_ids=(), officer_ids=()) -> None:
+    """Caseloads, absences or working patterns in these teams (or these officers' teams) changed: drop those teams'
+    cached queue candidates, so the next view recomputes them (and only them). The allocation, move, absence,
+    working-pattern and tier services call it on commit."""
     from django.core.cache import cache
 
-    version = cache.get(_WORKLOAD_VERSION_KEY)
-    if version is None:
-        version = int(time_ns())  # a fresh start never reuses an old version's figures
-        cache.add(_WORKLOAD_VERSION_KEY, version, None)
-        version = cache.get(_WORKLOAD_VERSION_KEY, version)
-    return version
+    from cases.models import StaffProfile
 
-
-def workload_changed() -> None:
-    """A caseload, an absence or a working pattern changed: the queue's cached team workloads are stale. The
-    allocation, reallocation, absence and tier services call it on commit."""
-    from django.core.cache import cache
-
-    try:
-        cache.incr(_WORKLOAD_VERSION_KEY)
-    except ValueError:  # not in the cache (evicted, or never read): the next read starts a fresh version
-        pass
+    teams = {t for t in team_ids if t is not None}
+    if officer_ids:
+        teams |= set(StaffProfile.objects.filter(user_id__in=list(officer_ids)).values_list("team_id", flat=True))
+    today = timezone.localdate()
+    cache.delete_many([_candidates_key(t, today) for t in teams if t is not None])
 
 
 class QueueCandidate(NamedTuple):
@@ -568,9 +562,9 @@ class QueueCandidate(NamedTuple):
 def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) -> dict[int, list[QueueCandidate]]:
     """For the teams of the queue page shown only: the officers who can be offered a case (available, not SPOs,
     not away, with capacity), least loaded first, as allocation_suggestions orders them; a case's suggestion is the
-    first with headroom for its points. Each team's list is cached for QUEUE_WORKLOAD_SECONDS under a version the
-    services bump on commit of every allocation, move, absence, working pattern or tier change, so the suggestions
-    are exact after those and at most that old for anything else (a new sentence's case type, points edited in
+    first with headroom for its points. Each team's list is cached for QUEUE_WORKLOAD_SECONDS and dropped by the
+    services on commit of every allocation, move, absence, working pattern or tier change in the team
+    (workload_changed), so the suggestions are exact after those and at most that old for anything else (a new sentence's case type, points edited in
     admin); case_allocate re-checks the officer's room under a lock whatever the page suggested. Teams not cached
     are computed together in one officer_workloads call (its constant number of queries)."""
     from django.core.cache import cache
@@ -581,9 +575,8 @@ def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) 
     team_ids = sorted({t for t in team_ids if t is not None})
     if not team_ids:
         return {}
-    prefix = f"cases:queue-candidates:{_workload_version()}:{on.isoformat()}:"
-    cached = cache.get_many([f"{prefix}{t}" for t in team_ids])
-    by_team = {t: cached[f"{prefix}{t}"] for t in team_ids if f"{prefix}{t}" in cached}
+    cached = cache.get_many([_candidates_key(t, on) for t in team_ids])
+    by_team = {t: cached[_candidates_key(t, on)] for t in team_ids if _candidates_key(t, on) in cached}
     missing = [t for t in team_ids if t not in by_team]
     if missing:
         fits: dict[int, list[OfficerWorkload]] = {t: [] for t in missing}
@@ -596,7 +589,7 @@ def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) 
                 for w in sorted(rows, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))]
             for t, rows in fits.items()
         }
-        cache.set_many({f"{prefix}{t}": rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
+        cache.set_many({_candidates_key(t, on): rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
         by_team.update(fresh)
     return by_team
 
