@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Person
+from partners.selectors import organisation_boroughs
 from probation.calendar import due_at, get_calendar
 from probation.deadlines import deadline_steps_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
@@ -144,7 +145,7 @@ def request_receive(
     for index, person in enumerate(concerned or []):
         if person.date_of_birth and person.date_of_birth > timezone.localdate():
             errors[f"concerned[{index}].date_of_birth"] = "Date of birth must be in the past."
-    covered = list(organisation.boroughs.order_by("name"))
+    covered = organisation_boroughs(organisation)
     if borough is None and len(covered) == 1:
         borough = covered[0]  # one borough: it is the request's
     elif borough is None and len(covered) > 1:
