@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "safeguarding",
     "resettlement",
     "supervision",
+    "interventions",
 ]
 
 MIDDLEWARE = [

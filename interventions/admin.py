@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
+
+from interventions.models import Booking, BudgetSpend, PersonalBudget, Project, Session
+
+
+@admin.register(Project)
+class ProjectAdmin(AuditedModelAdmin):
+    list_display = ["name", "borough", "partner", "kind", "capacity", "gender", "children_present", "is_active"]
+    list_filter = ["borough", "kind", "gender", "is_active"]
+    search_fields = ["name", "address"]
+    autocomplete_fields = ["partner"]
+
+
+@admin.register(Session)
+class SessionAdmin(AuditedModelAdmin):
+    list_display = ["project", "starts_at", "ends_at", "supervisor", "cancelled_at"]
+    list_select_related = ["project", "supervisor"]
+    date_hierarchy = "local_date"
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdmin):
+    """Read-only: bookings, attendance and budgets change through the pages and the API (services), never here."""
+
+    list_display = ["person", "session", "credited_minutes", "attendance_recorded_at", "cancelled_at"]
+    list_select_related = ["person", "session__project"]
+
+
+@admin.register(PersonalBudget)
+class PersonalBudgetAdmin(ReadOnlyAdmin):
+    list_display = ["person", "amount", "spent", "starts_on", "ends_on", "holder"]
+    list_select_related = ["person", "holder"]
+
+
+@admin.register(BudgetSpend)
+class BudgetSpendAdmin(ReadOnlyAdmin):
+    list_display = ["budget", "amount", "purpose", "supplier", "spent_on", "approved_by"]
+    list_select_related = ["budget__person", "approved_by"]

@@ -1,0 +1,148 @@
+"""Reads for interventions: the unpaid work ledger, a borough's unpaid work, a session's roster, a woman's budget
+statement. Each runs a fixed number of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from cases.models import Requirement
+from interventions.models import Booking, BudgetSpend, PersonalBudget, Project, Session
+from supervision.models import Outcome
+
+UPW_MONTHS = 12
+# Behind schedule: more than this many hours short of a steady pace to the 12-month deadline (two sessions).
+BEHIND_TOLERANCE_HOURS = 14
+
+
+@dataclass
+class Ledger:
+    requirement: Requirement
+    ordered_minutes: int
+    credited_minutes: int
+    booked_sessions: int
+    deadline: datetime.date
+    today: datetime.date
+
+    @property
+    def ordered_hours(self) -> int:
+        return self.ordered_minutes // 60
+
+    @property
+    def worked_hours(self) -> float:
+        return round(self.credited_minutes / 60, 2)
+
+    @property
+    def remaining_minutes(self) -> int:
+        return max(0, self.ordered_minutes - self.credited_minutes)
+
+    @property
+    def remaining_hours(self) -> float:
+        return round(self.remaining_minutes / 60, 2)
+
+    @property
+    def expected_minutes(self) -> int:
+        return expected_minutes(self.ordered_minutes, self.requirement.sentence.sentence_date, self.deadline, self.today)
+
+    @property
+    def behind(self) -> bool:
+        return is_behind(self.ordered_minutes, self.credited_minutes, self.requirement.sentence.sentence_date,
+                         self.deadline, self.today)
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining_minutes == 0
+
+
+def expected_minutes(ordered: int, start: datetime.date, deadline: datetime.date, today: datetime.date) -> int:
+    """Minutes a steady pace would have credited by `today` (all of them by the deadline)."""
+    total = max(1, (deadline - start).days)
+    elapsed = min(max(0, (today - start).days), total)
+    return ordered * elapsed // total
+
+
+def is_behind(ordered: int, credited: int, start: datetime.date, deadline: datetime.date,
+              today: datetime.date) -> bool:
+    if credited >= ordered:
+        return False
+    if today >= deadline:
+        return True
+    return expected_minutes(ordered, start, deadline, today) - credited > BEHIND_TOLERANCE_HOURS * 60
+
+
+def upw_deadline_for(sentence_date: datetime.date) -> datetime.date:
+    return sentence_date + relativedelta(months=UPW_MONTHS)
+
+
+def ledgers(requirements: list[Requirement], today: datetime.date | None = None) -> list[Ledger]:
+    """The hours ledger of each unpaid work requirement given (sentences already loaded): one query."""
+    today = today or timezone.localdate()
+    upw = [r for r in requirements if r.kind == Requirement.Kind.UNPAID_WORK]
+    if not upw:
+        return []
+    now = timezone.now()
+    sums = {row["requirement"]: row for row in Booking.objects.live().filter(requirement__in=[r.pk for r in upw])
+            .values("requirement").annotate(
+                credited=Sum("credited_minutes", filter=Q(attendance_recorded_at__isnull=False)),
+                booked=Count("id", filter=Q(attendance_recorded_at__isnull=True, starts_at__gt=now)))}
+    result = []
+    for requirement in upw:
+        row = sums.get(requirement.pk, {})
+        result.append(Ledger(requirement=requirement, ordered_minutes=(requirement.hours or 0) * 60,
+                             credited_minutes=row.get("credited") or 0, booked_sessions=row.get("booked") or 0,
+                             deadline=upw_deadline_for(requirement.sentence.sentence_date), today=today))
+    return result
+
+
+def borough_unpaid_work(borough, first: datetime.date, days: int = 14) -> dict:
+    """A borough's projects, its sessions from `first` for `days` with places booked and attendance, and the hours
+    credited this month: four queries."""
+    last = first + datetime.timedelta(days=days - 1)
+    projects = list(Project.objects.filter(borough=borough, is_active=True).select_related("partner", "supervisor"))
+    sessions = list(
+        Session.objects.filter(project__borough=borough).between(first, last).select_related("project", "supervisor")
+        .annotate(booked=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True)),
+                  attended=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True,
+                                                      bookings__appointment__outcome__in=[Outcome.ATTENDED,
+                                                                                          Outcome.FAILED_TO_COMPLY])),
+                  absent=Count("bookings", filter=Q(bookings__appointment__outcome__in=[
+                      Outcome.ACCEPTABLE_ABSENCE, Outcome.UNACCEPTABLE_ABSENCE]))))
+    month = first.replace(day=1)
+    delivered = Booking.objects.filter(session__project__borough=borough, session__local_date__gte=month,
+                                       session__local_date__lt=month + relativedelta(months=1),
+                                       attendance_recorded_at__isnull=False).aggregate(
+        minutes=Sum("credited_minutes"), attendances=Count("id", filter=Q(credited_minutes__gt=0)))
+    return {"projects": projects, "sessions": sessions, "first": first, "last": last, "month": month,
+            "hours_delivered": round((delivered["minutes"] or 0) / 60, 1),
+            "attendances": delivered["attendances"]}
+
+
+def session_roster(session: Session) -> list[Booking]:
+    return list(session.bookings.live().select_related("person", "appointment", "requirement__sentence",
+                                                       "attendance_recorded_by").order_by("person__last_name", "pk"))
+
+
+def budget_statement(person) -> list[dict]:
+    """A woman's budgets, each with its spends and the balance after each: two queries."""
+    budgets = list(PersonalBudget.objects.filter(person=person).select_related("holder"))
+    spends = list(BudgetSpend.objects.filter(budget__in=budgets).select_related("approved_by", "recorded_by")
+                  .order_by("spent_on", "id"))
+    statement = []
+    for budget in budgets:
+        balance, lines = budget.amount, []
+        for spend in (s for s in spends if s.budget_id == budget.pk):
+            balance -= spend.amount
+            lines.append({"spend": spend, "balance": balance})
+        statement.append({"budget": budget, "lines": lines})
+    return statement
+
+
+def budget_spend_by_purpose(borough_code: str, first: datetime.date, last: datetime.date) -> list[dict]:
+    return list(BudgetSpend.objects.filter(budget__person__home_borough__code=borough_code, spent_on__gte=first,
+                                           spent_on__lte=last)
+                .values("purpose").annotate(total=Sum("amount"), spends=Count("id"),
+                                            women=Count("budget__person", distinct=True)).order_by("purpose"))
