@@ -172,8 +172,8 @@ def attendance_record(*, booking: Booking, outcome: str, by, minutes_worked: int
             return booking
         raise ValidationError({"outcome": "Attendance was already recorded for this booking on "
                                           f"{timezone.localtime(booking.attendance_recorded_at, LONDON):%d %b %Y %H:%M}."})
-    supervision.appointment_record_outcome(appointment=booking.appointment, outcome=outcome, by=by, notes=notes,
-                                           absence_reason=absence_reason, now=now)
+    booking.appointment = supervision.appointment_record_outcome(
+        appointment=booking.appointment, outcome=outcome, by=by, notes=notes, absence_reason=absence_reason, now=now)
     for field, value in {**wanted, "attendance_notes": (notes or "").strip()[:500], "attendance_recorded_at": now,
                          "attendance_recorded_by": by}.items():
         setattr(booking, field, value)
