@@ -69,7 +69,12 @@ def seed_interventions(*, size: int, stdout) -> None:
                 services.session_book(session=session, person=person, by=om)
             except Exception:
                 pass
-    woman = Person.objects.filter(gender=Gender.FEMALE, team__isnull=False).order_by("crn").first()
+    woman = Person.objects.filter(gender=Gender.FEMALE, offender_manager__isnull=False).order_by("crn").first()
+    if woman is None:  # a small demo with no women allocated: one on om's caseload, for the budget
+        woman, _ = Person.objects.get_or_create(crn="W900001", defaults={
+            "first_name": "Grace", "last_name": "Adeyemi", "date_of_birth": datetime.date(1988, 4, 2),
+            "gender": Gender.FEMALE, "home_borough": borough, "team": people[0].team, "offender_manager": om,
+            "cohort": "women", "tier": "C1"})
     if woman is not None and spo is not None and not PersonalBudget.objects.filter(person=woman).exists():
         budget = services.budget_create(person=woman, amount=Decimal("500.00"), starts_on=today.replace(day=1),
                                         ends_on=today.replace(day=1) + datetime.timedelta(days=180), by=spo,

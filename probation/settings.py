@@ -272,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Appointment outcomes appear in supervision's and interventions' partner APIs: one named enum per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentOutcomeEnum": "supervision.models.Outcome",
+        "RecordableOutcomeEnum": "interventions.api.serializers.RECORDABLE_OUTCOME_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "probation.api.schema.add_standard_error_responses",

@@ -4,6 +4,10 @@ from interventions.models import Behaviour, Booking
 from supervision.models import AbsenceReason, Outcome, RECORDABLE_OUTCOMES
 
 
+# The outcomes a partner may record (named RecordableOutcomeEnum in the schema: settings.ENUM_NAME_OVERRIDES).
+RECORDABLE_OUTCOME_CHOICES = [(o.value, o.label) for o in RECORDABLE_OUTCOMES]
+
+
 class BookingPersonSerializer(serializers.Serializer):
     crn = serializers.CharField(read_only=True, help_text="Case reference number, like X123456.")
     name = serializers.CharField(source="full_name", read_only=True)
@@ -27,7 +31,7 @@ class PartnerBookingSerializer(serializers.ModelSerializer):
 
 
 class AttendanceInputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[(o.value, o.label) for o in Outcome if o in RECORDABLE_OUTCOMES])
+    outcome = serializers.ChoiceField(choices=RECORDABLE_OUTCOME_CHOICES)
     minutes_worked = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=600)
     minutes_stood_down = serializers.IntegerField(required=False, min_value=0, max_value=600, default=0)
     behaviour = serializers.ChoiceField(choices=Behaviour.choices, required=False, allow_blank=True, default="")
