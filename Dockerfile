@@ -1,9 +1,10 @@
-# Production-like image: Python 3.11, front-end assets built from npm packages, static files collected.
+# Production-like image: Python 3.11, front-end assets built from npm packages, static files collected with their
+# manifest. Both build steps are scripts/build.sh, the script the README's steps and the production smoke test run.
 FROM node:20-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY scripts/assets.sh scripts/assets.sh
-RUN bash scripts/assets.sh
+COPY scripts/assets.sh scripts/build.sh scripts/
+RUN bash scripts/build.sh assets
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -18,7 +19,7 @@ COPY resettlement resettlement
 RUN pip install --upgrade pip && pip install .
 COPY . .
 COPY --from=assets /app/static/vendor static/vendor
-RUN DJANGO_ENV=development python manage.py collectstatic --noinput
+RUN bash scripts/build.sh static
 USER probation
 EXPOSE 8000
 CMD ["gunicorn", "probation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,4 +1,4 @@
-.PHONY: run test setup assets benchmark
+.PHONY: run test setup assets build benchmark
 
 run:  ## install, migrate, seed demo data and serve http://127.0.0.1:8000 with Celery worker and beat
 	bash scripts/run.sh
@@ -11,3 +11,6 @@ setup:
 
 assets:
 	bash scripts/assets.sh
+
+build:  ## the deployment build: front-end assets from npm, then production collectstatic with its manifest
+	bash scripts/build.sh

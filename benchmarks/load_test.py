@@ -8,8 +8,9 @@ What it does:
   1. Creates the database if missing (default postgres://postgres@127.0.0.1:5432/probation_load: a scratch database,
      never a real one), migrates it, and makes one MASH organisation per client with one partner user and one API
      token each (through partners.services.api_token_issue; earlier runs' load-test tokens are revoked).
-  2. Starts gunicorn (probation.wsgi) on 127.0.0.1 and a free port with DJANGO_ENV=production (DEBUG off, real
-     secret key, Redis cache and broker), a high API_THROTTLE_RATE and SECURE_SSL_REDIRECT=false (no TLS on loopback).
+  2. Collects static files with scripts/build.sh static (into a STATIC_ROOT of its own), then starts gunicorn
+     (probation.wsgi) on 127.0.0.1 and a free port with DJANGO_ENV=production (DEBUG off, real secret key, Redis
+     cache and broker), a high API_THROTTLE_RATE and SECURE_SSL_REDIRECT=false (no TLS on loopback).
   3. Runs the clients (asyncio + httpx, one connection each) for the given time; each loops: POST a request, GET its
      organisation's list, GET one of its own requests by reference. No new call starts after the deadline; calls
      still in flight get `--grace` seconds, then are cancelled.
@@ -24,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import platform
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -111,6 +114,13 @@ def server_environment(args, secret_key: str) -> dict:
     }
 
 
+def build_static(environment: dict) -> None:
+    """The deployment build's collectstatic (scripts/build.sh static) into this run's STATIC_ROOT: production serves
+    static files through their manifest, and /healthz answers 503 until pages can render."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "build.sh"), "static"], cwd=ROOT,  # nosec B603 B607
+                   env={**os.environ, **environment, "PYTHON": sys.executable}, check=True)
+
+
 def prepare(args, environment: dict) -> list[dict]:
     """Migrate, then one MASH organisation + partner user + fresh API token per client. Returns the clients."""
     os.environ.update(environment)
@@ -139,6 +149,9 @@ def prepare(args, environment: dict) -> list[dict]:
             )
             if created:
                 organisation.boroughs.add(boroughs[(number - 1) % len(boroughs)])
+            if not organisation.allows_response_email("tester@partner.example"):
+                organisation.response_email_domains = "partner.example"  # where the clients' requesters work
+                organisation.save(update_fields=["response_email_domains"])
             user, created = User.objects.get_or_create(
                 username=f"{USER_PREFIX}{number:03d}",
                 defaults={"role": Role.PARTNER, "first_name": "Load", "last_name": f"Partner {number:03d}",
@@ -492,6 +505,9 @@ def main(argv=None) -> int:
     environment = server_environment(args, secret_key=secrets.token_urlsafe(48))
     started_at = datetime.now(UTC)
     print(f"Preparing {args.database_url.rsplit('/', 1)[-1]}: migrate, {args.clients} organisations, users and tokens...", flush=True)
+    for scratch in (environment["STATIC_ROOT"], environment["PROBATION_VAR_DIR"]):  # this run's own directories
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    build_static(environment)
     clients = prepare(args, environment)
     top_before, counts_before = baseline(clients)
     port = args.port or free_port()

@@ -23,6 +23,7 @@ class StaffProfileAdmin(AuditedModelAdmin):
 class AliasInline(admin.TabularInline):
     model = Alias
     extra = 0
+    can_delete = False
 
 
 @admin.register(Person)
@@ -70,6 +71,7 @@ from probation.admin_base import ReadOnlyAdmin  # noqa: E402
 class RequirementInline(admin.TabularInline):
     model = Requirement
     extra = 0
+    can_delete = False
 
 
 @admin.register(Sentence)

@@ -25,7 +25,7 @@ from cases.selectors import (
     unallocated_queue_for,
 )
 from cases.services import AllocationError, case_allocate, person_record_rosh
-from probation.audit import Action, audit_record, audit_view
+from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import can, require
 
 QUEUE_PAGE_SIZE = 50
@@ -36,6 +36,7 @@ def caseload(request):
     require(request.user, "cases.view_caseload")
     page = Paginator(caseload_for(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     people = list(page.object_list)
+    audit_view_many(request, people, list_name="cases:caseload")
     return render(request, "cases/caseload.html", {"page": page, "people": people,
                                                    "caseload_columns": caseload_columns(request, people)})
 
@@ -158,6 +159,7 @@ def unallocated(request):
     )
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _queue_rows(list(page.object_list))
+    audit_view_many(request, page.object_list, list_name="cases:unallocated")
     return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate()})
 
 
@@ -184,6 +186,7 @@ def case_allocate_view(request, crn):
         status = 400
     workloads = officer_workloads(StaffProfile.objects.filter(team_id=person.team_id)) if person.team_id else []
     suggestions = allocation_suggestions(person, workloads=workloads)
+    audit_view_many(request, [person], list_name="cases:case_allocate")
     return render(request, "cases/allocate.html", {
         "person": person, "form": form, "workloads": workloads, "suggestions": suggestions,
         "points": case_points(person), "already_allocated": person.offender_manager_id is not None,

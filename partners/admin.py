@@ -19,6 +19,7 @@ class BoroughInline(admin.TabularInline):
     model = Borough
     fields = ("name", "code", "gss_code")
     extra = 0
+    can_delete = False
 
 
 @admin.register(HospArea)
@@ -38,6 +39,7 @@ class BoroughAdmin(AuditedModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(AuditedModelAdmin):
+    may_delete = True  # reference data
     list_display = ("name", "code")
     search_fields = ("name", "code")
 
@@ -59,6 +61,7 @@ class OrganisationAdmin(AuditedModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AuditedModelAdmin):
+    may_delete = True  # a partner's staff contact details, removed when they leave
     list_display = ("name", "organisation", "job_title", "email", "phone", "is_primary")
     list_filter = ("organisation__kind",)
     search_fields = ("name", "email", "organisation__name")

@@ -1,6 +1,7 @@
 """Partner organisations, their contacts and services, London's boroughs, and the HOSP areas that group them."""
 
 import hashlib
+import re
 import hmac
 import secrets
 
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
 UK_PHONE = RegexValidator(
     r"^(\+44\s?|0)[0-9\s]{9,13}$", "Enter a UK phone number, like 020 7946 0000 or +44 20 7946 0000."
 )
@@ -96,6 +98,11 @@ class Organisation(models.Model):
     address = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    response_email_domains = models.TextField(
+        "email domains for MASH responses", blank=True,
+        help_text="One domain per line, e.g. camden.gov.uk. MASH responses are emailed only to addresses on these "
+        "domains; a request naming another address is refused at intake. Empty: every address is refused.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -109,6 +116,28 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def response_domains(self) -> list[str]:
+        return [d.strip().lstrip("@").lower() for d in self.response_email_domains.replace(",", " ").split() if d.strip()]
+
+    def allows_response_email(self, address: str) -> bool:
+        """May a MASH response to this organisation be emailed to `address`? Only on one of its own domains."""
+        domain = (address or "").rpartition("@")[2].strip().lower()
+        return bool(domain) and domain in self.response_domains
+
+    def response_email_refusal(self) -> str:
+        if not self.response_domains:
+            return ("Your organisation has no email domains for responses yet: ask the probation service's "
+                    "administrator to add them.")
+        return ("Responses are emailed only to your organisation's own addresses "
+                f"({', '.join(self.response_domains)}). Give an address on one of those domains.")
+
+    def clean(self):
+        super().clean()
+        for domain in self.response_domains:
+            if not DOMAIN.fullmatch(domain):
+                raise ValidationError({"response_email_domains": f"{domain} is not a domain name (e.g. camden.gov.uk)."})
 
     @property
     def is_statutory(self) -> bool:

@@ -206,9 +206,19 @@ def _csv_safe(value):
     return "" if value is None else value
 
 
+class _SafeCsvWriter:
+    """csv.writer whose every cell, header rows included, is neutralised (names and titles come from admin)."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row):
+        self._writer.writerow([_csv_safe(cell) for cell in row])
+
+
 def report_csv(report: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeCsvWriter(out)
     writer.writerow(["Borough report", report["borough"]["name"], report["month"][:7]])
     writer.writerow(["HOSP area", report["hosp_area"], report["hosp"]])
     for section in report["sections"]:
@@ -219,18 +229,18 @@ def report_csv(report: dict) -> str:
             continue
         data = section["data"]
         for label, value in data.get("summary", []):
-            writer.writerow([_csv_safe(label), _csv_safe(value)])
+            writer.writerow([label, value])
         if "table" in data:
-            writer.writerow([_csv_safe(h) for h in data["table"]["headers"]])
+            writer.writerow(data["table"]["headers"])
             for row in data["table"]["rows"]:
-                writer.writerow([_csv_safe(c) for c in row])
+                writer.writerow(row)
         if "chart" in data and "table" not in data:
             chart = data["chart"]
-            writer.writerow([""] + [_csv_safe(d["label"]) for d in chart["datasets"]])
+            writer.writerow([""] + [d["label"] for d in chart["datasets"]])
             for i, label in enumerate(chart["labels"]):
-                writer.writerow([_csv_safe(label)] + [d["data"][i] for d in chart["datasets"]])
+                writer.writerow([label] + [d["data"][i] for d in chart["datasets"]])
         for note in data.get("notes", []):
-            writer.writerow([_csv_safe(note)])
+            writer.writerow([note])
     return out.getvalue()
 
 

@@ -78,12 +78,14 @@ def two_factor(request):
             matched = match_token(user, token)
             if matched is not None:
                 otp_login(request, matched)
+                request.session.cycle_key()  # a session key known before verification is worth nothing after it
                 audit_record(action=Action.MFA_VERIFIED, request=request, detail={"device": matched.__class__.__name__})
                 return redirect(_safe_next(request))
         else:
             codes = mfa_enrol_confirm(user=user, device=device, token=token)
             if codes is not None:
                 otp_login(request, device)
+                request.session.cycle_key()
                 audit_record(action=Action.MFA_ENROLLED, request=request)
                 return render(request, "registration/recovery_codes.html", {"codes": codes, "next": _safe_next(request)})
         audit_record(action=Action.MFA_FAILED, request=request)

@@ -52,6 +52,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ClosureDay)
 class ClosureDayAdmin(AuditedModelAdmin):
+    may_delete = True  # reference data
     list_display = ("date", "reason")
     search_fields = ("reason",)
     date_hierarchy = "date"

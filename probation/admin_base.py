@@ -6,7 +6,16 @@ from probation.audit import Action, audit_record
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
-    """Audits each opening of a record, each save and each delete made through Django admin."""
+    """Audits each opening of a record, each save and each delete made through Django admin.
+
+    Nothing is deleted in admin unless the admin says `may_delete = True`: records of people and their supervision
+    are closed, ended or superseded, never deleted, so only reference data opts in (and the list of those is fixed in
+    tests/probation/test_admin_deletes.py). Without delete permission Django offers no "Delete selected" either."""
+
+    may_delete = False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_delete and super().has_delete_permission(request, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

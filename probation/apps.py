@@ -18,6 +18,13 @@ class ProbationConfig(AppConfig):
         signals.user_login_failed.connect(handlers.audit_login_failed, dispatch_uid="audit_login_failed")
         register_demo_seeder("foundation", seed_foundation, order=0)
 
+        from django.db.models.signals import post_migrate
+
+        from probation.db_roles import grant_after_migrate
+
+        # After every migrate (run as the owner role), grant the application's role its privileges.
+        post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="probation_app_role_grant")
+
         from probation.api import strict_types
 
         strict_types.apply()

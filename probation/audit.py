@@ -1,4 +1,11 @@
-"""The audit log's one entry point. Call it from views, API views, admin and services; never edit rows."""
+"""The audit log's one entry point. Call it from views, API views, admin and services; never edit rows.
+
+Rows and security log lines name records by type and id (or CRN / MASH reference), never by a person's name, and
+keep a request's path without its query string (which holds names and dates of birth searched for, also inside a
+sign-in page's `next=`)."""
+
+import functools
+import ipaddress
 
 from django.conf import settings
 
@@ -8,14 +15,53 @@ from probation.security_log import SECURITY_ACTIONS, security_event
 Action = AuditEvent.Action
 
 
+@functools.lru_cache(maxsize=8)
+def _proxy_networks(proxies: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted_proxy(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str | None:
+    """The client's address, for the audit log and django-axes' lockout key (AXES_CLIENT_IP_CALLABLE).
+
+    X-Forwarded-For is believed only when the connection comes from a proxy named in TRUSTED_PROXIES, and then
+    read from the right: the first address that is not itself a trusted proxy is the client (anything to its left
+    was written by the client and may be forged). Without a trusted proxy the header is ignored."""
     if request is None:
         return None
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _proxy_networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    if remote is None or not networks or not _is_trusted_proxy(remote, networks):
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return remote  # a malformed hop: believe nothing beyond the proxy we can see
+        if not _is_trusted_proxy(address, networks):
+            return address
+    return forwarded[0] if forwarded else remote
+
+
+def audit_repr(obj) -> str:
+    """How the audit log names a record: its kind and reference (CRN, MASH reference) or id, never a name."""
+    for attribute in ("crn", "reference"):
+        value = getattr(obj, attribute, None)
+        if isinstance(value, str) and value:
+            return f"{obj._meta.verbose_name} {value}"[:200]
+    return f"{obj._meta.verbose_name} {obj.pk}"[:200]
+
+
+def audit_path(request) -> str:
+    return request.path[:500] if request is not None else ""
 
 
 def audit_record(*, action: str, request=None, user=None, obj=None, label: str = "", detail: dict | None = None):
@@ -28,7 +74,7 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
-        object_repr = str(obj)[:200]
+        object_repr = audit_repr(obj)
     event = AuditEvent.objects.create(
         action=action,
         actor=user,
@@ -37,9 +83,11 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         object_id=object_id,
         object_repr=object_repr,
         ip_address=client_ip(request),
-        path=(request.get_full_path()[:500] if request is not None else ""),
+        path=audit_path(request),
         detail=detail or {},
     )
+    if action == Action.DENIED and request is not None:
+        request.probation_denied_audited = True  # the 403 page does not record it a second time
     if action in SECURITY_ACTIONS:
         security_event(action, user_id=user.pk if user else None, ip=event.ip_address, path=event.path,
                        object_type=object_type or None)
@@ -55,16 +103,21 @@ def audit_change(request, obj, *, action=Action.UPDATE, changes: dict | None = N
     return audit_record(action=action, request=request, obj=obj, detail={"changes": changes} if changes else None)
 
 
-def audit_view_many(request, objs) -> int:
-    """Record one view per record shown in a list (e.g. an API page), in one INSERT."""
+def audit_view_many(request, objs, *, list_name: str = "") -> int:
+    """Record one view per record shown in a list (an API page, or a staff list page named `list_name`), in one
+    INSERT; a staff list page also writes one security log line."""
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
-    ip, path = client_ip(request), request.get_full_path()[:500]
+    ip, path = client_ip(request), audit_path(request)
+    objs = [obj for obj in objs if obj is not None]
     events = [
         AuditEvent(action=Action.VIEW, actor=user, actor_label=(user.get_username() if user else "")[:150],
-                   object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:200],
-                   ip_address=ip, path=path, detail={"via": "list"})
+                   object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=audit_repr(obj),
+                   ip_address=ip, path=path, detail={"via": "list", **({"list": list_name} if list_name else {})})
         for obj in objs
     ]
     AuditEvent.objects.bulk_create(events)
+    if list_name:
+        security_event("list_viewed", user_id=user.pk if user else None, ip=ip, path=path, list=list_name,
+                       count=len(events))
     return len(events)

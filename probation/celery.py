@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from probation.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.settings")
 
 app = Celery("probation")
@@ -24,9 +26,10 @@ BEAT_SCHEDULE = {
     },
     # MASH: reminders at 75% of the time, breach and repeat notices, unsent response emails. Claims make it
     # safe to overlap; partial indexes make each run cost what is due.
+    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s).
     "mash-escalation-sweep": {
         "task": "safeguarding.tasks.mash_escalation_sweep",
-        "schedule": 60.0,
+        "schedule": float(env_int("MASH_SWEEP_SECONDS", 60, minimum=1)),
     },
     "cases-recompute-cohorts": {
         "task": "cases.tasks.recompute_cohorts",

@@ -1,11 +1,16 @@
 from datetime import datetime, timezone as dt_timezone
 
+from urllib.parse import unquote_to_bytes
+
 from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import Http404
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
 SIGNED_IN_AT = "signed_in_at"
@@ -62,3 +67,34 @@ class TwoFactorRequiredMiddleware:
         ):
             return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte is never part of a real path, reference or filter, and PostgreSQL refuses it in text ("A string
+    literal cannot contain NUL"), which would otherwise be a 500: a path holding one is not found (404), a query
+    string holding one is a bad request (400). (Form and API fields refuse NUL through their own validators.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404("No such page.")
+        if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "").replace("+", " ")):
+            raise BadRequest("A NUL byte in the query string.")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API responses hold personal data (OFFICIAL-SENSITIVE): no browser, proxy or shared computer may keep
+    a copy (`Cache-Control: no-store`). Static assets alone stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(self.static_prefix):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -72,7 +72,8 @@ class AuditQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Append-only: the app, the API and the admin refuse to
-    edit or delete rows, and on PostgreSQL a trigger refuses UPDATE and DELETE too."""
+    edit or delete rows, and on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE too; the application's own
+    database role may only INSERT and SELECT here (probation/db_roles.py)."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"

@@ -5,6 +5,8 @@ DJANGO_ENV selects the mode: "development" (default: SQLite, a filesystem Celery
 allowed hosts and a database URL; passes `manage.py check --deploy`).
 """
 
+import ipaddress
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -67,12 +69,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "probation.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "probation.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "probation.middleware.StaffLoginRequiredMiddleware",
     "probation.middleware.SessionLifetimeMiddleware",
@@ -117,6 +121,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Least privilege (PostgreSQL): the app connects (DATABASE_URL) as a role that owns nothing; `manage.py migrate` is
+# run with DATABASE_URL pointing at the owner role and DATABASE_APP_ROLE naming the app's role, which every migrate
+# then grants what it needs (probation/db_roles.py). Empty: no grants (a single-role development database).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
+if DATABASE_APP_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE_APP_ROLE):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_APP_ROLE must be a PostgreSQL role name (lower-case letters, digits, _)."
+    )
 
 # --- Cache (calendar, throttling): Redis when CACHE_URL is set, memory otherwise ---------------------------------
 CACHE_URL = env_url("CACHE_URL", None, schemes=("redis", "rediss"))
@@ -162,6 +174,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy or load balancer: its addresses or networks (comma-separated, e.g. 10.0.0.0/8). Only a
+# request arriving from one of them has its X-Forwarded-For read (right to left, skipping trusted proxies) for the
+# audit log's address and the lockout key; without it the header is ignored, so it cannot be forged.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "probation.audit.client_ip"
 
 # --- Internationalisation: times stored in UTC, shown in Europe/London --------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -216,13 +240,16 @@ CELERY_BROKER_URL = env_url(
     required=PRODUCTION,
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # All of the broker's files live under var/ (run-time state, never in git): messages, and the control folder
+    # where kombu keeps its exchange tables (by default "control/" in the working directory).
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):  # kombu's filesystem transport expects its folders to exist
+    for _folder in ("queue", "processed", "control"):  # kombu's filesystem transport expects its folders to exist
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -240,7 +267,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_TASK_DEFAULT_QUEUE = "probation"
+# One queue for every task; a deployment sharing its Redis with another (or the production smoke test) names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "probation")
 # The periodic schedule lives in one place: probation/celery.py (BEAT_SCHEDULE).
 
 # --- REST API ------------------------------------------------------------------------------------------------------
@@ -250,7 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON only: partner systems send JSON, and nested records have no form encoding.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["probation.api.parsers.DepthLimitedJSONParser"],  # nested > 20 levels: 400
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["probation.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "probation.api.pagination.StrictPageNumberPagination",

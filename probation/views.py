@@ -1,13 +1,20 @@
+import logging
+
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.utils import timezone
 
+from probation.audit import Action, audit_record
 from probation.celery import app as celery_app
 from probation.registry import landing_panels
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -37,11 +44,19 @@ def notification_read_all(request):
     return redirect("notifications")
 
 
+# What healthz asks of the static files and templates: the stylesheet every page links, and the layout every page
+# extends. In production the stylesheet is resolved through the manifest collectstatic writes; without it (or with
+# an entry missing) every page is a 500, so healthz must say so.
+HEALTH_STATIC_FILE = "vendor/govuk/govuk-frontend.min.css"
+HEALTH_TEMPLATE = "404.html"
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request):
-    """For load balancers and docker-compose: 200 when the database and the broker answer, 503 otherwise."""
+    """For load balancers and docker-compose: 200 when the database and the broker answer and a page can render
+    (its static files resolve and its template renders), 503 otherwise."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -55,6 +70,18 @@ def healthz(request):
         checks["broker"] = "ok"
     except Exception as exc:
         checks["broker"] = f"error: {exc.__class__.__name__}"
+    try:
+        staticfiles_storage.url(HEALTH_STATIC_FILE)
+        checks["static"] = "ok"
+    except Exception as exc:
+        logger.error("healthz: static file %s does not resolve", HEALTH_STATIC_FILE, exc_info=True)
+        checks["static"] = f"error: {exc.__class__.__name__}"
+    try:
+        render_to_string(HEALTH_TEMPLATE, request=request)
+        checks["templates"] = "ok"
+    except Exception as exc:
+        logger.error("healthz: template %s does not render", HEALTH_TEMPLATE, exc_info=True)
+        checks["templates"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
@@ -70,6 +97,9 @@ def page_not_found(request, exception):
 
 
 def permission_denied(request, exception):
+    """Every refused access is audited (DENIED: who, which path, from where) and logged to the security log."""
+    if not getattr(request, "probation_denied_audited", False):
+        audit_record(action=Action.DENIED, request=request, detail={"status": 403})
     if _is_api(request):
         return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
     return render(request, "403.html", status=403)

@@ -121,6 +121,7 @@ class ProgrammeAdmin(AuditedModelAdmin):
 class AttendanceInline(admin.TabularInline):
     model = ModuleAttendance
     extra = 0
+    can_delete = False
     readonly_fields = ("recorded_by", "recorded_at")
 
 

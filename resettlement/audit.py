@@ -10,7 +10,7 @@ def audit_views(request, objects) -> None:
     if not objects:
         return
     user = request.user if request.user.is_authenticated else None
-    ip, path = client_ip(request), request.get_full_path()[:500]
+    ip, path = client_ip(request), request.path[:500]
     AuditEvent.objects.bulk_create(
         AuditEvent(
             action=Action.VIEW,

@@ -31,6 +31,7 @@ rules.add_perm("resettlement.use_ttg", is_ttg_staff)
 rules.add_perm("resettlement.view_plan", is_ttg_staff)
 rules.add_perm("resettlement.change_plan", is_ttg_staff)
 rules.add_perm("resettlement.view_pre_release", is_ttg_staff | is_hosp)
+rules.add_perm("resettlement.view_pre_release_people", is_ttg_staff)  # names, CRNs, prisons: HOSPs see figures only
 rules.add_perm("resettlement.view_programmes", is_ttg_staff | is_hosp)
 rules.add_perm("resettlement.view_enrolments", is_ttg_staff)  # named people: not for HOSPs
 rules.add_perm("resettlement.change_programmes", is_ttg_staff)

@@ -245,13 +245,17 @@ def release(request, pk):
 
 def pre_release(request):
     require(request.user, "resettlement.view_pre_release")
-    scope = request.GET.get("scope", "all")
+    named = can(request.user, "resettlement.view_pre_release_people")
+    scope = request.GET.get("scope", "all") if named else "all"
     user = request.user if scope == "mine" else None
     picture = selectors.pre_release(user=user)
     post = list(selectors.post_release_actions(user=user)[:300])
-    audit_views(request, [e.plan for e in picture.accommodation] + post)
+    if named:
+        audit_views(request, [e.plan for e in picture.accommodation] + post)
+    settled = sum(1 for e in picture.accommodation if e.accommodation_settled)
     return render(request, "resettlement/pre_release.html", {
-        "picture": picture, "post_release": post, "scope": scope, "today": picture.today,
+        "picture": picture, "post_release": post, "scope": scope, "today": picture.today, "named": named,
+        "accommodation_settled": settled, "accommodation_unsettled": len(picture.accommodation) - settled,
     })
 
 

@@ -17,6 +17,8 @@ from safeguarding.models import (
 class DeadlineTierAdmin(AuditedModelAdmin):
     """Response deadlines per RAG rating: the defaults (no organisation) and any partner MASH's own."""
 
+    may_delete = True  # reference data (a tier a request uses is protected by its foreign key)
+
     list_display = ("rating", "organisation", "hours", "clock", "reminder_percent", "repeat_every_hours")
     list_filter = ("rating", "clock", ("organisation", admin.EmptyFieldListFilter))
     search_fields = ("organisation__name",)

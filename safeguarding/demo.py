@@ -65,6 +65,10 @@ def seed_safeguarding(*, size: int, stdout) -> None:
             organisation.boroughs.add(camden)
             if partner is not None:
                 PartnerMembership.objects.get_or_create(user=partner, defaults={"organisation": organisation})
+        if not organisation.allows_response_email(f"priya.anand{DEMO_DOMAIN}"):
+            # The demo requesters' addresses: MASH responses are emailed only to the organisation's own domains.
+            organisation.response_email_domains = "\n".join(organisation.response_domains + [DEMO_DOMAIN.lstrip("@")])
+            organisation.save(update_fields=["response_email_domains"])
     # People come from the cases seeder (which runs first): the om's own CRC cases, and an NPS case.
     people = list(Person.objects.filter(offender_manager=om, provider=Provider.CRC).order_by("crn")[:3])
     nps_case = Person.objects.filter(provider=Provider.NPS).order_by("crn").first()

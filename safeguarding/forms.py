@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.utils import timezone
@@ -88,7 +88,14 @@ class ConcernedForm(GovukMixin, forms.ModelForm):
         return dob
 
 
-ConcernedFormSet = forms.formset_factory(ConcernedForm, extra=3, max_num=20)
+class _ConcernedBaseFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": f"A request names at most {ConcernedPerson.MAX_PER_REQUEST} concerned people.",
+    }
+
+
+ConcernedFormSet = forms.formset_factory(ConcernedForm, formset=_ConcernedBaseFormSet, extra=3,
+                                         max_num=ConcernedPerson.MAX_PER_REQUEST, validate_max=True)
 
 
 class RatingChangeForm(GovukMixin, forms.Form):
@@ -146,5 +153,14 @@ class QueueFilterForm(GovukMixin, forms.Form):
 
 
 class ComplianceForm(forms.Form):
-    as_of = forms.DateField(required=False)
+    # Figures exist from the service's first requests; a date outside this range is refused, not computed.
+    EARLIEST = date(2000, 1, 1)
+
+    as_of = forms.DateField(required=False, error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
     borough = forms.SlugField(required=False)
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of is not None and not (self.EARLIEST <= as_of <= timezone.localdate()):
+            raise forms.ValidationError(f"Enter a date between {self.EARLIEST:%-d %B %Y} and today.")
+        return as_of

@@ -360,6 +360,8 @@ class Response(models.Model):
 class ConcernedPerson(models.Model):
     """A child or adult named in the request."""
 
+    MAX_PER_REQUEST = 50  # a real request names a family, not a register; more is refused with a clear error
+
     class AgeGroup(models.TextChoices):
         CHILD = "child", "Child"
         ADULT = "adult", "Adult"

@@ -113,6 +113,10 @@ def request_receive(
         errors["received_at"] = "The time received cannot be in the future."
     if channel not in Channel.values:
         errors["channel"] = "Unknown channel."
+    if len(concerned or []) > ConcernedPerson.MAX_PER_REQUEST:
+        errors["concerned"] = f"A request names at most {ConcernedPerson.MAX_PER_REQUEST} concerned people."
+    if not organisation.allows_response_email(requester_email):
+        errors["requester_email"] = organisation.response_email_refusal()
     for index, person in enumerate(concerned or []):
         if person.date_of_birth and person.date_of_birth > timezone.localdate():
             errors[f"concerned[{index}].date_of_birth"] = "Date of birth must be in the past."

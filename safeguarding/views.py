@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from probation.audit import audit_record, audit_view
+from probation.audit import audit_record, audit_view, audit_view_many
 from probation.policy import can, require
 from safeguarding import selectors, services
 from safeguarding.forms import (
@@ -46,6 +46,7 @@ def queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = selectors.QueueFilters(**{k: v for k, v in (form.cleaned_data.items() if form.is_valid() else [])})
     page = Paginator(selectors.queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_view_many(request, page.object_list, list_name="safeguarding:queue")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "safeguarding/queue.html", {
@@ -197,15 +198,15 @@ def withdraw(request, reference):
 
 def mine(request):
     require(request.user, "safeguarding.view_my_requests")
-    return render(request, "safeguarding/mine.html", {
-        "requests": list(selectors.assigned_to(request.user)[:200]),
-        "answered": list(selectors.answered_by(request.user)),
-    })
+    requests, answered = list(selectors.assigned_to(request.user)[:200]), list(selectors.answered_by(request.user))
+    audit_view_many(request, requests + answered, list_name="safeguarding:mine")
+    return render(request, "safeguarding/mine.html", {"requests": requests, "answered": answered})
 
 
 def team(request):
     require(request.user, "safeguarding.view_team_requests")
     page = Paginator(selectors.team_requests(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_view_many(request, page.object_list, list_name="safeguarding:team")
     return render(request, "safeguarding/team.html", {"page": page})
 
 
@@ -214,11 +215,12 @@ def compliance(request):
     form = ComplianceForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Enter the date as YYYY-MM-DD.")
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
     result = selectors.compliance(as_of=data.get("as_of"), borough=data.get("borough") or "")
     charts = {
         name: {"labels": [r.label for r in rows], "on_time": [r.on_time for r in rows], "late": [r.late + r.overdue for r in rows],
                "percent": [r.percent for r in rows]}
         for name, rows in (("rating", result.by_rating), ("borough", result.by_borough), ("team", result.by_team), ("month", result.by_month))
     }
-    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form})
+    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-[ -f static/vendor/govuk/govuk-frontend.min.css ] || bash scripts/assets.sh
+bash scripts/build.sh assets  # front-end packages from npm (skipped when up to date)
 mkdir -p var
 PY=.venv/bin/python
 $PY manage.py migrate --noinput

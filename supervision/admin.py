@@ -31,6 +31,9 @@ class RequirementProviderAdmin(AuditedModelAdmin):
     raw_id_fields = ("requirement",)
     list_select_related = ("requirement", "organisation")
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a requirement's provider is changed, not removed (its readings point at it)
+
 
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdmin):

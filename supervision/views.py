@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases.models import Person, Team
-from probation.audit import Action, audit_record, audit_view
+from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.models import Role, User
 from probation.policy import can, require
 from supervision import selectors, services
@@ -77,6 +77,8 @@ def my_day(request):
                            .select_related("person", "aamr_reading")[:50]),
         "now": timezone.now(),
     }
+    # Every appointment shown (names of people on probation) is a view of their record: one INSERT for the page.
+    audit_view_many(request, [a for day_list in context["diary"].values() for a in day_list], list_name="supervision:my_day")
     return render(request, "supervision/diary.html", context)
 
 
@@ -85,6 +87,8 @@ def my_day(request):
 def book(request, crn):
     person = get_object_or_404(Person.objects.select_related("team", "offender_manager"), crn=crn.upper())
     require(request.user, "supervision.manage_appointments", person)
+    if request.method == "GET":
+        audit_view(request, person)
     initial = {"officer": person.offender_manager_id, "type": "supervision", "place": "office"}
     form = BookingForm(request.POST or None, person=person, initial=initial)
     clashes = []
@@ -117,14 +121,16 @@ def book(request, crn):
                   status=status)
 
 
-def _appointment(pk, permission, user) -> Appointment:
+def _appointment(pk, permission, request) -> Appointment:
     appointment = get_object_or_404(Appointment.objects.select_related("person", "person__team", "officer"), pk=pk)
-    require(user, permission, appointment)
+    require(request.user, permission, appointment)
+    if request.method == "GET":
+        audit_view(request, appointment)
     return appointment
 
 
 def move(request, pk):
-    appointment = _appointment(pk, "supervision.manage_appointments", request.user)
+    appointment = _appointment(pk, "supervision.manage_appointments", request)
     local = timezone.localtime(appointment.starts_at)
     initial = {"date": local.date(), "start_time": local.strftime("%H:%M"),
                "end_time": timezone.localtime(appointment.ends_at).strftime("%H:%M")}
@@ -149,7 +155,7 @@ def move(request, pk):
 
 
 def cancel(request, pk):
-    appointment = _appointment(pk, "supervision.manage_appointments", request.user)
+    appointment = _appointment(pk, "supervision.manage_appointments", request)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -167,7 +173,7 @@ def cancel(request, pk):
 # --- outcomes and evidence --------------------------------------------------------------------------------------------
 
 def outcome(request, pk):
-    appointment = _appointment(pk, "supervision.record_outcome", request.user)
+    appointment = _appointment(pk, "supervision.record_outcome", request)
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -186,7 +192,7 @@ def outcome(request, pk):
 
 
 def evidence(request, pk):
-    appointment = _appointment(pk, "supervision.record_outcome", request.user)
+    appointment = _appointment(pk, "supervision.record_outcome", request)
     form = EvidenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,6 +215,8 @@ def evidence(request, pk):
 def judge(request, pk):
     failure = get_object_or_404(Failure.objects.select_related("person", "person__team", "aamr_reading"), pk=pk)
     require(request.user, "supervision.decide_enforcement", failure)
+    if request.method == "GET":
+        audit_view(request, failure)
     form = JudgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,6 +308,7 @@ def reminders(request, crn):
                              detail={"changed": ["reminders_consent"]})
                 messages.success(request, "Consent to reminders recorded.")
                 return redirect("cases:case_detail", crn=person.crn)
+    audit_view(request, person)
     recent = Reminder.objects.filter(appointment__person=person).select_related("appointment")[:20]
     return render(request, "supervision/reminders.html", {"person": person, "form": form, "preference": preference,
                                                           "recent": recent},
@@ -319,7 +328,7 @@ def letter(request, pk):
 
 @require_POST
 def appointment_letter(request, pk):
-    appointment = _appointment(pk, "supervision.manage_appointments", request.user)
+    appointment = _appointment(pk, "supervision.manage_appointments", request)
     made = services.letter_for_appointment(appointment=appointment, by=request.user)
     return redirect("supervision:letter", pk=made.pk)
 
@@ -343,4 +352,5 @@ def team(request):
         "countersign": list(selectors.countersign_waiting(team_ids)[:50]),
         "decisions": list(selectors.decisions_waiting(team_ids=team_ids)[:50]),
     }
+    audit_view_many(request, context["overdue"], list_name="supervision:team")
     return render(request, "supervision/team.html", context)

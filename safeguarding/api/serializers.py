@@ -45,7 +45,10 @@ class RequestSubmitSerializer(serializers.Serializer):
     """A new request. The requesting organisation is always the caller's own: naming another is refused."""
 
     subject = SubjectSerializer()
-    concerned = ConcernedSerializer(many=True, required=False, default=list)
+    concerned = ConcernedSerializer(
+        many=True, required=False, default=list, max_length=ConcernedPerson.MAX_PER_REQUEST,
+        error_messages={"max_length": f"A request names at most {ConcernedPerson.MAX_PER_REQUEST} concerned people."},
+    )
     reason = serializers.CharField()
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
@@ -64,6 +67,8 @@ class RequestSubmitSerializer(serializers.Serializer):
         for key in self.ORGANISATION_KEYS:
             if key in data and str(data[key]) not in (str(own.pk), own.name):
                 raise serializers.ValidationError({key: "You can only submit requests for your own organisation."})
+        if not own.allows_response_email(attrs["requester"]["email"]):
+            raise serializers.ValidationError({"requester": {"email": [own.response_email_refusal()]}})
         if attrs.get("borough"):
             attrs["borough"] = Borough.objects.filter(code=attrs["borough"]).first()
         return attrs

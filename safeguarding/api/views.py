@@ -11,7 +11,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
@@ -47,7 +46,6 @@ class RequestFilter(django_filters.FilterSet):
 
 
 class PartnerApiMixin:
-    parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated, HasPolicyPermission]
     policy_permission = "safeguarding.use_partner_api"
 

@@ -21,6 +21,30 @@ def load_contact_standards(apps, schema_editor):
 
 
 
+# Records about a person: on PostgreSQL the database refuses to DELETE them, whatever connects (probation 0004's
+# probation_refuse_delete()). Appointments are moved or cancelled, decisions superseded, never deleted.
+PERSON_TABLES = (
+    "supervision_appointment", "supervision_appointmentseries", "supervision_failure", "supervision_enforcement",
+    "supervision_letter", "supervision_aamrreading", "supervision_contactpreference", "supervision_reminder",
+    "supervision_overduecontact",
+)
+
+
+def refuse_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in PERSON_TABLES:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_refuse_delete BEFORE DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION probation_refuse_delete()"
+            )
+
+
+def allow_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in PERSON_TABLES:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_refuse_delete ON {table}")
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -29,6 +53,7 @@ class Migration(migrations.Migration):
         ('cases', '0005_alias_date_of_birth_index'),
         ('partners', '0005_token_expiry_reminders_mash_lead_message'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('probation', '0004_audit_truncate_trigger_and_refuse_deletes'),
     ]
 
     operations = [
@@ -300,4 +325,5 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('status', 'sending')), fields=['sent_at'], name='reminder_status_due_idx'),
         ),
         migrations.RunPython(load_contact_standards, migrations.RunPython.noop),
+        migrations.RunPython(refuse_deletes, allow_deletes),
     ]

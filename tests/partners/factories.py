@@ -24,6 +24,8 @@ class OrganisationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partner organisation {n}")
     kind = Organisation.Kind.MASH
     email = factory.LazyAttribute(lambda o: f"contact{o.name.split()[-1]}@partner.example")
+    # The requesters' addresses the tests use (MASH responses are emailed only to these domains).
+    response_email_domains = "partner.example\ncamden-mash.example\nmet.example"
 
     @factory.post_generation
     def borough_codes(self, create, extracted, **kwargs):

@@ -1,3 +1,5 @@
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -129,6 +131,20 @@ def test_csv_lists_each_section_and_neutralises_formulas(mash_section):
     text = report_csv(data)
     assert "MASH response performance" in text and "Caseload,412" in text and "18-25,80" in text
     assert "'=HYPERLINK" in text
+
+
+def test_csv_neutralises_formulas_in_header_rows_too(mash_section):
+    data = build_report(borough("camden"), LAST_MONTH)
+    data["borough"]["name"] = "=cmd|' /C calc'!A0"
+    data["hosp_area"], data["hosp"] = "+North West", "@SUM(A1)"
+    mash = next(s for s in data["sections"] if s["key"] == "test-mash")
+    mash["title"] = "-2+3"
+    mash["data"]["table"]["headers"][0] = "=HEADER()"
+    rows = list(csv.reader(io.StringIO(report_csv(data))))
+    cells = [cell for row in rows for cell in row]
+    assert "'=cmd|' /C calc'!A0" in cells and "'+North West" in cells and "'@SUM(A1)" in cells
+    assert "'-2+3" in cells and "'=HEADER()" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
 
 
 def test_pdf_is_a_real_pdf_with_charts_and_tables(mash_section):

@@ -39,7 +39,18 @@ def test_revoked_and_already_expired_credentials_are_not_warned_about(admin_user
 
 
 def test_the_reminder_job_runs_daily():
-    assert BEAT_SCHEDULE["partners-api-token-expiry-reminders"]["task"] == "partners.tasks.remind_expiring_api_tokens"
+    from celery.schedules import crontab
+
+    from probation.celery import app
+
+    entry = BEAT_SCHEDULE["partners-api-token-expiry-reminders"]
+    assert entry["task"] == "partners.tasks.remind_expiring_api_tokens" and entry["task"] in app.tasks
+    schedule = entry["schedule"]
+    assert isinstance(schedule, crontab)
+    # Exactly one run a day: one hour and one minute, on every day of every week and month.
+    assert len(schedule.hour) == 1 and len(schedule.minute) == 1
+    assert schedule.day_of_week == set(range(7)) and schedule.day_of_month == set(range(1, 32))
+    assert schedule.month_of_year == set(range(1, 13))
 
 
 def test_a_second_mash_lead_is_refused_with_a_clear_message(client, admin_user):

@@ -30,4 +30,16 @@ def test_a_malformed_page_size_is_a_400(iom_partner, query):
 
 
 def test_well_formed_filters_still_work(iom_partner):
-    assert iom_partner.get("/api/v1/cases/iom-nominals/?is_iom=true&page_size=5").status_code == 200
+    from tests.cases.factories import PersonFactory
+
+    iom = PersonFactory.create_batch(6, is_iom=True)  # camden, the partner organisation's borough
+    gto_only = PersonFactory(is_gto=True)
+    response = iom_partner.get("/api/v1/cases/iom-nominals/?is_iom=true&page_size=5")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 6 and len(body["results"]) == 5  # the filter and the page size both applied
+    assert all(row["is_iom"] for row in body["results"])
+    assert {row["crn"] for row in body["results"]} < {p.crn for p in iom}
+    assert gto_only.crn not in {row["crn"] for row in iom_partner.get("/api/v1/cases/iom-nominals/?is_iom=true").json()["results"]}
+    gto = iom_partner.get("/api/v1/cases/iom-nominals/?is_gto=true").json()
+    assert [row["crn"] for row in gto["results"]] == [gto_only.crn]

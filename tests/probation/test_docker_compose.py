@@ -27,7 +27,8 @@ def test_every_long_running_service_has_a_health_check(compose, name):
 def test_web_serves_with_gunicorn_and_checks_healthz(compose):
     web = compose["services"]["web"]
     assert web["command"][0] == "gunicorn" and "probation.wsgi:application" in web["command"]
-    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert "scripts/healthcheck.py" in web["healthcheck"]["test"]
+    assert "/healthz" in (ROOT / "scripts" / "healthcheck.py").read_text()
 
 
 def test_worker_and_beat_run_the_probation_celery_app(compose):
@@ -61,3 +62,43 @@ def test_app_services_wait_for_healthy_databases_and_migrations(compose, name):
 def test_migrate_runs_migrations_once(compose):
     assert compose["services"]["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert compose["services"]["migrate"]["restart"] == "no"
+
+
+def test_web_health_check_asks_as_the_sites_own_host(compose):
+    """Production refuses a Host it does not serve, so the check names the first allowed host (run for real against
+    gunicorn by tests/probation/test_production_smoke.py)."""
+    import importlib.util
+
+    assert compose["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "scripts/healthcheck.py"]
+    spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "scripts" / "healthcheck.py")
+    healthcheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(healthcheck)
+    assert healthcheck.site_host("probation.example.gov.uk") == "probation.example.gov.uk"
+    assert healthcheck.site_host(" probation.example.gov.uk , ops.example.gov.uk") == "probation.example.gov.uk"
+    assert healthcheck.site_host(".example.gov.uk") == "example.gov.uk"
+    assert healthcheck.site_host("*") == "localhost"
+
+
+def test_the_image_is_built_by_the_build_script_the_smoke_test_runs():
+    """The Dockerfile's build steps are scripts/build.sh's (assets, then production collectstatic with its manifest),
+    never a collectstatic of its own in another mode."""
+    runs = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("RUN ")]
+    assert "RUN bash scripts/build.sh assets" in runs
+    assert "RUN bash scripts/build.sh static" in runs
+    assert not [line for line in runs if "collectstatic" in line or "assets.sh" in line]
+
+
+def test_migrations_run_as_the_owner_and_the_app_connects_as_a_role_that_owns_nothing(compose):
+    from urllib.parse import urlparse
+
+    migrate = compose["services"]["migrate"]["environment"]
+    assert urlparse(migrate["DATABASE_URL"]).username == "probation_owner"
+    assert migrate["DATABASE_APP_ROLE"] == "probation_app"
+    for name in ("web", "worker", "beat"):
+        assert urlparse(compose["services"][name]["environment"]["DATABASE_URL"]).username == "probation_app"
+    init = compose["services"]["postgres"]["volumes"]
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in init
+    script = (ROOT / "docker/postgres-init/01-roles.sh").read_text()
+    assert "CREATE ROLE probation_owner LOGIN NOSUPERUSER" in script
+    assert "CREATE ROLE probation_app LOGIN NOSUPERUSER" in script
+    assert "CREATE DATABASE probation OWNER probation_owner" in script

@@ -23,9 +23,23 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(client, hub_
 
 
 def test_the_session_expires_after_the_idle_timeout(client, hub_user, settings):
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     client.force_login(hub_user)
-    client.get(reverse("home"))
-    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+    key = client.session.session_key
+    stored = Session.objects.filter(session_key=key)
+    # 29 idle minutes: still signed in, and the activity renews the 30 minutes.
+    stored.update(expire_date=timezone.now() + datetime.timedelta(minutes=1))
+    assert client.get(reverse("home")).status_code == 200
+    assert stored.get().expire_date > timezone.now() + datetime.timedelta(minutes=29)
+    # 30 idle minutes and a second: the next request finds no session and goes to the sign-in page.
+    stored.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 def test_the_session_ends_at_the_absolute_limit_whatever_the_activity(client, hub_user, settings):
@@ -103,3 +117,18 @@ def test_security_events_are_logged_as_json_without_personal_details(client, hub
     assert record["ip"] == "127.0.0.1"
     assert "wrong-guess-123" not in handler_output[-1]
     assert hub_user.last_name not in handler_output[-1]
+
+
+@pytest.mark.parametrize("url", ["/", "/cases/", "/safeguarding/", "/notifications/", "/sign-in/"])
+def test_pages_are_never_stored_by_browsers_or_proxies(client, hub_user, url):
+    client.force_login(hub_user)
+    response = client.get(url)
+    assert "no-store" in response["Cache-Control"], url
+
+
+def test_api_responses_are_never_stored(partner_user):
+    from tests.partners.factories import api_client_for
+
+    api = api_client_for(partner_user)
+    for url in ("/api/v1/partners/me/", "/api/v1/safeguarding/requests/", "/api/v1/safeguarding/requests/MASH-0/"):
+        assert "no-store" in api.get(url)["Cache-Control"], url

@@ -96,11 +96,46 @@ def test_an_administrator_can_reset_two_factor_and_it_signs_the_user_out(admin_c
     assert AuditEvent.objects.filter(action="mfa_reset", object_id=str(hub_user.pk)).exists()
 
 
+def _admin_user_form(user, **changes):
+    """The admin change form's fields as the page would post them."""
+    from django.utils import timezone
+
+    joined = timezone.localtime(user.date_joined)
+    data = {
+        "username": user.username, "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+        "role": user.role, "job_title": user.job_title, "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().strftime("%H:%M:%S"), "is_active": "on",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def test_disabling_an_account_in_admin_ends_its_sessions(admin_client, hub_user):
     from tests.conftest import SignedInClient
 
     user_browser = SignedInClient()
     user_browser.force_login(hub_user)
-    hub_user.is_active = False
+    assert user_browser.get(reverse("home")).status_code == 200
+    epoch = hub_user.session_epoch
+    response = admin_client.post(reverse("admin:probation_user_change", args=[hub_user.pk]),
+                                 _admin_user_form(hub_user, is_active=None))
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    hub_user.refresh_from_db()
+    assert not hub_user.is_active and hub_user.session_epoch == epoch + 1
+    assert user_browser.get(reverse("home")).status_code == 302
+    # Enabling the account again does not bring the old session back: it was ended, not just refused while disabled.
+    hub_user.is_active = True
     hub_user.save()
     assert user_browser.get(reverse("home")).status_code == 302
+
+
+def test_the_session_key_changes_when_the_second_factor_is_verified(password_only, hub_user):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    device = confirmed_totp_device(hub_user)
+    before = password_only.cookies["sessionid"].value
+    assert password_only.post(reverse("two_factor"), {"code": current_totp(device)}).status_code == 302
+    after = password_only.cookies["sessionid"].value
+    assert after != before
+    assert not SessionStore().exists(before)  # a key fixed before verification is worth nothing after it
+    assert password_only.get(reverse("home")).status_code == 200

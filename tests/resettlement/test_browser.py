@@ -58,3 +58,17 @@ def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_th
     action = PlanAction.objects.get()
     assert action.status == "done" and action.outcome == "Room at the Camden hostel confirmed"
     assert episode.plan.needs.get(pathway=Pathway.ACCOMMODATION).status == NeedStatus.SUPPORT_REQUIRED
+
+
+def test_a_hosp_sees_pre_release_figures_without_names_in_the_browser(page, live_server, sign_in, hosp_user):
+    from pathlib import Path
+
+    episode = record_episode(prison_code="PVI", release=timezone.localdate() + datetime.timedelta(weeks=8),
+                             reception_at=timezone.now() - datetime.timedelta(days=300))
+    sign_in(page, hosp_user)
+    page.goto(f"{live_server.url}/resettlement/pre-release/")
+    text = page.inner_text("main")
+    assert "due a review or transfer" in text and "without settled accommodation" in text
+    assert episode.person.crn not in text and episode.person.last_name not in text
+    Path("test-results").mkdir(exist_ok=True)
+    page.screenshot(path="test-results/resettlement-pre-release-hosp.png", full_page=True)

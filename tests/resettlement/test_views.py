@@ -39,11 +39,30 @@ def test_a_partner_cannot_open_staff_pages(client, partner_user):
     assert client.get(reverse("resettlement:plan", args=[episode.pk])).status_code == 403
 
 
-def test_a_hosp_sees_the_pre_release_dashboard_but_not_plans(client, hosp_user):
-    episode = record_episode()
+def _due_for_release_in_eight_weeks():
+    return record_episode(prison_code="PVI", release=timezone.localdate() + datetime.timedelta(weeks=8),
+                          reception_at=timezone.now() - datetime.timedelta(days=300))
+
+
+def test_a_hosp_sees_pre_release_figures_but_no_named_people_and_no_plans(client, hosp_user):
+    episode = _due_for_release_in_eight_weeks()
     client.force_login(hosp_user)
-    assert client.get(reverse("resettlement:pre_release")).status_code == 200
+    response = client.get(reverse("resettlement:pre_release"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["picture"].due or response.context["picture"].late  # the person is counted ...
+    for detail in (episode.person.crn, episode.person.last_name, episode.person.first_name, episode.current_prison.name):
+        assert detail not in page  # ... but never named
+    assert 'data-testid="count-accommodation-unsettled">1<' in page
+    assert not AuditEvent.objects.filter(action="view", actor=hosp_user).exists()  # nothing about a person shown
     assert client.get(reverse("resettlement:plan", args=[episode.pk])).status_code == 403
+
+
+def test_staff_see_the_named_people_due_for_release(om_client):
+    episode = _due_for_release_in_eight_weeks()
+    page = om_client.get(reverse("resettlement:pre_release")).content.decode()
+    assert episode.person.crn in page and episode.person.full_name in page
+    assert 'data-testid="accommodation"' in page
 
 
 def test_every_view_of_a_plan_is_audited(om_client, offender_manager):
@@ -248,10 +267,19 @@ def test_staff_list_pages_use_a_constant_number_of_queries(client, offender_mana
     client.force_login(offender_manager)
     _fill(2, worker=offender_manager, org=org)
     with django_assert_max_num_queries(20) as small:
-        assert client.get(reverse(url_name)).status_code == 200
+        first = client.get(reverse(url_name))
     _fill(12, worker=offender_manager, org=org)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert client.get(reverse(url_name)).status_code == 200
+        second = client.get(reverse(url_name))
+    # Each page shows everyone it should at both sizes: more people, the same number of queries.
+    from resettlement.models import CustodyEpisode as Episode
+
+    # (the caseload lists who is still in custody: _fill releases every other person; pre-release lists everyone)
+    expected = {"resettlement:caseload": (1, 7), "resettlement:pre_release": (2, 14)}[url_name]
+    for response, count in zip((first, second), expected):
+        page = response.content.decode()
+        shown = [e for e in Episode.objects.all() if e.person.crn in page or e.person.full_name in page]
+        assert response.status_code == 200 and len(shown) == count
 
 
 def test_the_partner_list_uses_a_constant_number_of_queries(client, django_assert_max_num_queries, offender_manager):
@@ -300,8 +328,15 @@ def test_every_staff_page_renders_for_an_episode(om_client):
         reverse("resettlement:enrolment", args=[enrolment.pk]), reverse("resettlement:pre_release") + "?scope=mine",
         reverse("resettlement:caseload") + f"?prison={episode.current_prison_id}",
     ]
+    about_the_person = urls[:10] + [reverse("resettlement:enrolment", args=[enrolment.pk]),
+                                     reverse("resettlement:caseload") + f"?prison={episode.current_prison_id}"]
     for url in urls:
-        assert om_client.get(url).status_code == 200, url
+        response = om_client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert '<h1 class="govuk-heading' in page, url  # a page, not an empty shell
+        if url in about_the_person:
+            assert episode.person.crn in page or episode.person.full_name in page, url
     assert om_client.get(reverse("resettlement:need", args=[episode.pk, "nonsense"])).status_code == 404
     assert om_client.get(reverse("resettlement:plan", args=[999999])).status_code == 404
 

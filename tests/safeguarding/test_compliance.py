@@ -35,7 +35,10 @@ def test_on_time_percentage_by_rating(hub_user):
     assert (red.on_time, red.late, red.percent) == (1, 1, 50.0)
     assert (amber.overdue, amber.percent) == (1, 0.0)
     assert result.total.due == 3 and result.total.percent == pytest.approx(33.3)
-    assert overdue.responded_at is None
+    for request in (on_time, late, overdue):
+        request.refresh_from_db()
+    assert overdue.responded_at is None  # as stored, not as the test left it in memory
+    assert on_time.responded_at == MON + timedelta(hours=3) and late.responded_at == MON + timedelta(hours=6)
 
 
 def test_a_past_date_is_not_changed_by_what_happened_later(hub_user):
@@ -74,7 +77,16 @@ def test_the_dashboard_page_shows_figures_for_a_past_date(client, hub_user):
     assert page.status_code == 200
     assert page.context["result"].total.percent == 100.0
     assert b"chart.umd.min.js" in page.content and b"compliance-data" in page.content
-    assert client.get("/safeguarding/compliance/", {"as_of": "not-a-date"}).status_code == 200
+    refused = client.get("/safeguarding/compliance/", {"as_of": "not-a-date"})
+    assert refused.status_code == 400 and b"Enter the date as YYYY-MM-DD." in refused.content
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01", "1999-12-31"])
+def test_a_date_out_of_range_is_a_400_with_a_message(client, hub_user, as_of):
+    client.force_login(hub_user)
+    response = client.get("/safeguarding/compliance/", {"as_of": as_of})
+    assert response.status_code == 400
+    assert b"Enter a date between 1 January 2000 and today." in response.content
 
 
 def test_the_borough_report_section(hub_user):

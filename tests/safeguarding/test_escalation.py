@@ -135,7 +135,7 @@ def test_concurrent_sweeps_notify_each_step_once(hub_user):
 
     def run():
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)
             results.append(escalation_sweep())
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
@@ -146,7 +146,8 @@ def test_concurrent_sweeps_notify_each_step_once(hub_user):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert not [t for t in threads if t.is_alive()], "a sweep hung (a lock never released?)"
     assert not errors
     assert sum(r["escalated"] for r in results) == 6
     assert sum(r["reminded"] for r in results) == 0  # already past the deadline: no "answer before the deadline"

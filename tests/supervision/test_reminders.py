@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from probation.deadlines import deadlines_run
 from supervision import services
