@@ -12,12 +12,18 @@ class ProjectAdmin(AuditedModelAdmin):
     search_fields = ["name", "address"]
     autocomplete_fields = ["partner"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a project is closed (is_active), never deleted: bookings and credit point at it
+
 
 @admin.register(Session)
 class SessionAdmin(AuditedModelAdmin):
     list_display = ["project", "starts_at", "ends_at", "supervisor", "cancelled_at"]
     list_select_related = ["project", "supervisor"]
     date_hierarchy = "local_date"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Booking)

@@ -8,6 +8,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# On PostgreSQL the database refuses to DELETE these rows whatever connects (probation 0004's trigger function):
+# bookings, attendance, budgets and spends are history about a person.
+REFUSE_DELETE = ("interventions_project", "interventions_session", "interventions_booking",
+                 "interventions_personalbudget", "interventions_budgetspend")
+
+
+def refuse_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in REFUSE_DELETE:
+            schema_editor.execute(f"CREATE TRIGGER {table}_refuse_delete BEFORE DELETE ON {table} "
+                                  "FOR EACH ROW EXECUTE FUNCTION probation_refuse_delete()")
+
+
+def allow_deletes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table in REFUSE_DELETE:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_refuse_delete ON {table}")
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -16,6 +35,7 @@ class Migration(migrations.Migration):
         ('cases', '0005_alias_date_of_birth_index'),
         ('partners', '0005_token_expiry_reminders_mash_lead_message'),
         ('supervision', '0001_appointments_outcomes_enforcement'),
+        ('probation', '0005_merge_audit_deletes_and_deadline_engine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -156,4 +176,5 @@ class Migration(migrations.Migration):
             model_name='booking',
             constraint=models.CheckConstraint(condition=models.Q(('credited_minutes__lte', models.F('minutes_worked')), ('credited_minutes', 0), _connector='OR'), name='upw_credit_at_most_worked'),
         ),
+        migrations.RunPython(refuse_deletes, allow_deletes),
     ]

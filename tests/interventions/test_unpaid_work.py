@@ -168,3 +168,16 @@ def test_behind_schedule_compares_credit_with_a_steady_pace_to_the_deadline():
     assert not selectors.is_behind(ordered, 40 * 60, start, deadline, half)  # 10 hours short: within tolerance
     assert selectors.is_behind(ordered, 99 * 60, start, deadline, deadline)
     assert not selectors.is_behind(ordered, ordered, start, deadline, deadline + datetime.timedelta(days=5))
+
+
+def test_the_database_refuses_to_delete_a_booking_or_a_budget_spend():
+    from django.db import transaction
+
+    from tests.interventions.test_budgets_and_deadlines import _budget, _spend
+
+    booking = book(session(), upw_case())
+    spend = _spend(_budget(), "5.00")
+    for row in (booking, spend):
+        with pytest.raises(Exception), transaction.atomic():
+            type(row).objects.filter(pk=row.pk).delete()
+    assert Booking.objects.filter(pk=booking.pk).exists()

@@ -95,6 +95,8 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
         "supervision_appointment", "supervision_appointmentseries", "supervision_failure", "supervision_enforcement",
         "supervision_letter", "supervision_aamrreading", "supervision_contactpreference", "supervision_reminder",
         "supervision_overduecontact",
+        "interventions_project", "interventions_session", "interventions_booking", "interventions_personalbudget",
+        "interventions_budgetspend",
     }
     with connection.cursor() as cursor:
         cursor.execute(
