@@ -20,5 +20,6 @@ class InterventionsConfig(AppConfig):
                                 order=60)
         register_report_section("personal_budgets", "Personalised budgets for women", panels.budgets_section,
                                 order=70)
+        register_report_section("programmes", "Accredited programme completions", panels.programmes_section, order=65)
         register_demo_seeder("interventions", seed_interventions, order=70)
         register_steps()

@@ -66,3 +66,33 @@ class SpendForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["approver"].queryset = User.objects.filter(role="team_manager", is_active=True).order_by("last_name")
+
+
+class ReferralForm(forms.Form):
+    programme = forms.ModelChoiceField(label="Programme", queryset=None,
+                                       error_messages={"required": "Choose a programme.",
+                                                       "invalid_choice": "Choose a programme from the list."})
+    reason = forms.CharField(label="Why refer", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Say why the person is referred."})
+    override_reason = forms.CharField(label="If not eligible: why refer anyway", required=False, max_length=500,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from interventions.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.filter(is_active=True)
+
+
+class ReferralMoveForm(forms.Form):
+    to = forms.ChoiceField(label="Move to", error_messages={"required": "Choose a status."})
+    group = forms.ModelChoiceField(label="Group (when allocating)", queryset=None, required=False,
+                                   error_messages={"invalid_choice": "Choose a group from the list."})
+    reason = forms.CharField(label="Why", max_length=500, error_messages={"required": "Say why."})
+
+    def __init__(self, *args, referral, **kwargs):
+        from interventions.models import ProgrammeGroup, ReferralStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [("", "Choose")] + ReferralStatus.choices  # the service says which are allowed
+        self.fields["group"].queryset = ProgrammeGroup.objects.filter(programme_id=referral.programme_id)

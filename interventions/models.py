@@ -218,3 +218,150 @@ class BudgetSpend(models.Model):
 
     def __str__(self):
         return f"£{self.amount} on {self.get_purpose_display().lower()} ({self.spent_on:%d %b %Y})"
+
+
+# --- Accredited programmes --------------------------------------------------------------------------------------------
+
+class Programme(models.Model):
+    """An accredited programme in the catalogue, with its number of sessions and who it is for."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=500, blank=True)
+    sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(60)])
+    rosh_levels = models.JSONField(default=list, blank=True, help_text="RoSH levels it suits; empty: any.")
+    needs_any_register = models.JSONField(default=list, blank=True,
+                                          help_text="Register codes of which the person needs one; empty: none.")
+    genders = models.JSONField(default=list, blank=True, help_text="Genders it is for; empty: anyone.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReferralStatus(models.TextChoices):
+    REFERRED = "referred", "Referred"
+    ASSESSED = "assessed", "Assessed as suitable"
+    WAITING = "waiting", "On the waiting list"
+    ALLOCATED = "allocated", "Allocated to a group"
+    ON_PROGRAMME = "on_programme", "On programme"
+    COMPLETED = "completed", "Completed"
+    TERMINATED = "terminated", "Terminated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The only moves a referral can make (as in the MoJ's accredited programmes service): a referral cannot jump from
+# referred to completed; completion, termination and withdrawal are final.
+TRANSITIONS = {
+    ReferralStatus.REFERRED: {ReferralStatus.ASSESSED, ReferralStatus.WITHDRAWN},
+    ReferralStatus.ASSESSED: {ReferralStatus.WAITING, ReferralStatus.WITHDRAWN},
+    ReferralStatus.WAITING: {ReferralStatus.ALLOCATED, ReferralStatus.WITHDRAWN},
+    ReferralStatus.ALLOCATED: {ReferralStatus.ON_PROGRAMME, ReferralStatus.WAITING, ReferralStatus.WITHDRAWN},
+    ReferralStatus.ON_PROGRAMME: {ReferralStatus.COMPLETED, ReferralStatus.TERMINATED},
+    ReferralStatus.COMPLETED: set(),
+    ReferralStatus.TERMINATED: set(),
+    ReferralStatus.WITHDRAWN: set(),
+}
+FINAL_STATUSES = [s.value for s, moves in TRANSITIONS.items() if not moves]
+ENDED_STATUSES = [ReferralStatus.COMPLETED.value, ReferralStatus.TERMINATED.value]
+
+
+class ProgrammeGroup(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="groups")
+    borough = models.ForeignKey("partners.Borough", on_delete=models.PROTECT, related_name="programme_groups")
+    start_date = models.DateField()
+    capacity = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1), MaxValueValidator(30)])
+    facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="programme_groups_facilitated")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+
+    def __str__(self):
+        return f"{self.programme} group starting {self.start_date:%d %b %Y}"
+
+
+class Referral(models.Model):
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="programme_referrals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
+    requirement = models.ForeignKey("cases.Requirement", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="programme_referrals")
+    borough = models.ForeignKey("partners.Borough", on_delete=models.PROTECT, related_name="programme_referrals",
+                                help_text="Where the person will attend: the waiting list it joins.")
+    status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    eligible = models.BooleanField(help_text="Eligible by risk and need when referred.")
+    ineligible_reasons = models.JSONField(default=list, blank=True)
+    override_reason = models.CharField(max_length=500, blank=True,
+                                       help_text="Why the person was referred although not eligible.")
+    group = models.ForeignKey(ProgrammeGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
+    ended_on = models.DateField(null=True, blank=True, help_text="Completed or terminated on.")
+    referred_at = models.DateTimeField(default=timezone.now)
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["status_changed_at", "id"]
+        indexes = [
+            # The borough's waiting list (selectors.waiting_list).
+            models.Index(fields=["borough", "programme", "status_changed_at"], name="referral_waiting_idx",
+                         condition=Q(status="waiting")),
+            # Completion rates by month (selectors.completion_rates).
+            models.Index(fields=["ended_on"], name="referral_ended_idx", condition=Q(ended_on__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme"], condition=~Q(status__in=FINAL_STATUSES),
+                                    name="one_open_referral_per_person_programme"),
+            models.CheckConstraint(condition=Q(eligible=True) | ~Q(override_reason=""),
+                                   name="ineligible_referral_needs_override_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} referral for {self.person_id}"
+
+    @property
+    def allowed_moves(self) -> list[str]:
+        return sorted(TRANSITIONS[ReferralStatus(self.status)])
+
+
+class ReferralStatusChange(models.Model):
+    """Every move of a referral, with who, when and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="history")
+    from_status = models.CharField(max_length=16, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ReferralStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class GroupSession(models.Model):
+    """A numbered session of a group; a catch-up session repeats a number for one person who missed it."""
+
+    group = models.ForeignKey(ProgrammeGroup, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    catch_up_for = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="catch_up_sessions")
+
+    class Meta:
+        ordering = ["starts_at", "number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], condition=Q(catch_up_for__isnull=True),
+                                    name="one_numbered_session_per_group"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="group_session_ends_after_start"),
+        ]
+
+    def __str__(self):
+        kind = "Catch-up for session" if self.catch_up_for_id else "Session"
+        return f"{kind} {self.number} of {self.group}"

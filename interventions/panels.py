@@ -68,3 +68,16 @@ def budgets_section(borough_code: str, month: datetime.date) -> dict:
                   "rows": [[labels.get(r["purpose"], r["purpose"]), r["spends"], r["women"], float(r["total"])]
                            for r in rows]},
     }
+
+
+def programmes_section(borough_code: str, month: datetime.date) -> dict:
+    """Accredited programme completions in the borough in the month: counts and rates only."""
+    first, last = _month_bounds(month)
+    rows = selectors.completion_rates(first=first, last=last, borough_code=borough_code)
+    ended, completed = sum(r["ended"] for r in rows), sum(r["completed"] for r in rows)
+    return {
+        "summary": [["Programme referrals ended", ended], ["Completed", completed],
+                    ["Completion rate (%)", round(100 * completed / ended, 1) if ended else None]],
+        "table": {"headers": ["Programme", "Ended", "Completed", "Rate (%)"],
+                  "rows": [[r["programme__name"], r["ended"], r["completed"], r["rate"]] for r in rows]},
+    }

@@ -3,7 +3,7 @@
 import rules
 
 from cases.rules import is_case_offender_manager, is_in_case_team, manages_case_team
-from probation.policy import is_admin, is_offender_manager, is_partner, is_team_manager
+from probation.policy import is_admin, is_hosp, is_offender_manager, is_partner, is_team_manager
 
 
 def _on_person(predicate):
@@ -37,3 +37,9 @@ rules.add_perm("interventions.record_partner_attendance", is_partner & partner_r
 rules.add_perm("interventions.view_case", case_worker | is_admin)
 rules.add_perm("interventions.book", case_worker | is_admin)
 rules.add_perm("interventions.spend_budget", case_worker)
+
+# Programmes: the waiting lists and groups are for the officers and SPOs who refer and run them; completion rates
+# (no names) also for HOSPs.
+rules.add_perm("interventions.view_programmes", is_offender_manager | is_team_manager | is_admin)
+rules.add_perm("interventions.view_programme_rates", is_offender_manager | is_team_manager | is_hosp | is_admin)
+rules.add_perm("interventions.refer", case_worker | is_admin)

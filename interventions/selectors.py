@@ -146,3 +146,42 @@ def budget_spend_by_purpose(borough_code: str, first: datetime.date, last: datet
                                            spent_on__lte=last)
                 .values("purpose").annotate(total=Sum("amount"), spends=Count("id"),
                                             women=Count("budget__person", distinct=True)).order_by("purpose"))
+
+
+# --- accredited programmes --------------------------------------------------------------------------------------------
+
+def waiting_list(borough) -> list:
+    """The borough's waiting list, longest waiting first, by programme: one query."""
+    from interventions.models import Referral, ReferralStatus
+
+    return list(Referral.objects.filter(borough=borough, status=ReferralStatus.WAITING)
+                .select_related("person", "programme", "person__offender_manager")
+                .order_by("programme__name", "status_changed_at", "id"))
+
+
+def group_page(group) -> dict:
+    """A group's facilitators, sessions (numbered, and catch-ups) and members: three queries."""
+    from interventions.models import Referral
+
+    sessions = list(group.sessions.select_related("catch_up_for__person").order_by("starts_at", "number"))
+    members = list(Referral.objects.filter(group=group).select_related("person", "person__offender_manager")
+                   .order_by("person__last_name", "id"))
+    return {"group": group, "facilitators": list(group.facilitators.order_by("last_name")), "sessions": sessions,
+            "members": members}
+
+
+def completion_rates(*, first: datetime.date, last: datetime.date, borough_code: str | None = None) -> list[dict]:
+    """Of referrals that ended (completed or terminated) between `first` and `last`, how many completed, by
+    programme, borough and month. Recomputable for any past period (it reads `ended_on`)."""
+    from django.db.models.functions import TruncMonth
+
+    from interventions.models import ENDED_STATUSES, Referral, ReferralStatus
+
+    rows = Referral.objects.filter(status__in=ENDED_STATUSES, ended_on__gte=first, ended_on__lte=last)
+    if borough_code:
+        rows = rows.filter(borough__code=borough_code)
+    rows = (rows.annotate(month=TruncMonth("ended_on"))
+            .values("programme__name", "borough__name", "month")
+            .annotate(ended=Count("id"), completed=Count("id", filter=Q(status=ReferralStatus.COMPLETED)))
+            .order_by("month", "programme__name", "borough__name"))
+    return [{**r, "rate": round(100 * r["completed"] / r["ended"], 1) if r["ended"] else None} for r in rows]

@@ -240,3 +240,145 @@ def budget_spend(*, budget: PersonalBudget, amount, purpose: str, supplier: str,
                                        spent_on=spent_on, approved_by=approver, recorded_by=by)
     PersonalBudget.objects.filter(pk=budget.pk).update(spent=F("spent") + money)
     return spend
+
+
+# --- accredited programmes --------------------------------------------------------------------------------------------
+
+def programme_eligibility(*, programme, person: Person, on: datetime.date | None = None) -> list[str]:
+    """Why the person is not eligible by risk and need (empty: eligible). One query for the registers."""
+    on = on or timezone.localdate()
+    reasons = []
+    if programme.rosh_levels and person.rosh_level not in programme.rosh_levels:
+        reasons.append(f"{programme} is for RoSH {', '.join(programme.rosh_levels)}; "
+                       f"{person.full_name} is {person.get_rosh_level_display().lower()}.")
+    if programme.genders and person.gender not in programme.genders:
+        reasons.append(f"{programme} is for {' or '.join(programme.genders)} participants.")
+    if programme.needs_any_register:
+        active = Register.objects.filter(person=person, code__in=programme.needs_any_register, start_date__lte=on) \
+            .exclude(end_date__lt=on)
+        if not active.exists():
+            reasons.append(f"{programme} needs one of the registers {', '.join(programme.needs_any_register)}.")
+    return reasons
+
+
+def _status_change(referral, *, to: str, by, reason: str, now, from_status: str = ""):
+    from interventions.models import ReferralStatusChange
+
+    return ReferralStatusChange.objects.create(referral=referral, from_status=from_status, to_status=to, at=now,
+                                               by=by, reason=reason)
+
+
+@transaction.atomic
+def referral_create(*, person: Person, programme, by, reason: str, override_reason: str = "", requirement=None,
+                    borough=None, now=None):
+    """Refer a person to a programme. Eligibility comes from risk and need; an ineligible person is referred only
+    with an override reason. One open referral per person and programme."""
+    from interventions.models import FINAL_STATUSES, Referral, ReferralStatus
+
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    if not (reason or "").strip():
+        errors["reason"] = "Say why the person is referred."
+    if not programme.is_active:
+        errors["programme"] = "This programme is not running."
+    reasons = programme_eligibility(programme=programme, person=person, on=timezone.localdate(now))
+    if reasons and not (override_reason or "").strip():
+        errors["override_reason"] = " ".join(reasons) + " Give a reason to refer anyway."
+    if requirement is not None and requirement.sentence.person_id != person.pk:
+        errors["requirement"] = "That requirement belongs to another person's sentence."
+    borough = borough or person.home_borough
+    if borough is None:
+        errors["borough"] = "Choose the borough where the person will attend."
+    if errors:
+        raise ValidationError(errors)
+    # Race: two referrals of the same person at once; the partial unique constraint keeps one open.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    if Referral.objects.filter(person=person, programme=programme).exclude(status__in=FINAL_STATUSES).exists():
+        raise ValidationError({"programme": f"{person.full_name} already has an open referral to {programme}."})
+    referral = Referral.objects.create(
+        person=person, programme=programme, requirement=requirement, borough=borough, eligible=not reasons,
+        ineligible_reasons=reasons, override_reason=(override_reason or "").strip()[:500] if reasons else "",
+        referred_at=now, referred_by=by, status_changed_at=now)
+    _status_change(referral, to=ReferralStatus.REFERRED, by=by, reason=reason.strip()[:500], now=now)
+    return referral
+
+
+@transaction.atomic
+def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
+    """Move a referral along its allowed transitions only; every move is kept with who, when and why."""
+    from interventions.models import TRANSITIONS, ProgrammeGroup, Referral, ReferralStatus
+
+    now = now or timezone.now()
+    # Race: two people moving the same referral at once; the lock makes the second see the first's move.
+    referral = Referral.objects.select_for_update().select_related("programme").get(pk=referral.pk)
+    current = ReferralStatus(referral.status)
+    if to not in ReferralStatus.values:
+        raise ValidationError({"to": "Choose a status."})
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(ReferralStatus(s).label.lower() for s in sorted(TRANSITIONS[current])) or "nothing"
+        raise ValidationError({"to": f"A referral that is {current.label.lower()} cannot become "
+                                     f"{ReferralStatus(to).label.lower()}; it can become: {allowed}."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why."})
+    update = {"status": to, "status_changed_at": now}
+    if to == ReferralStatus.ALLOCATED:
+        if group is None:
+            raise ValidationError({"group": "Choose the group."})
+        # Race: two referrals taking the last place in a group; the group row lock serialises them.
+        group = ProgrammeGroup.objects.select_for_update().get(pk=group.pk)
+        if group.programme_id != referral.programme_id:
+            raise ValidationError({"group": "That group runs a different programme."})
+        taken = Referral.objects.filter(group=group, status__in=[ReferralStatus.ALLOCATED, ReferralStatus.ON_PROGRAMME,
+                                                                 ReferralStatus.COMPLETED]).count()
+        if taken >= group.capacity:
+            raise ValidationError({"group": f"The group is full ({group.capacity} places)."})
+        update["group"] = group
+    elif to == ReferralStatus.WAITING:
+        update["group"] = None
+    if to in (ReferralStatus.COMPLETED, ReferralStatus.TERMINATED):
+        update["ended_on"] = timezone.localdate(now)
+    for field, value in update.items():
+        setattr(referral, field, value)
+    referral.save(update_fields=list(update))
+    _status_change(referral, from_status=current, to=to, by=by, reason=reason.strip()[:500], now=now)
+    return referral
+
+
+@transaction.atomic
+def group_create(*, programme, borough, start_date: datetime.date, facilitators, by, start: datetime.time =
+                 datetime.time(18), hours: int = 2, every_days: int = 7, capacity: int = 12):
+    """A group with its facilitators and a start date, and its numbered sessions `every_days` apart."""
+    from interventions.models import GroupSession, ProgrammeGroup
+
+    errors = {}
+    if not facilitators:
+        errors["facilitators"] = "Choose at least one facilitator."
+    if not 1 <= every_days <= 14:
+        errors["every_days"] = "Sessions are 1 to 14 days apart."
+    if errors:
+        raise ValidationError(errors)
+    group = ProgrammeGroup.objects.create(programme=programme, borough=borough, start_date=start_date, created_by=by,
+                                          capacity=capacity)
+    group.facilitators.set(facilitators)
+    sessions = []
+    for number in range(1, programme.sessions + 1):
+        starts_at = datetime.datetime.combine(start_date + datetime.timedelta(days=every_days * (number - 1)), start,
+                                              tzinfo=LONDON)
+        sessions.append(GroupSession(group=group, number=number, starts_at=starts_at,
+                                     ends_at=starts_at + datetime.timedelta(hours=hours)))
+    GroupSession.objects.bulk_create(sessions)
+    return group
+
+
+@transaction.atomic
+def catch_up_add(*, referral, number: int, starts_at: datetime.datetime, hours: int = 2):
+    """A catch-up of session `number` for one person on the group who missed it."""
+    from interventions.models import GroupSession, Referral, ReferralStatus
+
+    referral = Referral.objects.select_related("programme").get(pk=referral.pk)
+    if referral.group_id is None or referral.status not in (ReferralStatus.ALLOCATED, ReferralStatus.ON_PROGRAMME):
+        raise ValidationError({"referral": "Only a person on a group can have a catch-up session."})
+    if not 1 <= number <= referral.programme.sessions:
+        raise ValidationError({"number": f"Sessions are numbered 1 to {referral.programme.sessions}."})
+    return GroupSession.objects.create(group_id=referral.group_id, number=number, starts_at=starts_at,
+                                       ends_at=starts_at + datetime.timedelta(hours=hours), catch_up_for=referral)

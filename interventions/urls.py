@@ -13,4 +13,9 @@ urlpatterns = [
     path("cases/<str:crn>/budgets/", views.budget_statement, name="budget_statement"),
     path("cases/<str:crn>/budgets/new/", views.budget_new, name="budget_new"),
     path("budgets/<int:pk>/spend/", views.budget_spend, name="budget_spend"),
+    path("programmes/waiting-lists/<slug:code>/", views.waiting_list, name="waiting_list"),
+    path("programmes/groups/<int:pk>/", views.group, name="group"),
+    path("programmes/completion-rates/", views.programme_rates, name="programme_rates"),
+    path("cases/<str:crn>/programmes/refer/", views.referral_new, name="referral_new"),
+    path("programmes/referrals/<int:pk>/", views.referral, name="referral"),
 ]

@@ -13,8 +13,15 @@ from django.utils import timezone
 
 from cases.models import Person
 from interventions import roster, selectors, services
-from interventions.forms import AttendanceFormSet, BudgetForm, SessionBookingForm, SpendForm
-from interventions.models import Booking, PersonalBudget, Session
+from interventions.forms import (
+    AttendanceFormSet,
+    BudgetForm,
+    ReferralForm,
+    ReferralMoveForm,
+    SessionBookingForm,
+    SpendForm,
+)
+from interventions.models import PersonalBudget, ProgrammeGroup, Referral, Session
 from partners.models import Borough
 from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import require
@@ -176,3 +183,69 @@ def budget_spend(request, pk):
                   {"person": budget.person, "budget": budget, "form": form,
                    "title": f"Spend from the budget (£{budget.remaining} left)"},
                   status=400 if request.method == "POST" else 200)
+
+
+# --- accredited programmes --------------------------------------------------------------------------------------------
+
+def waiting_list(request, code):
+    require(request.user, "interventions.view_programmes")
+    borough = get_object_or_404(Borough, code=code)
+    referrals = selectors.waiting_list(borough)
+    audit_view_many(request, [r.person for r in referrals])
+    groups = (ProgrammeGroup.objects.filter(borough=borough, start_date__gte=timezone.localdate())
+              .select_related("programme").annotate(members=Count("referrals")))
+    return render(request, "interventions/waiting_list.html",
+                  {"borough": borough, "referrals": referrals, "groups": groups})
+
+
+def group(request, pk):
+    require(request.user, "interventions.view_programmes")
+    item = get_object_or_404(ProgrammeGroup.objects.select_related("programme", "borough"), pk=pk)
+    context = selectors.group_page(item)
+    audit_view_many(request, [r.person for r in context["members"]])
+    return render(request, "interventions/group.html", context)
+
+
+def referral_new(request, crn):
+    person = get_object_or_404(Person.objects.select_related("team", "home_borough"), crn=crn.upper())
+    require(request.user, "interventions.refer", person)
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(person=person, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            audit_record(action=Action.CREATE, request=request, obj=referral)
+            return redirect("interventions:referral", pk=referral.pk)
+    return render(request, "interventions/referral_new.html", {"person": person, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+def referral(request, pk):
+    item = get_object_or_404(Referral.objects.select_related("person", "person__team", "programme", "group",
+                                                             "borough"), pk=pk)
+    require(request.user, "interventions.refer", item.person)
+    form = ReferralMoveForm(request.POST or None, referral=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_move(referral=item, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            audit_record(action=Action.UPDATE, request=request, obj=item, detail={"to": form.cleaned_data["to"]})
+            return redirect("interventions:referral", pk=item.pk)
+    else:
+        audit_view(request, item.person)
+    history = list(item.history.select_related("by"))
+    return render(request, "interventions/referral.html", {"referral": item, "form": form, "history": history},
+                  status=400 if request.method == "POST" else 200)
+
+
+def programme_rates(request):
+    require(request.user, "interventions.view_programme_rates")
+    today = timezone.localdate()
+    first = _day(request.GET.get("from")) if request.GET.get("from") else today.replace(day=1) - datetime.timedelta(days=365)
+    last = _day(request.GET.get("to"))
+    return render(request, "interventions/programme_rates.html",
+                  {"rows": selectors.completion_rates(first=first, last=last), "first": first, "last": last})

@@ -96,7 +96,8 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
         "supervision_letter", "supervision_aamrreading", "supervision_contactpreference", "supervision_reminder",
         "supervision_overduecontact",
         "interventions_project", "interventions_session", "interventions_booking", "interventions_personalbudget",
-        "interventions_budgetspend",
+        "interventions_budgetspend", "interventions_referral", "interventions_referralstatuschange",
+        "interventions_programmegroup", "interventions_groupsession",
     }
     with connection.cursor() as cursor:
         cursor.execute(
