@@ -126,6 +126,12 @@ MATRIX = {
     "interventions:budget_statement": ("get", row(om=A, spo=A, admin=A)),
     "interventions:budget_new": ("get", row(om=A, spo=A, admin=A)),
     "interventions:budget_spend": ("get", row(om=A, spo=A, admin=A)),
+    # programmes: waiting lists and groups for officers and SPOs; completion rates (no names) also for HOSPs
+    "interventions:waiting_list": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:group": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:programme_rates": ("get", row(om=A, spo=A, hosp=A, admin=A)),
+    "interventions:referral_new": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:referral": ("get", row(om=A, spo=A, admin=A)),
     # partner REST API (token credentials for partners; staff have no API credentials)
     "cases-api:iom-nominals": ("get", PARTNER_A_ONLY),  # partner A may track IOM; partner B may not
     "partners-api:me": ("get", PARTNERS),
@@ -267,6 +273,17 @@ def world(db):
     kwargs["interventions:budget_statement"] = kwargs["interventions:budget_new"] = {"crn": woman.crn}
     kwargs["interventions:budget_spend"] = {"pk": budget.pk}
     kwargs["interventions-api:booking-attendance"] = {"pk": upw_booking.pk}
+    from interventions.models import Programme
+
+    programme = Programme.objects.get(code="thinking-skills-programme")
+    programme_group = interventions.group_create(programme=programme, borough=Borough.objects.get(code="camden"),
+                                                 start_date=today, facilitators=[om], by=om)
+    referral = interventions.referral_create(person=person, programme=programme, by=om, reason="Matrix",
+                                             override_reason="Matrix")
+    kwargs["interventions:waiting_list"] = {"code": "camden"}
+    kwargs["interventions:group"] = {"pk": programme_group.pk}
+    kwargs["interventions:referral_new"] = {"crn": person.crn}
+    kwargs["interventions:referral"] = {"pk": referral.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
                  "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw"]:
