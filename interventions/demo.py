@@ -85,3 +85,42 @@ def seed_interventions(*, size: int, stdout) -> None:
                               approver=spo, by=spo, spent_on=today)
     stdout.write(f"  unpaid work: {len(bookings)} people on last week's session at {project}, two sessions ahead; "
                  f"one personalised budget")
+
+
+def seed_programmes(*, size: int, stdout) -> None:
+    """A Thinking Skills Programme group in om's borough with two members (one completed, one on programme), two
+    people waiting and one referred with an eligibility override. Idempotent: nothing once a group exists."""
+    from interventions.models import Programme, ProgrammeGroup, ReferralStatus as S
+
+    om = User.objects.filter(username="om").first()
+    if om is None or ProgrammeGroup.objects.exists():
+        return
+    people = list(Person.objects.filter(offender_manager=om, home_borough__isnull=False).order_by("crn")[:6])
+    if len(people) < 5:
+        return
+    tsp = Programme.objects.get(code="thinking-skills-programme")
+    borough = people[0].home_borough
+    today = timezone.localdate()
+    group = services.group_create(programme=tsp, borough=borough, start_date=today - datetime.timedelta(days=21),
+                                  facilitators=[om], by=om)
+
+    def refer(person, programme=tsp, **kwargs):
+        return services.referral_create(person=person, programme=programme, by=om, borough=borough,
+                                        reason="Thinking skills need identified in the assessment", **kwargs)
+
+    def move(referral, *statuses, group=None):
+        for status in statuses:
+            referral = services.referral_move(referral=referral, to=status, by=om, reason=f"Demo: {S(status).label}",
+                                              group=group)
+        return referral
+
+    for index, person in enumerate(people[:2]):
+        referral = move(refer(person, override_reason="Demo case"), S.ASSESSED, S.WAITING)
+        referral = move(move(referral, S.ALLOCATED, group=group), S.ON_PROGRAMME)
+        if index == 0:
+            move(referral, S.COMPLETED)
+    for person in people[2:4]:
+        move(refer(person, override_reason="Demo case"), S.ASSESSED, S.WAITING)
+    bbr = Programme.objects.get(code="building-better-relationships")
+    refer(people[4], bbr, override_reason="Disclosed abuse of a partner; the RDAP register is being added")
+    stdout.write("  programmes: one TSP group (one completed, one on programme), two waiting, one BBR override")
