@@ -44,3 +44,53 @@ class PersonalBudgetAdmin(ReadOnlyAdmin):
 class BudgetSpendAdmin(ReadOnlyAdmin):
     list_display = ["budget", "amount", "purpose", "supplier", "spent_on", "approved_by"]
     list_select_related = ["budget__person", "approved_by"]
+
+
+from interventions.models import (  # noqa: E402
+    GroupSession,
+    HubPlace,
+    HubSession,
+    Programme,
+    ProgrammeGroup,
+    Referral,
+    ReferralStatusChange,
+    WomensHub,
+)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedModelAdmin):
+    """The catalogue: administrators change sessions and eligibility here; a programme is retired, not deleted."""
+
+    list_display = ["name", "code", "sessions", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WomensHub)
+class WomensHubAdmin(AuditedModelAdmin):
+    list_display = ["name", "borough", "organisation", "is_active"]
+    autocomplete_fields = ["organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HubSession)
+class HubSessionAdmin(AuditedModelAdmin):
+    list_display = ["title", "hub", "starts_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ["person", "programme", "status", "borough", "eligible", "status_changed_at"]
+    list_filter = ["programme", "status", "borough"]
+    list_select_related = ["person", "programme", "borough"]
+
+
+for model in (ReferralStatusChange, ProgrammeGroup, GroupSession, HubPlace):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -365,3 +365,55 @@ class GroupSession(models.Model):
     def __str__(self):
         kind = "Catch-up for session" if self.catch_up_for_id else "Session"
         return f"{kind} {self.number} of {self.group}"
+
+
+# --- Women's hubs -----------------------------------------------------------------------------------------------------
+
+class WomensHub(models.Model):
+    """A women's hub: a place run with a partner (the first with Sutton Council) where group sessions are held."""
+
+    name = models.CharField(max_length=150, unique=True)
+    organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="womens_hubs",
+                                     help_text="The partner that runs the hub with us; it records attendance.")
+    borough = models.ForeignKey("partners.Borough", on_delete=models.PROTECT, related_name="womens_hubs")
+    address = models.CharField(max_length=300)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HubSession(models.Model):
+    hub = models.ForeignKey(WomensHub, on_delete=models.PROTECT, related_name="sessions")
+    title = models.CharField(max_length=150, help_text="e.g. Healthy relationships group")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                              name="hub_session_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.title} at {self.hub} on {timezone.localtime(self.starts_at, LONDON):%d %b %Y}"
+
+
+class HubPlace(models.Model):
+    """A woman's place at a hub session: a supervision appointment run by the hub's partner, whose outcome is the
+    attendance (recorded through supervision, so an absence is enforced there, once)."""
+
+    session = models.ForeignKey(HubSession, on_delete=models.PROTECT, related_name="places")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="hub_places")
+    appointment = models.OneToOneField("supervision.Appointment", on_delete=models.PROTECT, related_name="hub_place")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="one_hub_place_per_session_person")]
+
+    def __str__(self):
+        return f"{self.person_id} at {self.session_id}"

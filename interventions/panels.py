@@ -81,3 +81,10 @@ def programmes_section(borough_code: str, month: datetime.date) -> dict:
         "table": {"headers": ["Programme", "Ended", "Completed", "Rate (%)"],
                   "rows": [[r["programme__name"], r["ended"], r["completed"], r["rate"]] for r in rows]},
     }
+
+
+def womens_hubs_section(borough_code: str, month: datetime.date) -> dict:
+    first, last = _month_bounds(month)
+    totals = selectors.hub_attendance_by_borough(borough_code, first, last)
+    return {"summary": [["Women's hub sessions", totals["sessions"]], ["Places booked", totals["places"]],
+                        ["Attendances", totals["attended"]], ["Women attending", totals["women"]]]}

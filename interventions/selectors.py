@@ -185,3 +185,24 @@ def completion_rates(*, first: datetime.date, last: datetime.date, borough_code:
             .annotate(ended=Count("id"), completed=Count("id", filter=Q(status=ReferralStatus.COMPLETED)))
             .order_by("month", "programme__name", "borough__name"))
     return [{**r, "rate": round(100 * r["completed"] / r["ended"], 1) if r["ended"] else None} for r in rows]
+
+
+def hub_sessions(hub, first: datetime.date, last: datetime.date) -> list:
+    """A hub's sessions in a period with places and attendance counted: one query."""
+    from interventions.models import HubSession
+
+    kept = [Outcome.ATTENDED, Outcome.FAILED_TO_COMPLY]
+    return list(HubSession.objects.filter(hub=hub, starts_at__date__gte=first, starts_at__date__lte=last)
+                .annotate(booked=Count("places"),
+                          attended=Count("places", filter=Q(places__appointment__outcome__in=kept)))
+                .order_by("starts_at"))
+
+
+def hub_attendance_by_borough(borough_code: str, first: datetime.date, last: datetime.date) -> dict:
+    from interventions.models import HubPlace
+
+    return HubPlace.objects.filter(session__hub__borough__code=borough_code, session__starts_at__date__gte=first,
+                                   session__starts_at__date__lte=last).aggregate(
+        places=Count("id"), attended=Count("id", filter=Q(appointment__outcome__in=[Outcome.ATTENDED,
+                                                                                   Outcome.FAILED_TO_COMPLY])),
+        women=Count("person", distinct=True), sessions=Count("session", distinct=True))

@@ -382,3 +382,44 @@ def catch_up_add(*, referral, number: int, starts_at: datetime.datetime, hours: 
         raise ValidationError({"number": f"Sessions are numbered 1 to {referral.programme.sessions}."})
     return GroupSession.objects.create(group_id=referral.group_id, number=number, starts_at=starts_at,
                                        ends_at=starts_at + datetime.timedelta(hours=hours), catch_up_for=referral)
+
+
+# --- women's hubs -----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def hub_session_create(*, hub, title: str, starts_at: datetime.datetime, hours: int = 2):
+    from interventions.models import HubSession
+
+    if not (title or "").strip():
+        raise ValidationError({"title": "Name the session."})
+    if starts_at.tzinfo is None:
+        raise ValidationError({"starts_at": "Enter a date and time."})
+    return HubSession.objects.create(hub=hub, title=title.strip()[:150], starts_at=starts_at,
+                                     ends_at=starts_at + datetime.timedelta(hours=hours))
+
+
+@transaction.atomic
+def hub_place_book(*, session, person: Person, by, now=None):
+    """A place for a woman at a hub session: a women's hub appointment run by the hub's partner."""
+    from interventions.models import HubPlace, HubSession
+
+    now = now or timezone.now()
+    session = HubSession.objects.select_for_update().select_related("hub").get(pk=session.pk)
+    if person.gender != Gender.FEMALE:
+        raise ValidationError({"person": "Women's hub sessions are for women."})
+    if HubPlace.objects.filter(session=session, person=person).exists():
+        raise ValidationError({"person": f"{person.full_name} already has a place at this session."})
+    appointment = supervision.appointment_book(
+        booking=supervision.Booking(person=person, type=AppointmentType.WOMENS_HUB, place=Place.HUB,
+                                    starts_at=session.starts_at, ends_at=session.ends_at,
+                                    partner_organisation=session.hub.organisation,
+                                    notes=f"{session.title} at {session.hub}"[:500]),
+        by=by, allow_clash=True, now=now)
+    return HubPlace.objects.create(session=session, person=person, appointment=appointment, booked_by=by,
+                                   booked_at=now)
+
+
+def hub_attendance_record(*, place, outcome: str, by, absence_reason: str = "", notes: str = "", now=None):
+    """Attendance at a hub session is the appointment's outcome, recorded by supervision (one failure if any)."""
+    return supervision.appointment_record_outcome(appointment=place.appointment, outcome=outcome, by=by,
+                                                  absence_reason=absence_reason, notes=notes, now=now)

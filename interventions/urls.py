@@ -18,4 +18,5 @@ urlpatterns = [
     path("programmes/completion-rates/", views.programme_rates, name="programme_rates"),
     path("cases/<str:crn>/programmes/refer/", views.referral_new, name="referral_new"),
     path("programmes/referrals/<int:pk>/", views.referral, name="referral"),
+    path("womens-hubs/<int:pk>/", views.womens_hub, name="womens_hub"),
 ]

@@ -21,7 +21,7 @@ from interventions.forms import (
     SessionBookingForm,
     SpendForm,
 )
-from interventions.models import PersonalBudget, ProgrammeGroup, Referral, Session
+from interventions.models import PersonalBudget, ProgrammeGroup, Referral, Session, WomensHub
 from partners.models import Borough
 from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import require
@@ -46,7 +46,8 @@ def unpaid_work_index(request):
     require(request.user, "interventions.view_unpaid_work")
     boroughs = Borough.objects.annotate(projects=Count("upw_projects", filter=Q(upw_projects__is_active=True))) \
         .order_by("name")
-    return render(request, "interventions/unpaid_work_index.html", {"boroughs": boroughs})
+    hubs = WomensHub.objects.filter(is_active=True).select_related("borough")
+    return render(request, "interventions/unpaid_work_index.html", {"boroughs": boroughs, "hubs": hubs})
 
 
 def unpaid_work_borough(request, code):
@@ -249,3 +250,14 @@ def programme_rates(request):
     last = _day(request.GET.get("to"))
     return render(request, "interventions/programme_rates.html",
                   {"rows": selectors.completion_rates(first=first, last=last), "first": first, "last": last})
+
+
+# --- women's hubs -----------------------------------------------------------------------------------------------------
+
+def womens_hub(request, pk):
+    require(request.user, "interventions.view_unpaid_work")
+    hub = get_object_or_404(WomensHub.objects.select_related("organisation", "borough"), pk=pk)
+    today = timezone.localdate()
+    first, last = today - datetime.timedelta(days=28), today + datetime.timedelta(days=28)
+    return render(request, "interventions/womens_hub.html",
+                  {"hub": hub, "sessions": selectors.hub_sessions(hub, first, last), "first": first, "last": last})

@@ -97,7 +97,8 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
         "supervision_overduecontact",
         "interventions_project", "interventions_session", "interventions_booking", "interventions_personalbudget",
         "interventions_budgetspend", "interventions_referral", "interventions_referralstatuschange",
-        "interventions_programmegroup", "interventions_groupsession",
+        "interventions_programmegroup", "interventions_groupsession", "interventions_programme",
+        "interventions_womenshub", "interventions_hubsession", "interventions_hubplace",
     }
     with connection.cursor() as cursor:
         cursor.execute(

@@ -132,6 +132,7 @@ MATRIX = {
     "interventions:programme_rates": ("get", row(om=A, spo=A, hosp=A, admin=A)),
     "interventions:referral_new": ("get", row(om=A, spo=A, admin=A)),
     "interventions:referral": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:womens_hub": ("get", row(om=A, spo=A, admin=A)),
     # partner REST API (token credentials for partners; staff have no API credentials)
     "cases-api:iom-nominals": ("get", PARTNER_A_ONLY),  # partner A may track IOM; partner B may not
     "partners-api:me": ("get", PARTNERS),
@@ -284,6 +285,11 @@ def world(db):
     kwargs["interventions:group"] = {"pk": programme_group.pk}
     kwargs["interventions:referral_new"] = {"crn": person.crn}
     kwargs["interventions:referral"] = {"pk": referral.pk}
+    from interventions.models import WomensHub
+
+    hub = WomensHub.objects.create(name="Sutton Women's Centre", organisation=org_a, address="Sutton",
+                                   borough=Borough.objects.get(code="sutton"))
+    kwargs["interventions:womens_hub"] = {"pk": hub.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
                  "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw"]:
