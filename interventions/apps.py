@@ -23,6 +23,8 @@ class InterventionsConfig(AppConfig):
         register_report_section("personal_budgets", "Personalised budgets for women", panels.budgets_section,
                                 order=70)
         register_report_section("programmes", "Accredited programme completions", panels.programmes_section, order=65)
+        register_report_section("requirement_starts", "Requirements started on time", panels.requirement_starts_section,
+                                order=58)
         register_report_section("womens_hubs", "Women's hubs", panels.womens_hubs_section, order=68)
         register_demo_seeder("interventions", seed_interventions, order=70)
         register_demo_seeder("programmes", seed_programmes, order=71)

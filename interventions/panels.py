@@ -88,3 +88,14 @@ def womens_hubs_section(borough_code: str, month: datetime.date) -> dict:
     totals = selectors.hub_attendance_by_borough(borough_code, first, last)
     return {"summary": [["Women's hub sessions", totals["sessions"]], ["Places booked", totals["places"]],
                         ["Attendances", totals["attended"]], ["Women attending", totals["women"]]]}
+
+
+def requirement_starts_section(borough_code: str, month: datetime.date) -> dict:
+    """Requirements of the month's sentences in the borough's teams: started on time, late, not started (as of the
+    month's end, so a past month's figures do not change)."""
+    first, last = _month_bounds(month)
+    rows = selectors.requirement_starts(first=first, last=last, as_of=last, borough_code=borough_code)
+    return {"table": {"headers": ["Team", "Requirements", "Started on time", "Started late", "Not started",
+                                  "On time (%)"],
+                      "rows": [[r["team"], r["total"], r["on_time"], r["late"], r["not_started"], r["rate"]]
+                               for r in rows]}}

@@ -206,3 +206,33 @@ def hub_attendance_by_borough(borough_code: str, first: datetime.date, last: dat
         places=Count("id"), attended=Count("id", filter=Q(appointment__outcome__in=[Outcome.ATTENDED,
                                                                                    Outcome.FAILED_TO_COMPLY])),
         women=Count("person", distinct=True), sessions=Count("session", distinct=True))
+
+
+def requirement_starts(*, first: datetime.date, last: datetime.date, as_of: datetime.date,
+                       borough_code: str | None = None) -> list[dict]:
+    """Requirements of sentences passed between `first` and `last`, by team and month of sentence: how many started
+    on time (within a week, a month for a specialist one), started late, or had not started by `as_of`. Recomputable
+    for any past date: it reads only the sentence date and the day each requirement commenced. One query."""
+    from django.db.models import Case, DateField, ExpressionWrapper, F, IntegerField, When
+    from django.db.models.functions import TruncMonth
+
+    from interventions.deadlines import SPECIALIST_KINDS
+
+    rows = Requirement.objects.filter(sentence__sentence_date__gte=first,
+                                      sentence__sentence_date__lte=min(last, as_of))
+    if borough_code:
+        rows = rows.filter(sentence__person__team__borough__code=borough_code)
+    due = Case(When(kind__in=SPECIALIST_KINDS, then=ExpressionWrapper(
+        F("sentence__sentence_date") + datetime.timedelta(days=30), output_field=DateField())),
+        default=ExpressionWrapper(F("sentence__sentence_date") + datetime.timedelta(days=7), output_field=DateField()))
+    started = Q(commenced_on__isnull=False, commenced_on__lte=as_of)
+    rows = (rows.annotate(due_on=due, month=TruncMonth("sentence__sentence_date"))
+            .values("sentence__person__team__name", "month")
+            .annotate(total=Count("id"),
+                      on_time=Count("id", filter=started & Q(commenced_on__lte=F("due_on"))),
+                      late=Count("id", filter=started & Q(commenced_on__gt=F("due_on"))),
+                      not_started=Count("id", filter=~started))
+            .order_by("month", "sentence__person__team__name"))
+    return [{"team": r["sentence__person__team__name"] or "Unallocated", "month": r["month"], "total": r["total"],
+             "on_time": r["on_time"], "late": r["late"], "not_started": r["not_started"],
+             "rate": round(100 * r["on_time"] / r["total"], 1) if r["total"] else None} for r in rows]

@@ -152,3 +152,24 @@ def test_arming_twice_arms_each_requirement_once():
     upw_case()
     assert requirement_deadlines_arm(since_days=None)["pace"] == 1
     assert requirement_deadlines_arm(since_days=None) == {"pace": 0, "commencement": 0}
+
+
+@pytest.mark.django_db
+def test_requirement_start_figures_by_team_and_month_are_the_same_recomputed_later():
+    from interventions.panels import requirement_starts_section
+    from interventions.selectors import requirement_starts
+
+    on_time, late, never = upw_case(), upw_case(), upw_case()
+    team = on_time.team
+    for person in (late, never):
+        person.team = team
+        person.save()
+    attend(book(session(day=datetime.date(2026, 1, 9)), on_time))      # within a week of 5 January
+    attend(book(session(day=datetime.date(2026, 1, 20)), late))         # after the week
+    first, last = datetime.date(2026, 1, 1), datetime.date(2026, 1, 31)
+    [row] = requirement_starts(first=first, last=last, as_of=last)
+    assert (row["total"], row["on_time"], row["late"], row["not_started"]) == (3, 1, 1, 1)
+    # As of 12 January the late one had not started yet: the past is recomputed as it was.
+    [then] = requirement_starts(first=first, last=last, as_of=datetime.date(2026, 1, 12))
+    assert (then["on_time"], then["late"], then["not_started"]) == (1, 0, 2)
+    assert requirement_starts_section("camden", first)["table"]["rows"][0][1:] == [3, 1, 1, 1, 33.3]
