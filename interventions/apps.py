@@ -15,7 +15,7 @@ class InterventionsConfig(AppConfig):
 
         register_nav_item("interventions:unpaid_work_index", "Unpaid work",
                           {Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=14)
-        register_nav_item("interventions:programme_rates", "Programmes",
+        register_nav_item("interventions:programme_rates", "Programme completion",
                           {Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HOSP, Role.ADMIN}, order=15)
         register_case_panel("interventions", "interventions/case_panel.html", panels.case_panel, order=20)
         register_report_section("unpaid_work", "Unpaid work (Community Payback) delivered", panels.unpaid_work_section,
