@@ -157,7 +157,13 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    call_command("migrate", verbosity=0)
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+
+    try:
+        call_command("migrate", verbosity=0)
+    except InconsistentMigrationHistory:
+        sys.exit("The scratch database was migrated by another branch's code: drop it "
+                 f"({os.environ['DATABASE_URL']}) and run again.")
     _seed(args.people, args.appointments)
     setup_test_environment()
     from cases.models import Person

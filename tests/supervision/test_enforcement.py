@@ -178,3 +178,14 @@ def test_an_aamr_alert_is_a_candidate_the_officer_judges_before_it_counts():
     assert not Enforcement.objects.filter(failure=failure).exists()
     services.failure_judge(failure=failure, confirm=True, by=person.offender_manager, reason="Reading confirmed")
     assert Enforcement.objects.get(failure=failure).proposed == Step.WARNING
+
+
+def test_an_officer_escalating_a_first_failure_to_breach_records_why_and_the_10_day_deadline_starts():
+    person = case_on_order()
+    enforcement = failed_appointment(person, MONDAY).failure.enforcement
+    assert enforcement.referral_due_at is None
+    services.enforcement_decide(enforcement=enforcement, decision=Step.BREACH, by=person.offender_manager,
+                                reason="Violence towards staff", now=at(MONDAY, 15))
+    enforcement.refresh_from_db()
+    assert enforcement.departure_reason == "Violence towards staff"
+    assert enforcement.referral_due_at == services.end_of_local_day(datetime.date(2025, 3, 17))

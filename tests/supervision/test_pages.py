@@ -172,3 +172,25 @@ def test_the_team_page_shows_enforcement_timeliness_for_a_past_day(client):
     response = client.get(reverse("supervision:team") + "?on=2025-06-30")
     assert response.status_code == 200
     assert response.context["past"] is True
+
+
+def test_an_appointment_letter_is_made_once_and_its_download_is_audited(client):
+    person = _current_case()
+    appointment = book(person, _at_today(10, days=2), now=timezone.now())
+    client.force_login(person.offender_manager)
+    url = reverse("supervision:appointment_letter", args=[appointment.pk])
+    first, second = client.post(url), client.post(url)
+    assert first["Location"] == second["Location"]
+    response = client.get(first["Location"])
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="export", object_type="supervision.letter").count() == 1
+
+
+def test_another_teams_officer_cannot_open_the_outcome_page(client):
+    person = _current_case()
+    appointment = book(person, _at_today(9, days=-1), now=timezone.now() - datetime.timedelta(days=2))
+    client.force_login(AllocatedPersonFactory().offender_manager)
+    assert client.get(reverse("supervision:outcome", args=[appointment.pk])).status_code == 403
+    assert client.post(reverse("supervision:outcome", args=[appointment.pk]), {"outcome": "attended"}).status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.outcome == ""
