@@ -150,13 +150,14 @@ def budget_spend_by_purpose(borough_code: str, first: datetime.date, last: datet
 
 # --- accredited programmes --------------------------------------------------------------------------------------------
 
-def waiting_list(borough) -> list:
-    """The borough's waiting list, longest waiting first, by programme: one query."""
+def waiting_list(borough):
+    """The borough's waiting list, by programme, longest waiting first (a queryset: the page paginates it; the
+    partial index referral_waiting_idx serves it)."""
     from interventions.models import Referral, ReferralStatus
 
-    return list(Referral.objects.filter(borough=borough, status=ReferralStatus.WAITING)
-                .select_related("person", "programme", "person__offender_manager")
-                .order_by("programme__name", "status_changed_at", "id"))
+    return (Referral.objects.filter(borough=borough, status=ReferralStatus.WAITING)
+            .select_related("person", "programme", "person__offender_manager")
+            .order_by("programme_id", "status_changed_at", "id"))
 
 
 def group_page(group) -> dict:

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,8 @@ from interventions.models import PersonalBudget, ProgrammeGroup, Referral, Sessi
 from partners.models import Borough
 from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import require
+
+WAITING_PAGE_SIZE = 50
 
 
 def _errors(form, exc: ValidationError) -> None:
@@ -191,12 +194,13 @@ def budget_spend(request, pk):
 def waiting_list(request, code):
     require(request.user, "interventions.view_programmes")
     borough = get_object_or_404(Borough, code=code)
-    referrals = selectors.waiting_list(borough)
+    page = Paginator(selectors.waiting_list(borough), WAITING_PAGE_SIZE).get_page(request.GET.get("page"))
+    referrals = list(page.object_list)
     audit_view_many(request, [r.person for r in referrals])
     groups = (ProgrammeGroup.objects.filter(borough=borough, start_date__gte=timezone.localdate())
               .select_related("programme").annotate(members=Count("referrals")))
     return render(request, "interventions/waiting_list.html",
-                  {"borough": borough, "referrals": referrals, "groups": groups})
+                  {"borough": borough, "referrals": referrals, "groups": groups, "page": page})
 
 
 def group(request, pk):

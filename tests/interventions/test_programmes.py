@@ -136,6 +136,19 @@ def test_the_waiting_list_is_the_boroughs_waiting_referrals_longest_first():
     assert [r.pk for r in selectors.waiting_list(camden)] == [older.pk, newer.pk]
 
 
+def test_the_waiting_list_page_shows_fifty_at_a_time(client):
+    from interventions.views import WAITING_PAGE_SIZE
+
+    for _ in range(WAITING_PAGE_SIZE + 1):
+        Referral.objects.create(person=AllocatedPersonFactory(), programme=_programme(), status=S.WAITING,
+                                borough=Borough.objects.get(code="camden"), eligible=True,
+                                referred_by=AllocatedPersonFactory().offender_manager)
+    client.force_login(AllocatedPersonFactory().offender_manager)
+    response = client.get(reverse("interventions:waiting_list", args=["camden"]))
+    assert len(response.context["referrals"]) == WAITING_PAGE_SIZE
+    assert "51 waiting" in response.content.decode() and "Page 1 of 2" in response.content.decode()
+
+
 def test_completion_rates_by_programme_borough_and_month():
     group = _group()
     for outcome in (S.COMPLETED, S.COMPLETED, S.TERMINATED):
