@@ -4,7 +4,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from partners.models import ApiToken, Borough, BoroughReport, Contact, HospArea, Organisation, PartnerMembership, Service
+from partners.models import (
+    ApiRejection,
+    ApiToken,
+    Borough,
+    BoroughReport,
+    Contact,
+    HospArea,
+    Organisation,
+    PartnerMembership,
+    Service,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from partners.services import (
     api_token_check_issuable,
     api_token_issue,
@@ -12,7 +24,7 @@ from partners.services import (
     api_token_rotate,
     borough_report_regenerate,
 )
-from probation.admin_base import AuditedModelAdmin
+from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 
 
 class BoroughInline(admin.TabularInline):
@@ -174,3 +186,36 @@ class BoroughReportAdmin(AuditedModelAdmin):
         for report in queryset:
             borough_report_regenerate(report=report, by=request.user)
         self.message_user(request, f"Rebuilt {queryset.count()} report(s).", messages.SUCCESS)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(AuditedModelAdmin):
+    """Where an organisation receives signed webhooks. The secret is shown here to give to the partner once."""
+
+    list_display = ["organisation", "url", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["organisation__name", "url"]
+    autocomplete_fields = ["organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch it off instead, so its deliveries stay on record
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Every webhook sent or being retried: attempts, the last answer or error, delivered or given up."""
+
+    list_display = ["uuid", "event", "endpoint", "created_at", "attempts", "delivered_at", "failed_at", "last_status",
+                    "last_error"]
+    list_filter = ["event", ("delivered_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["uuid", "dedupe_key", "endpoint__organisation__name"]
+    list_select_related = ["endpoint__organisation"]
+
+
+@admin.register(ApiRejection)
+class ApiRejectionAdmin(ReadOnlyAdmin):
+    """Refused API credentials, counted per address and minute."""
+
+    list_display = ["minute", "ip_address", "count", "last_reason", "last_prefix"]
+    list_filter = ["last_reason"]
+    search_fields = ["ip_address", "last_prefix"]

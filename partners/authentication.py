@@ -1,19 +1,30 @@
 """API authentication for partner agencies: `Authorization: Token <key>`.
 
-Every accepted use is audited (API_TOKEN) and every rejected one too (API_TOKEN_REJECTED, with the reason and
-the key's clear prefix only, never the key). Expired, revoked or unknown keys answer 401 with a message that says
+A call with a good key writes nothing here: the credential, its user and organisation come from the cache (at most
+API_TOKEN_CACHE_SECONDS old; revoking or rotating a key, or changing its user, drops the entry at once), and the
+view writes the call's one audit row (probation.audit names the credential in it; probation.middleware writes a
+plain API_TOKEN row for a call whose view wrote none). `last_used_at` is stamped by the throttle once the call is let
+through, at most once a minute, so a 429 is never recorded as a use.
+
+A rejected key is counted per address before anything is looked up: past API_REJECTIONS_PER_MINUTE an address gets
+429 and nothing is written. Below it, each rejection adds one to a tally row per address and minute
+(partners.ApiRejection); the first of each minute also writes an API_TOKEN_REJECTED audit row with the reason and
+the key's clear prefix only, never the key. Expired, revoked or unknown keys answer 401 with a message that says
 which, so a partner's developer knows to ask for a new credential."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from partners.selectors import api_token_for_key
-from partners.services import api_token_mark_used
-from probation.audit import Action, audit_record
+from partners.models import ApiToken
+from probation import ratelimit
+from probation.audit import client_ip
 from probation.models import Role
 
 KEYWORD = "Token"
+REJECT_SCOPE = "api-reject"
 
 
 def _django_request(request):
@@ -21,14 +32,50 @@ def _django_request(request):
     return getattr(request, "_request", request)
 
 
+def token_cache_key(prefix: str) -> str:
+    return f"partners:apitoken:{prefix}"
+
+
+def _load(prefix: str) -> ApiToken | None:
+    """The credential with its user and the user's organisation, in one query, then cached briefly."""
+    seconds = settings.API_TOKEN_CACHE_SECONDS
+    token = (
+        ApiToken.objects.select_related("user", "user__partner_membership__organisation").filter(prefix=prefix).first()
+    )
+    if token is None:
+        return None
+    membership = getattr(token.user, "partner_membership", None) if _has_membership(token.user) else None
+    token.user._partner_organisation_cache = membership.organisation if membership is not None else None
+    if seconds:
+        cache.set(token_cache_key(prefix), token, seconds)
+    return token
+
+
+def _has_membership(user) -> bool:
+    try:
+        user.partner_membership
+    except Exception:  # RelatedObjectDoesNotExist: a partner not yet placed in an organisation
+        return False
+    return True
+
+
+def _refuse_if_address_throttled(request) -> None:
+    """An address that has had too many keys refused this minute gets 429 before anything is looked up or written."""
+    ip = client_ip(_django_request(request)) or "unknown"
+    if ratelimit.peek(REJECT_SCOPE, ip, 60) >= settings.API_REJECTIONS_PER_MINUTE:
+        _, left = ratelimit.window_key(REJECT_SCOPE, ip, 60)
+        raise exceptions.Throttled(wait=left, detail="Too many refused credentials from this address.")
+
+
 def _reject(request, reason: str, message: str, *, token=None, presented_prefix: str = ""):
-    audit_record(
-        action=Action.API_TOKEN_REJECTED,
-        request=_django_request(request),
-        user=token.user if token is not None else None,
-        obj=token,
-        label=(token.user.get_username() if token is not None else f"token:{presented_prefix}"),
-        detail={"reason": reason, "prefix": (token.prefix if token is not None else presented_prefix)},
+    from partners.services import api_rejection_record
+
+    django_request = _django_request(request)
+    ip = client_ip(django_request) or "unknown"
+    ratelimit.hit(REJECT_SCOPE, ip, 60)
+    api_rejection_record(
+        request=django_request, reason=reason, token=token,
+        prefix=(token.prefix if token is not None else presented_prefix),
     )
     raise exceptions.AuthenticationFailed(message)
 
@@ -41,14 +88,24 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
+            _refuse_if_address_throttled(request)
             _reject(request, "malformed", "Invalid token header. Send 'Authorization: Token <key>' with one key.")
         try:
             key = header[1].decode("ascii")
         except UnicodeError:
+            _refuse_if_address_throttled(request)
             _reject(request, "malformed", "Invalid token header. The key must contain only ASCII characters.")
-        presented_prefix = key.partition(".")[0][:16]
-        token = api_token_for_key(key)
-        if token is None:
+        prefix, dot, secret = key.partition(".")
+        presented_prefix = prefix[:16]
+        token = None
+        if dot and secret and len(prefix) == ApiToken.PREFIX_LENGTH:
+            token = cache.get(token_cache_key(prefix)) if settings.API_TOKEN_CACHE_SECONDS else None
+            if token is None:
+                _refuse_if_address_throttled(request)
+                token = _load(prefix)
+        else:
+            _refuse_if_address_throttled(request)
+        if token is None or not token.matches(key):
             _reject(request, "unknown", "Invalid token.", presented_prefix=presented_prefix)
         now = timezone.now()
         if token.is_revoked:
@@ -66,14 +123,8 @@ class ApiTokenAuthentication(BaseAuthentication):
             _reject(request, "user_inactive", "The account this API token belongs to is disabled.", token=token)
         if user.role != Role.PARTNER:
             _reject(request, "not_partner", "API tokens are for partner agency users only.", token=token)
-        api_token_mark_used(token=token, now=now)
-        audit_record(
-            action=Action.API_TOKEN,
-            request=_django_request(request),
-            user=user,
-            obj=token,
-            detail={"method": request.method, "prefix": token.prefix},
-        )
+        # The call's audit row names this credential (probation.audit / probation.middleware).
+        _django_request(request).audit_credential = token
         return user, token
 
     def authenticate_header(self, request):

@@ -4,6 +4,7 @@ import hashlib
 import re
 import hmac
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -215,8 +216,7 @@ class ApiToken(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    # Set by remind_expiring_api_tokens when it has warned about the coming expiry (once per credential).
-    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The expiry warning is a deadline of the deadline engine (partners/deadlines.py).
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by", editable=False,
         help_text="The credential this one was rotated from.",
@@ -227,14 +227,6 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "API token"
-        indexes = [
-            # Used by remind_expiring_api_tokens: only live credentials with an expiry not yet warned about.
-            models.Index(
-                fields=["expires_at"],
-                name="apitoken_expiry_reminder_idx",
-                condition=models.Q(revoked_at__isnull=True, expires_at__isnull=False, expiry_reminded_at__isnull=True),
-            )
-        ]
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
@@ -287,3 +279,76 @@ class BoroughReport(models.Model):
 
     def __str__(self):
         return f"{self.borough} – {self.month:%B %Y}"
+
+
+class ApiRejection(models.Model):
+    """How many API calls one address had refused for bad credentials in one minute: one row per address and minute,
+    counted by an upsert (partners.services.api_rejection_record), instead of one audit row per refusal."""
+
+    ip_address = models.GenericIPAddressField()
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    last_reason = models.CharField(max_length=32, blank=True)
+    last_prefix = models.CharField("last key prefix presented", max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-minute", "ip_address"]
+        verbose_name = "refused API credentials (per address and minute)"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["ip_address", "minute"], name="api_rejection_one_per_minute")]
+
+    def __str__(self):
+        return f"{self.ip_address} {self.minute:%Y-%m-%d %H:%M}: {self.count}"
+
+
+def _webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """Where an organisation wants to hear about its MASH requests (answered, withdrawn, rating changed), signed with
+    its own secret. Optional: an organisation without one polls the API instead."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField(max_length=500, help_text="HTTPS address the partner gave us; we POST JSON to it.")
+    secret = models.CharField(
+        max_length=100, default=_webhook_secret,
+        help_text="Shared secret for the HMAC-SHA256 signature; give it to the partner once, over a secure channel.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"{self.organisation}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, written in the same transaction as the change it reports (an outbox), then sent
+    with retries and back-off until the partner answers 2xx. Its id is the delivery id the partner sees, the same on
+    every retry; `dedupe_key` makes one event one delivery however often it is queued."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last retry.")
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            # The webhook sweep (partners.tasks.webhook_sweep): deliveries still to send, by when they are due.
+            models.Index(fields=["next_attempt_at"], name="webhook_due_idx",
+                         condition=models.Q(delivered_at=None, failed_at=None)),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint.organisation} ({self.uuid})"

@@ -72,3 +72,33 @@ def latest_reports(boroughs):
     for report in BoroughReport.objects.filter(borough__in=boroughs).defer("pdf", "data").order_by("borough_id", "-month"):
         reports.setdefault(report.borough_id, report)
     return reports
+
+
+BOROUGHS_CACHE_KEY = "partners:boroughs"
+
+
+def boroughs_by_code() -> dict:
+    """London's boroughs (reference data) by code, cached for five minutes."""
+    from django.core.cache import cache
+
+    from partners.models import Borough
+
+    boroughs = cache.get(BOROUGHS_CACHE_KEY)
+    if boroughs is None:
+        boroughs = {b.code: b for b in Borough.objects.all()}
+        cache.set(BOROUGHS_CACHE_KEY, boroughs, 300)
+    return boroughs
+
+
+def default_borough_for(organisation):
+    """The borough a request from `organisation` is filed under when it names none: the first of its boroughs by
+    name (cached for a minute), or None."""
+    from django.core.cache import cache
+
+    key = f"partners:default-borough:{organisation.pk}"
+    code = cache.get(key)
+    if code is None:
+        first = organisation.boroughs.order_by("name").values_list("code", flat=True).first()
+        code = first or ""
+        cache.set(key, code, 60)
+    return boroughs_by_code().get(code) if code else None

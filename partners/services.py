@@ -1,8 +1,10 @@
 """Writes for partners: API credentials, memberships, organisations and borough report snapshots."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,11 +12,15 @@ from django.utils import timezone
 from django.db import IntegrityError
 from django.urls import reverse
 
+from partners.deadlines import TOKEN_EXPIRY, token_expiry_due
 from partners.models import ApiToken, Borough, BoroughReport, PartnerMembership
 from partners.reports import build_report, month_start, report_pdf
 from probation.audit import Action, audit_record
+from probation.deadlines import deadline_set
 from probation.models import Role
 from probation.services import notification_send
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 
@@ -49,6 +55,7 @@ def api_token_issue(*, user, by=None, name: str = "", expires_at=None, never_exp
         user=user, name=name[:80], prefix=prefix, key_hash=ApiToken.digest(key), created_by=by, expires_at=expires_at
     )
     audit_record(action=Action.CREATE, user=by, obj=token, detail={"api_token": token.prefix, "for_user": user.pk})
+    deadline_set(step=TOKEN_EXPIRY, owner_id=token.pk, due_at=token_expiry_due(token))
     return token, key
 
 
@@ -59,6 +66,7 @@ def api_token_revoke(*, token: ApiToken, by=None) -> bool:
         revoked_at=timezone.now(), revoked_by=by
     )
     token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    api_token_cache_drop(tokens=[token.prefix])
     if changed:
         audit_record(action=Action.UPDATE, user=by, obj=token, detail={"api_token": token.prefix, "revoked": True})
     return bool(changed)
@@ -85,44 +93,66 @@ def api_token_rotate(*, token: ApiToken, by=None) -> tuple[ApiToken, str]:
     return new, key
 
 
-API_TOKEN_REMINDER_WINDOW = timedelta(days=14)
+API_TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
-@transaction.atomic
-def api_token_remind_expiry(*, token: ApiToken, now=None) -> bool:
-    """Warn the credential's holder and the administrators that it expires soon, once per credential (claimed with a
-    conditional update, so overlapping runs warn once)."""
-    from probation.models import User
-
+def api_token_mark_used(*, token: ApiToken, now=None) -> bool:
+    """Record a use, at most once a minute per credential: a call within a minute of the last stamp writes nothing.
+    The cached credential carries the stamp, so the check costs no query."""
     now = now or timezone.now()
-    claimed = ApiToken.objects.filter(
-        pk=token.pk, expiry_reminded_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).update(expiry_reminded_at=now)
-    if not claimed:
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_USE_RESOLUTION:
         return False
-    expires = f"{timezone.localtime(token.expires_at):%d %b %Y %H:%M}"
-    notification_send(
-        recipient=token.user,
-        key=f"api-token-expiry:{token.pk}",
-        subject=f"Your Probation Ops API credential {token.prefix}… expires on {expires}",
-        body="Ask your Probation Ops administrator to rotate it before then, or your system's calls will be refused.",
-    )
-    for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
-        notification_send(
-            recipient=admin,
-            key=f"api-token-expiry:{token.pk}:admin:{admin.pk}",
-            subject=f"API credential {token.prefix}… ({token.user.get_username()}) expires on {expires}",
-            body="Rotate it in admin (API tokens → Rotate selected) and pass the new key to the partner.",
-            url=reverse("admin:partners_apitoken_change", args=[token.pk]),
-        )
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    if settings.API_TOKEN_CACHE_SECONDS:
+        from partners.authentication import token_cache_key
+
+        cache.set(token_cache_key(token.prefix), token, settings.API_TOKEN_CACHE_SECONDS)
     return True
 
 
-def api_token_mark_used(*, token: ApiToken, now=None) -> None:
-    """Record the use; one UPDATE, no read-modify-write."""
-    now = now or timezone.now()
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now
+def api_token_cache_drop(*, tokens) -> None:
+    """Forget cached credentials at once (revoked, rotated, edited, or their user changed), now and again when the
+    surrounding transaction commits, so a call in flight cannot put the old state back for long."""
+    from partners.authentication import token_cache_key
+
+    keys = [token_cache_key(prefix) for prefix in tokens]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def api_rejection_record(*, request, reason: str, prefix: str = "", token: ApiToken | None = None) -> bool:
+    """Count a refused credential in its address's tally for this minute (one upsert); the first of the minute also
+    writes an API_TOKEN_REJECTED audit row. Returns True when that row was written."""
+    from django.db import connection
+
+    from probation.audit import client_ip
+
+    ip = client_ip(request)
+    minute = timezone.now().replace(second=0, microsecond=0)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO partners_apirejection (ip_address, minute, count, last_reason, last_prefix) "
+                "VALUES (%s, %s, 1, %s, %s) ON CONFLICT (ip_address, minute) DO UPDATE SET "
+                "count = partners_apirejection.count + 1, last_reason = EXCLUDED.last_reason, "
+                "last_prefix = EXCLUDED.last_prefix RETURNING (xmax = 0)",
+                [ip or "0.0.0.0", minute, reason[:32], (prefix or "")[:16]],  # nosec B104 (no address known; not a bind)
+            )
+            first = cursor.fetchone()[0]
+        if first:
+            audit_record(
+                action=Action.API_TOKEN_REJECTED,
+                request=request,
+                user=token.user if token is not None else None,
+                obj=token,
+                label=(token.user.get_username() if token is not None else f"token:{prefix}"),
+                detail={"reason": reason, "prefix": prefix, "tally": "first refusal from this address this minute; "
+                        "the count is in partners.ApiRejection"},
+            )
+    return bool(first)
 
 
 def borough_report_generate(*, borough: Borough, month) -> tuple[BoroughReport, bool]:
@@ -176,3 +206,101 @@ def borough_report_notify_hosp(*, report: BoroughReport) -> bool:
         "You can read it, and download it as PDF or CSV, in Probation Ops.",
         url=reverse("partners:borough_report", args=[report.borough.code, f"{report.month:%Y-%m}"]),
     )
+
+
+# --- Webhooks (an outbox: rows written with the change, sent after commit with retries) -------------------------
+
+WEBHOOK_MAX_ATTEMPTS = 8
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_LEASE = timedelta(minutes=2)
+
+
+def webhook_backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failed ones: 30 s, 1, 2, 4 ... minutes, at most 6 hours."""
+    return min(timedelta(seconds=30) * (2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def webhook_sign(*, secret: str, delivery_id: str, timestamp: int, body: bytes) -> str:
+    """The signature header's value: `v1=` and the hex HMAC-SHA256, keyed with the organisation's secret, of
+    "<delivery id>.<timestamp>.<body>" (so neither the id nor the time can be changed without breaking it)."""
+    import hashlib
+    import hmac
+
+    message = f"{delivery_id}.{timestamp}.".encode() + body
+    return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_enqueue(*, organisation_id: int, event: str, dedupe_key: str, payload: dict):
+    """Queue one event for the organisation's active endpoint, in the caller's transaction; nothing without one.
+    The same dedupe key twice queues it once. Sent after commit by partners.tasks.deliver_webhook."""
+    from partners.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True).only("pk").first()
+    if endpoint is None:
+        return None
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, dedupe_key=dedupe_key, payload=payload)
+    except IntegrityError:  # this event was queued already
+        return WebhookDelivery.objects.get(dedupe_key=dedupe_key)
+    from partners.tasks import deliver_webhook
+
+    transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
+    return delivery
+
+
+def webhook_deliver(*, delivery_id: int, now=None) -> bool | None:
+    """Try to send one delivery. Claimed with a conditional UPDATE (a lease), so two workers never send it at once;
+    2xx marks it delivered; anything else (or no answer) schedules the next try with back-off, and after
+    WEBHOOK_MAX_ATTEMPTS it is marked failed. Returns True when delivered, False when it failed this time, None when
+    there was nothing to do (already delivered, not due, or held by another worker)."""
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    from django.db.models import F, Q
+
+    from partners.models import WebhookDelivery
+
+    now = now or timezone.now()
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, delivered_at=None, failed_at=None, next_attempt_at__lte=now)
+        .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - WEBHOOK_LEASE))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    body = json.dumps({"id": str(delivery.uuid), **delivery.payload}, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "ProbationOps-Webhooks/1",
+        "Webhook-Id": str(delivery.uuid),
+        "Webhook-Timestamp": str(timestamp),
+        "Webhook-Signature": webhook_sign(secret=delivery.endpoint.secret, delivery_id=str(delivery.uuid),
+                                          timestamp=timestamp, body=body),
+    }
+    status, error = None, ""
+    try:
+        request = urllib.request.Request(delivery.endpoint.url, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as answer:  # nosec B310 (admin-set URL)
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status, error = exc.code, f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    finished = timezone.now()
+    if status is not None and 200 <= status < 300:
+        WebhookDelivery.objects.filter(pk=delivery_id).update(delivered_at=finished, claimed_at=None, last_status=status,
+                                                              last_error="")
+        return True
+    update = {"claimed_at": None, "last_status": status, "last_error": error or f"HTTP {status}"}
+    if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
+        update["failed_at"] = finished
+        logger.warning("webhook delivery failed for good", extra={"delivery": str(delivery.uuid), "error": update["last_error"]})
+    else:
+        update["next_attempt_at"] = finished + webhook_backoff(delivery.attempts)
+    WebhookDelivery.objects.filter(pk=delivery_id).update(**update)
+    return False

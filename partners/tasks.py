@@ -37,21 +37,43 @@ def produce_monthly_borough_reports(month: str | None = None) -> dict:
 
 @shared_task(name="partners.tasks.remind_expiring_api_tokens")
 def remind_expiring_api_tokens() -> dict:
-    """Warn once about each live partner credential expiring within the reminder window (default 14 days)."""
-    from partners.models import ApiToken
-    from partners.services import API_TOKEN_REMINDER_WINDOW, api_token_remind_expiry
+    """Warn once about each live partner credential expiring within 14 days (a deadline-engine step, which the
+    engine's every-minute sweep runs anyway)."""
+    from partners.deadlines import token_expiry_reminders
+
+    return token_expiry_reminders()
+
+
+@shared_task(name="partners.tasks.deliver_webhook", acks_late=True)
+def deliver_webhook(delivery_id: int):
+    """Send one webhook delivery now (queued after the commit that wrote it). Safe to run twice: it is leased."""
+    from partners.services import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="partners.tasks.webhook_sweep")
+def webhook_sweep(batch_size: int = 200) -> dict:
+    """Beat, every minute: send the deliveries whose next try is due (first tries whose task was lost, and retries
+    after back-off). One failing endpoint never stalls the others: each delivery is tried on its own."""
+    from partners.models import WebhookDelivery
+    from partners.services import webhook_deliver
 
     now = timezone.now()
-    due = ApiToken.objects.filter(
-        revoked_at__isnull=True, expiry_reminded_at__isnull=True, expires_at__gt=now,
-        expires_at__lte=now + API_TOKEN_REMINDER_WINDOW,
-    ).select_related("user")
-    counts = {"reminded": 0, "failed": 0}
-    for token in due:
+    due = (
+        WebhookDelivery.objects.filter(delivered_at=None, failed_at=None, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")  # index webhook_due_idx
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    counts = {"delivered": 0, "failed": 0}
+    for pk in list(due):
         try:
-            if api_token_remind_expiry(token=token, now=now):
-                counts["reminded"] += 1
+            result = webhook_deliver(delivery_id=pk, now=now)
         except Exception:
-            logger.exception("API token expiry reminder failed", extra={"api_token": token.pk})
+            logger.exception("webhook delivery crashed", extra={"delivery": pk})
+            result = False
+        if result is True:
+            counts["delivered"] += 1
+        elif result is False:
             counts["failed"] += 1
     return counts

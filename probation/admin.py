@@ -5,7 +5,7 @@ from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 from probation.audit import Action, audit_record
 from probation.services import mfa_reset, user_sessions_end
 from probation.calendar import clear_calendar_cache
-from probation.models import AuditEvent, ClosureDay, Notification, User
+from probation.models import AuditEvent, ClosureDay, Deadline, Notification, User
 
 admin.site.site_header = "Probation Ops administration"
 admin.site.site_title = "Probation Ops admin"
@@ -72,3 +72,14 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("email_sent_at", "email_failed_at", "read_at")
     search_fields = ("subject", "recipient__username", "dedupe_key")
     list_select_related = ("recipient",)
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    """The deadline engine's state (probation/deadlines.py): set by the apps' services, fired by the sweep. Read-only:
+    a deadline is moved by changing the record it belongs to."""
+
+    list_display = ("step", "owner_id", "due_at", "armed_for", "fired_count", "fired_at")
+    list_filter = ("step",)
+    search_fields = ("=owner_id",)
+    show_full_result_count = False

@@ -71,6 +71,13 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         if candidate is not None and candidate.is_authenticated:
             user = candidate
     object_type = object_id = object_repr = ""
+    detail = dict(detail or {})
+    django_request = getattr(request, "_request", request)
+    credential = getattr(django_request, "audit_credential", None)
+    if credential is not None:
+        # An API call: this row is the call's audit row and names the credential (no separate "token used" row).
+        detail.setdefault("credential", credential.prefix)
+        django_request.audit_written = True
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
@@ -84,7 +91,7 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         object_repr=object_repr,
         ip_address=client_ip(request),
         path=audit_path(request),
-        detail=detail or {},
+        detail=detail,
     )
     if action == Action.DENIED and request is not None:
         request.probation_denied_audited = True  # the 403 page does not record it a second time
@@ -116,8 +123,24 @@ def audit_view_many(request, objs, *, list_name: str = "") -> int:
                    ip_address=ip, path=path, detail={"via": "list", **({"list": list_name} if list_name else {})})
         for obj in objs
     ]
+    django_request = getattr(request, "_request", request)
+    credential = getattr(django_request, "audit_credential", None)
+    if credential is not None:
+        for event in events:
+            event.detail["credential"] = credential.prefix
+        django_request.audit_written = True
     AuditEvent.objects.bulk_create(events)
     if list_name:
         security_event("list_viewed", user_id=user.pk if user else None, ip=ip, path=path, list=list_name,
                        count=len(events))
     return len(events)
+
+
+def audit_api_call(request, response) -> None:
+    """The audit row of an API call whose view wrote none (e.g. /partners/me/); a throttled call (429) is no use of
+    the credential and writes nothing. Called by probation.middleware.ApiCallAuditMiddleware."""
+    credential = getattr(request, "audit_credential", None)
+    if credential is None or getattr(request, "audit_written", False) or response.status_code == 429:
+        return
+    audit_record(action=Action.API_TOKEN, request=request, user=credential.user, obj=credential,
+                 detail={"method": request.method, "status": response.status_code})

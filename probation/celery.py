@@ -13,23 +13,47 @@ app = Celery("probation")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Slow work (email, report PDFs, nightly bulk jobs) runs on its own queue with its own worker, so the every-minute
+# deadline sweep is never queued behind it (docker-compose: `worker` and `worker-slow`; scripts/run.sh does the same).
+SLOW_TASKS = frozenset({
+    "probation.tasks.send_pending_notifications",
+    "safeguarding.tasks.send_response_email",
+    "partners.tasks.deliver_webhook",
+    "partners.tasks.webhook_sweep",
+    "partners.tasks.produce_monthly_borough_reports",
+    "cases.tasks.recompute_cohorts",
+    "cases.tasks.allocate_new_cases",
+})
+
+
+def slow_queue() -> str:
+    """The slow queue is named after the default queue ("probation-slow"), so a test worker's own queue gets one too."""
+    return f"{app.conf.task_default_queue}-slow"
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    return {"queue": slow_queue()} if name in SLOW_TASKS else None
+
+
+app.conf.task_routes = (route_task,)
+
 # The whole periodic schedule, in one place. Every task here is idempotent and safe to run twice or to overlap.
 BEAT_SCHEDULE = {
-    # Every deadline step of every app (probation/deadlines.py): claimed in batches, one transaction a batch.
+    # Every deadline step of every app (probation/deadlines.py: MASH reminders, breach and repeat notices, BCST,
+    # pre-release, chasing, credential expiry ...): claimed in batches, one transaction a batch, safe to overlap.
+    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s).
     "deadlines-sweep": {
         "task": "probation.tasks.deadlines_sweep",
-        "schedule": 60.0,
+        "schedule": float(env_int("MASH_SWEEP_SECONDS", 60, minimum=1)),
     },
     "send-pending-notifications": {
         "task": "probation.tasks.send_pending_notifications",
         "schedule": 60.0,
     },
-    # MASH: reminders at 75% of the time, breach and repeat notices, unsent response emails. Claims make it
-    # safe to overlap; partial indexes make each run cost what is due.
-    # MASH_SWEEP_SECONDS sets the cadence (default every minute; the production smoke test runs it every 2 s).
-    "mash-escalation-sweep": {
-        "task": "safeguarding.tasks.mash_escalation_sweep",
-        "schedule": float(env_int("MASH_SWEEP_SECONDS", 60, minimum=1)),
+    # MASH: response emails whose sending never started or whose worker died holding the lease.
+    "mash-response-emails": {
+        "task": "safeguarding.tasks.requeue_response_emails",
+        "schedule": 60.0,
     },
     "cases-recompute-cohorts": {
         "task": "cases.tasks.recompute_cohorts",
@@ -45,23 +69,15 @@ BEAT_SCHEDULE = {
         "task": "partners.tasks.produce_monthly_borough_reports",
         "schedule": crontab(minute=15, hour=6, day_of_month="1-3"),
     },
-    # Partner API credentials expiring within 14 days: warn the holder and the administrators, once per credential.
-    "partners-api-token-expiry-reminders": {
-        "task": "partners.tasks.remind_expiring_api_tokens",
-        "schedule": crontab(minute=0, hour=8),
+    # Partner webhooks: retries after back-off, and first tries whose queued task was lost.
+    "partners-webhook-sweep": {
+        "task": "partners.tasks.webhook_sweep",
+        "schedule": 60.0,
     },
-    # Through the Gate (resettlement): BCST deadlines, pre-release steps, chasing post-release actions.
-    "resettlement-screening-deadlines": {
-        "task": "resettlement.tasks.screening_deadline_sweep",
-        "schedule": 300.0,
-    },
-    "resettlement-pre-release": {
-        "task": "resettlement.tasks.pre_release_sweep",
-        "schedule": crontab(hour=7, minute=0),
-    },
-    "resettlement-chase-overdue-actions": {
-        "task": "resettlement.tasks.chase_overdue_actions",
-        "schedule": crontab(hour=8, minute=0),
+    # Idempotency keys of partner submits older than their retention (7 days; at least 24 hours is promised).
+    "safeguarding-purge-idempotency-keys": {
+        "task": "safeguarding.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=40),
     },
     # Supervision's deadlines run in deadlines-sweep (supervision/deadlines.py). Reminders to people on probation go
     # out through GOV.UK Notify from their outbox (leased claims, retries); delivery statuses are fetched back.

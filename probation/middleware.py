@@ -98,3 +98,19 @@ class NoStoreMiddleware:
         if not request.path.startswith(self.static_prefix):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class ApiCallAuditMiddleware:
+    """Every API call made with a credential leaves exactly one audit row: the view's own (which names the
+    credential), or else the plain "API token used" row written here (probation.audit.audit_api_call)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "audit_credential", None) is not None:
+            from probation.audit import audit_api_call
+
+            audit_api_call(request, response)
+        return response

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
+    "drf_standardized_errors",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "probation.middleware.ApiCallAuditMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -278,7 +280,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON only: partner systems send JSON, and nested records have no form encoding.
-    "DEFAULT_PARSER_CLASSES": ["probation.api.parsers.DepthLimitedJSONParser"],  # nested > 20 levels: 400
+    # Over DATA_UPLOAD_MAX_MEMORY_SIZE: 413; nested > 20 levels: 400.
+    "DEFAULT_PARSER_CLASSES": ["probation.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["probation.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "probation.api.pagination.StrictPageNumberPagination",
@@ -287,7 +290,20 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.ApiTokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("API_THROTTLE_RATE", "600/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # One error shape for every error (probation/api/errors.py).
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "probation.api.errors.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "probation.api.errors.PathExceptionFormatter",
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "422", "429", "500"],
+}
+# A good key's credential, user and organisation are cached this long (revocation drops the entry at once). Only with
+# a cache every process shares (CACHE_URL) in production; a per-process cache could not forget a revoked key at once.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60 if (CACHE_URL or not PRODUCTION) else 0, minimum=0)
+# Refused credentials an address may present in a minute before it gets 429 with nothing looked up or written.
+API_REJECTIONS_PER_MINUTE = env_int("API_REJECTIONS_PER_MINUTE", 20, minimum=1)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Probation Ops API",
     "DESCRIPTION": "API for partner agencies: MASH information requests, IOM tracking and resettlement actions. "
@@ -299,6 +315,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"RagEnum": "safeguarding.models.Rag"},
     "COMPONENT_SPLIT_REQUEST": True,
     # Appointment outcomes appear in supervision's and interventions' partner APIs: one named enum per choice set.
     "ENUM_NAME_OVERRIDES": {
@@ -308,6 +325,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "probation.api.schema.add_standard_error_responses",
+        "probation.api.schema.add_links",
+        "probation.api.schema.close_request_bodies",
     ],
 }
 

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.http import JsonResponse
+
+from probation.api.errors import error_response
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
@@ -86,13 +88,19 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
+def _too_large_message() -> str:
+    from django.conf import settings
+
+    return f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return error_response(404, "not_found", "Not found.")
     return render(request, "404.html", status=404)
 
 
@@ -101,17 +109,21 @@ def permission_denied(request, exception):
     if not getattr(request, "probation_denied_audited", False):
         audit_record(action=Action.DENIED, request=request, detail={"status": 403})
     if _is_api(request):
-        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+        return error_response(403, "permission_denied", "You do not have permission to perform this action.")
     return render(request, "403.html", status=403)
 
 
 def bad_request(request, exception):
     if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(413, "request_too_large", _too_large_message())
+        return error_response(400, "bad_request", "Bad request.")
     return render(request, "400.html", status=400)
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"detail": "Sorry, there is a problem with the service. Try again later."}, status=500)
+        return error_response(500, "error", "Sorry, there is a problem with the service. Try again later.")
     return render(request, "500.html", status=500)

@@ -52,8 +52,7 @@ class CustodyEpisodeAdmin(AuditedModelAdmin):
     raw_id_fields = ("person", "ttg_worker", "community_offender_manager", "recorded_by", "released_by")
     list_select_related = ("person", "current_prison", "ttg_worker")
     inlines = [TransferInline]
-    readonly_fields = ("reception_prison", "transfer_due_notified_at", "transfer_late_notified_at",
-                       "review_due_notified_at", "review_late_notified_at")
+    readonly_fields = ("reception_prison",)
 
 
 @admin.register(PrisonTransfer)
@@ -65,10 +64,10 @@ class PrisonTransferAdmin(ReadOnlyAdmin):
 
 @admin.register(Screening)
 class ScreeningAdmin(AuditedModelAdmin):
-    list_display = ("episode", "part", "due_at", "completed_at", "reminded_at", "breached_at")
+    list_display = ("episode", "part", "due_at", "completed_at")
     list_filter = ("part", "completed_at")
     search_fields = ("episode__person__crn",)
-    readonly_fields = ("episode", "part", "due_at", "remind_at", "reminded_at", "breached_at")
+    readonly_fields = ("episode", "part", "due_at", "remind_at")
     list_select_related = ("episode",)
 
 

@@ -29,3 +29,9 @@ class ResettlementConfig(AppConfig):
                                 panels.borough_report_section, order=40)
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)
+
+        from probation import deadlines
+        from resettlement.sweeps import steps
+
+        for step in steps():
+            deadlines.register(step)

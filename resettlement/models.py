@@ -114,11 +114,7 @@ class CustodyEpisode(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="released_episodes",
         help_text="Who took the case on release.",
     )
-    # Pre-release steps, claimed by `resettlement.tasks.pre_release_sweep` before it notifies (once per step).
-    transfer_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    transfer_late_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    review_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    review_late_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Pre-release steps are deadlines of the deadline engine (resettlement/sweeps.py), set from the release date.
 
     objects = CustodyEpisodeQuerySet.as_manager()
 
@@ -134,7 +130,7 @@ class CustodyEpisode(models.Model):
             ),
         ]
         indexes = [
-            # Used by resettlement.tasks.pre_release_sweep: only people still in custody with a release date.
+            # The pre-release list (selectors.pre_release): only people still in custody with a release date.
             models.Index(
                 fields=["expected_release_date"],
                 name="episode_pre_release_idx",
@@ -250,28 +246,13 @@ class Screening(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Claimed by resettlement.tasks.screening_deadline_sweep before it notifies.
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Its reminder and breach notice are deadlines of the deadline engine (resettlement/sweeps.py).
 
     objects = ScreeningQuerySet.as_manager()
 
     class Meta:
         ordering = ["episode", "part"]
         constraints = [models.UniqueConstraint(fields=["episode", "part"], name="one_screening_part_per_episode")]
-        indexes = [
-            # Used by resettlement.tasks.screening_deadline_sweep (reminder step): open, not yet reminded.
-            models.Index(
-                fields=["remind_at"], name="screening_reminder_due_idx",
-                condition=Q(completed_at__isnull=True, reminded_at__isnull=True),
-            ),
-            # Used by resettlement.tasks.screening_deadline_sweep (breach step): open, breach not yet notified.
-            models.Index(
-                fields=["due_at"], name="screening_breach_due_idx",
-                condition=Q(completed_at__isnull=True, breached_at__isnull=True),
-            ),
-        ]
-
     def __str__(self):
         return f"{self.get_part_display()} for episode {self.episode_id}"
 
@@ -441,8 +422,7 @@ class PlanAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Claimed by resettlement.tasks.chase_overdue_actions: at most one chase per action per day.
-    last_chased_on = models.DateField(null=True, blank=True, editable=False)
+    # Chased daily once overdue after release: a deadline of the deadline engine (resettlement/sweeps.py).
 
     objects = PlanActionQuerySet.as_manager()
 
@@ -464,7 +444,7 @@ class PlanAction(models.Model):
             ),
         ]
         indexes = [
-            # Used by resettlement.tasks.chase_overdue_actions: only open actions are in the index.
+            # Open actions by due date (overdue lists).
             models.Index(
                 fields=["due_on"], name="action_chase_idx", condition=Q(status__in=["not_started", "in_progress"])
             ),

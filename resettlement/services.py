@@ -38,6 +38,7 @@ from resettlement.models import (
     Setting,
     london_today,
 )
+from resettlement import sweeps
 from resettlement.selectors import organisation_id_for
 
 
@@ -112,9 +113,12 @@ def episode_record(
         # Race: two people recorded the same reception at once; the partial unique index keeps one.
         raise ValidationError({"person": "This person is already in custody."}) from None
     calendar = get_calendar()
+    screenings = []
     for part in ScreeningPart.values:
         due, remind = _screening_deadlines(reception_at, part, calendar)
-        Screening.objects.create(episode=episode, part=part, due_at=due, remind_at=remind)
+        screenings.append(Screening.objects.create(episode=episode, part=part, due_at=due, remind_at=remind))
+    sweeps.screening_deadlines_set(screenings)
+    sweeps.pre_release_deadlines_set(episode)
     plan_create(episode=episode, by=by)
     audit_record(action=Action.CREATE, request=request, user=by, obj=episode)
     return episode
@@ -181,6 +185,7 @@ def screening_complete(
     screening.completed_at = completed_at
     screening.completed_by = by
     screening.save(update_fields=["completed_at", "completed_by"])
+    sweeps.screening_deadlines_cancel(screening)
     audit_record(action=Action.UPDATE, request=request, user=by, obj=screening, detail={"completed": screening.part})
     return screening
 
@@ -301,6 +306,8 @@ def action_create(
     )
     audit_record(action=Action.CREATE, request=request, user=by, obj=action,
                  detail={"plan": plan.pk, "consent": consent or None})
+    if plan.episode.released_on is not None:
+        sweeps.action_chase_set([action], released=True)
     return action
 
 
@@ -345,6 +352,8 @@ def action_update(*, action: PlanAction, status: str, outcome: str = "", by, req
         action.closed_at = None
     action.updated_at, action.updated_by = now, by
     action.save(update_fields=["status", "outcome", "closed_at", "updated_at", "updated_by"])
+    if (status in CLOSED_ACTION_STATUSES) != (old in CLOSED_ACTION_STATUSES):  # closed, or reopened
+        sweeps.action_chase_set([action], released=action.plan.episode.released_on is not None)
     audit_record(action=Action.UPDATE, request=request, user=by, obj=action,
                  detail={"status": [old, status], "outcome_changed": bool(outcome)})
     return action
@@ -378,18 +387,14 @@ def transfer_record(
 
 @transaction.atomic
 def episode_update_release_date(*, episode: CustodyEpisode, expected_release_date, by, request=None) -> CustodyEpisode:
-    # Fresh and locked: the pre-release sweep writes the claim fields saved below.
     episode = CustodyEpisode.objects.select_for_update().get(pk=episode.pk)
     if not episode.in_custody:
         raise ValidationError({"expected_release_date": "This person has been released: the episode is closed."})
     _validate_release_date(expected_release_date, episode.reception_at)
-    if expected_release_date != episode.expected_release_date:
-        # A new release date is a new 12-week window: its pre-release steps are due (and notified) afresh.
-        episode.transfer_due_notified_at = episode.transfer_late_notified_at = None
-        episode.review_due_notified_at = episode.review_late_notified_at = None
     episode.expected_release_date = expected_release_date
-    episode.save(update_fields=["expected_release_date", "transfer_due_notified_at", "transfer_late_notified_at",
-                                "review_due_notified_at", "review_late_notified_at"])
+    episode.save(update_fields=["expected_release_date"])
+    # A new release date is a new 12-week window: its pre-release steps are due (and notified) afresh.
+    sweeps.pre_release_deadlines_set(episode)
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode, detail={"expected_release_date": True})
     return episode
 
@@ -436,6 +441,8 @@ def episode_release(
         sentence.save()
     episode.released_on, episode.released_by, episode.community_offender_manager = released_on, by, com
     episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
+    sweeps.pre_release_deadlines_set(episode)  # released: none due any more
+    sweeps.action_chase_set(PlanAction.objects.open().filter(plan__episode=episode), released=True)
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
                  detail={"released": True, "community_offender_manager": com.pk})
     return episode

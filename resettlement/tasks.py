@@ -5,17 +5,17 @@ from resettlement import sweeps
 
 @shared_task(acks_late=True)
 def screening_deadline_sweep():
-    """Beat, every 5 minutes: BCST part 1 and BCST2 reminders and breach notices, once per step."""
+    """BCST part 1 and BCST2 reminders and breach notices due now (also run by the engine's every-minute sweep)."""
     return sweeps.screening_deadlines()
 
 
 @shared_task(acks_late=True)
 def pre_release_sweep():
-    """Beat, daily: who is due a pre-release review or resettlement-prison transfer, and who is late."""
+    """Pre-release review and transfer notices due now (also run by the engine's every-minute sweep)."""
     return sweeps.pre_release_steps()
 
 
 @shared_task(acks_late=True)
 def chase_overdue_actions():
-    """Beat, daily: chase owners of overdue post-release actions, once per action per day."""
+    """Chase owners of overdue post-release actions, once per action per day (also run by the engine's sweep)."""
     return sweeps.chase_overdue_actions()

@@ -5,9 +5,11 @@ from safeguarding.models import (
     Assignment,
     ConcernedPerson,
     DeadlineTier,
+    IdempotencyKey,
     RatingChange,
     ReferenceCounter,
     RequestEvent,
+    RequestNote,
     Response,
     SafeguardingRequest,
 )
@@ -103,3 +105,21 @@ class RequestEventAdmin(ReadOnlyAdmin):
 class ReferenceCounterAdmin(ReadOnlyAdmin):
     list_display = ("year", "last")
     search_fields = ("year",)
+
+
+@admin.register(RequestNote)
+class RequestNoteAdmin(AuditedModelAdmin, ReadOnlyAdmin):
+    """Information partners added to their requests (notes and named people)."""
+
+    list_display = ("request", "added_at", "added_by", "concerned")
+    search_fields = ("request__reference",)
+    list_select_related = ("request", "added_by", "concerned")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """Partners' Idempotency-Keys on submits, kept 7 days."""
+
+    list_display = ("key", "organisation", "request", "created_at")
+    search_fields = ("key", "request__reference")
+    list_select_related = ("organisation", "request")

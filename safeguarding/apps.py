@@ -32,3 +32,16 @@ class SafeguardingConfig(AppConfig):
 
         deadlines.register(RemindStep())
         deadlines.register(OverdueStep())
+
+        # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
+        from django.db.models.signals import post_delete, post_save
+
+        from safeguarding.models import DeadlineTier
+
+        def drop_tiers(sender, **kwargs):
+            from safeguarding.services import tiers_cache_clear
+
+            tiers_cache_clear()
+
+        post_save.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache", weak=False)
+        post_delete.connect(drop_tiers, sender=DeadlineTier, dispatch_uid="safeguarding_tiers_cache_delete", weak=False)

@@ -17,9 +17,8 @@ withdrawn request is also left out by `owners()`, so a missed cancel can never n
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 
-from probation.calendar import Clock, get_calendar
+from probation.calendar import LONDON, Clock, get_calendar
 from probation.deadlines import Notice, Outcome, Step, next_repeat
 from probation.models import Role, User
 from safeguarding.models import Rag, RequestEvent, SafeguardingRequest
@@ -39,7 +38,7 @@ _OWNER_FIELDS = (
 
 
 def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else ""
+    return moment.astimezone(LONDON).strftime("%d %b %Y %H:%M") if moment else ""  # the service's zone, as shown
 
 
 def _stamp(moment) -> str:

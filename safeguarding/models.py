@@ -22,6 +22,21 @@ from django.utils import timezone
 from probation.calendar import Clock
 
 
+# Free-text limits, the same in the API, the forms and the database (a CHECK constraint or the column's length).
+REASON_MAX = 4000
+ADDRESS_MAX = 500
+ALIASES_MAX = 300
+RESPONSE_TEXT_MAX = 4000
+NOTE_MAX = 2000
+
+
+def _max_length_check(field: str, limit: int, name: str) -> models.CheckConstraint:
+    from django.db.models.functions import Length
+    from django.db.models.lookups import LessThanOrEqual
+
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
+
+
 class Rag(models.TextChoices):
     RED = "red", "Red"
     AMBER = "amber", "Amber"
@@ -162,11 +177,11 @@ class SafeguardingRequest(models.Model):
     # Subject of the checks
     subject_first_name = models.CharField(max_length=80)
     subject_last_name = models.CharField(max_length=80)
-    subject_aliases = models.CharField(max_length=300, blank=True, help_text="Other names, separated by commas.")
+    subject_aliases = models.CharField(max_length=ALIASES_MAX, blank=True, help_text="Other names, separated by commas.")
     subject_date_of_birth = models.DateField(null=True, blank=True)
-    subject_address = models.TextField(blank=True)
+    subject_address = models.TextField(blank=True, max_length=ADDRESS_MAX)
     subject_pnc = models.CharField("Subject PNC number", max_length=13, blank=True)
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON_MAX)
 
     # Requester contact
     requester_name = models.CharField(max_length=120)
@@ -203,6 +218,8 @@ class SafeguardingRequest(models.Model):
     # Response email to the requester: leased, then stamped when sent
     response_email_claimed_at = models.DateTimeField(null=True, blank=True)
     response_emailed_at = models.DateTimeField(null=True, blank=True)
+    # Any change a partner can see (state, rating, answer, information added): the API's `updated_after` filter.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = SafeguardingRequestQuerySet.as_manager()
 
@@ -230,8 +247,12 @@ class SafeguardingRequest(models.Model):
                 condition=Q(responded_at=None, withdrawn_at=None),
             ),
             models.Index(fields=["received_at"], name="mash_received_idx"),
+            # Partner API polling (`updated_after`): one organisation's requests in the order they changed.
+            models.Index(fields=["organisation", "updated_at", "id"], name="mash_org_updated_idx"),
         ]
         constraints = [
+            _max_length_check("reason", REASON_MAX, "mash_reason_length"),
+            _max_length_check("subject_address", ADDRESS_MAX, "mash_address_length"),
             models.CheckConstraint(
                 condition=Q(due_at__isnull=True) | Q(due_at__gte=models.F("received_at")), name="mash_due_after_receipt"
             ),
@@ -346,12 +367,19 @@ class Response(models.Model):
     request = models.OneToOneField(SafeguardingRequest, on_delete=models.CASCADE, related_name="response")
     supervision_status = models.CharField(max_length=16, choices=SupervisionStatus.choices)
     risk_level = models.CharField(max_length=16, choices=RiskLevel.choices)
-    conditions = models.TextField("Licence conditions or requirements", blank=True)
+    conditions = models.TextField("Licence conditions or requirements", blank=True, max_length=RESPONSE_TEXT_MAX)
     engagement = models.CharField(max_length=16, choices=Engagement.choices)
-    contact_with_named = models.TextField("Contact with the named children or adults", blank=True)
-    professional_view = models.TextField("Officer's professional view")
+    contact_with_named = models.TextField("Contact with the named children or adults", blank=True, max_length=RESPONSE_TEXT_MAX)
+    professional_view = models.TextField("Officer's professional view", max_length=RESPONSE_TEXT_MAX)
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            _max_length_check("conditions", RESPONSE_TEXT_MAX, "mash_response_conditions_length"),
+            _max_length_check("contact_with_named", RESPONSE_TEXT_MAX, "mash_response_contact_length"),
+            _max_length_check("professional_view", RESPONSE_TEXT_MAX, "mash_response_view_length"),
+        ]
 
     def __str__(self):
         return f"Response to {self.request}"
@@ -395,6 +423,8 @@ class RequestEvent(models.Model):
         REMINDED = "reminded", "Reminder sent"
         ESCALATED = "escalated", "Deadline breached: escalated"
         ESCALATION_REPEATED = "escalation_repeated", "Still open: escalated again"
+        INFORMATION_ADDED = "information_added", "Information added by the partner"
+        REFUSED = "refused", "Change refused"
 
     request = models.ForeignKey(SafeguardingRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -408,6 +438,57 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         return f"{self.request} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    REFUSAL_REASONS = {"withdrawn": "the request had been withdrawn", "answered": "the request had already been answered"}
+
+    @property
+    def summary(self) -> str:
+        """A line for the timeline: what was refused and why, or what information was added."""
+        if self.kind == self.Kind.REFUSED:
+            from safeguarding.services import REFUSABLE_ACTIONS
+
+            action = REFUSABLE_ACTIONS.get(self.detail.get("action"), self.detail.get("action", "a change"))
+            why = self.REFUSAL_REASONS.get(self.detail.get("why"), self.detail.get("why", ""))
+            return f"Refused: {action}" + (f" ({why})" if why else "")
+        if self.kind == self.Kind.INFORMATION_ADDED:
+            return "A named person was added" if self.detail.get("concerned_id") else "A note was added"
+        return ""
+
+
+class RequestNote(models.Model):
+    """Information a partner added to an open request: a note, or a named person (then also a ConcernedPerson row).
+    Shown on the request's page to the hub and the assignee; the event on the timeline points here."""
+
+    request = models.ForeignKey(SafeguardingRequest, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(blank=True, max_length=NOTE_MAX)
+    concerned = models.ForeignKey(ConcernedPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [_max_length_check("text", NOTE_MAX, "mash_note_length")]
+
+    def __str__(self):
+        return f"Information added to {self.request}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a partner sent with a submit: the same key and body again returns the request it made;
+    the same key with another body is refused. Kept at least IDEMPOTENCY_KEY_DAYS (purged daily after that)."""
+
+    organisation = models.ForeignKey("partners.Organisation", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body_hash = models.CharField("SHA-256 of the canonical body", max_length=64)
+    request = models.ForeignKey(SafeguardingRequest, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="mash_idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="mash_idempotency_created_idx")]
+
+    def __str__(self):
+        return f"{self.key} → {self.request_id}"
 
 
 def reminder_time(received_at: datetime, tier: DeadlineTier, calendar) -> datetime | None:

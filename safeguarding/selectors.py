@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from time import time_ns
+
+from django.core.cache import cache
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -41,8 +44,40 @@ def queue(filters: QueueFilters | None = None):
 
 
 def queue_counts(filters: QueueFilters | None = None) -> dict:
-    """Counts per RAG rating and per state for the open queue (with filters other than the one counted), in one query."""
+    """Counts per RAG rating and per state for the open queue (with filters other than the one counted), in one query.
+
+    Cached per filter for QUEUE_COUNTS_SECONDS, under a version that every change to a request's queue state bumps
+    (`queue_changed`), so the figures are exact after a change and at most that old for "overdue"."""
     filters = filters or QueueFilters()
+    key = f"mash:queue-counts:{_queue_version()}:{filters.borough}:{filters.assignee}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _queue_counts(filters)
+        cache.set(key, counts, QUEUE_COUNTS_SECONDS)
+    return counts
+
+
+QUEUE_COUNTS_SECONDS = 30
+_QUEUE_VERSION_KEY = "mash:queue-version"
+
+
+def _queue_version() -> int:
+    version = cache.get(_QUEUE_VERSION_KEY)
+    if version is None:
+        version = int(time_ns())  # a fresh start never reuses an old version's figures
+        cache.add(_QUEUE_VERSION_KEY, version, None)
+    return version
+
+
+def queue_changed() -> None:
+    """A request entered, moved within or left the open queue: the cached counts are stale. Call it on commit."""
+    try:
+        cache.incr(_QUEUE_VERSION_KEY)
+    except ValueError:  # not in the cache (evicted, or never read): the next read starts a fresh version
+        pass
+
+
+def _queue_counts(filters: QueueFilters) -> dict:
     qs = SafeguardingRequest.objects.open()
     if filters.borough:
         qs = qs.filter(borough__code=filters.borough)
@@ -60,6 +95,95 @@ def queue_counts(filters: QueueFilters | None = None) -> dict:
         total=Count("pk"),
     )
     return qs.aggregate(**aggregates)
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One line of the hub queue, formatted once in Python (the template only prints it)."""
+
+    pk: int
+    reference: str
+    url: str
+    subject_name: str
+    rating: str
+    rating_label: str
+    due_iso: str
+    due_display: str
+    state_label: str
+    organisation: str
+    borough: str
+    assignee: str
+    received_display: str
+
+
+@dataclass
+class QueuePage:
+    """A page of the queue without a total: no COUNT over the open requests, just whether there is a next page."""
+
+    object_list: list[QueueRow]
+    number: int
+    has_next: bool
+    size: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.object_list else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.object_list)
+
+
+_QUEUE_ROW_FIELDS = (
+    "id", "reference", "subject_first_name", "subject_last_name", "rating", "due_at", "triaged_at", "assigned_at",
+    "received_at", "organisation__name", "borough__name", "assignee_id", "assignee__first_name", "assignee__last_name",
+    "assignee__username",
+)
+_RATING_LABELS = dict(Rag.choices)
+_STATE_LABELS = dict(State.choices)
+
+
+def queue_page(filters: QueueFilters | None, number: int, size: int) -> QueuePage:
+    """Page `number` of the hub queue: one query for size + 1 rows (the extra one says whether there is a next page)."""
+    from django.urls import reverse
+
+    offset = (number - 1) * size
+    rows = list(queue(filters).values(*_QUEUE_ROW_FIELDS)[offset:offset + size + 1])
+    placeholder = "MASH-0000-000000"
+    url = reverse("safeguarding:detail", args=[placeholder]).replace(placeholder, "{}")
+    page = []
+    for r in rows[:size]:
+        due, received = r["due_at"], r["received_at"].astimezone(LONDON)
+        state = State.ASSIGNED if r["assigned_at"] else State.TRIAGED if r["triaged_at"] else State.RECEIVED
+        assignee = "Hub"
+        if r["assignee_id"]:
+            assignee = f"{r['assignee__first_name']} {r['assignee__last_name']}".strip() or r["assignee__username"]
+        local_due = due.astimezone(LONDON) if due else None
+        page.append(QueueRow(
+            pk=r["id"], reference=r["reference"], url=url.format(r["reference"]),
+            subject_name=f"{r['subject_first_name']} {r['subject_last_name']}", rating=r["rating"],
+            rating_label=_RATING_LABELS[r["rating"]], due_iso=due.isoformat() if due else "",
+            due_display=f"due {local_due.day} {local_due:%b %H:%M}" if due else "No deadline",
+            state_label=_STATE_LABELS[state], organisation=r["organisation__name"], borough=r["borough__name"] or "–",
+            assignee=assignee, received_display=f"{received.day} {received:%b %Y %H:%M}",
+        ))
+    return QueuePage(object_list=page, number=number, has_next=len(rows) > size, size=size)
 
 
 def assigned_to(user):
@@ -183,7 +307,8 @@ def compliance(*, as_of: date | None = None, months: int = 12, borough: str = ""
     Computed from receipt, response and withdrawal times and the rating-change and assignment histories, so the
     figures for a past date do not move when a request is later answered, re-rated or reassigned."""
     as_of = as_of or timezone.localdate()
-    cutoff = end_of_day(as_of)
+    # The figure is for a moment: the end of a past day, or now for today (a request due later today is not overdue).
+    cutoff = min(end_of_day(as_of), timezone.now())
     first_month = as_of.replace(day=1)
     for _ in range(months - 1):
         first_month = (first_month - timedelta(days=1)).replace(day=1)

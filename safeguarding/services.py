@@ -26,10 +26,11 @@ from django.utils import timezone
 
 from cases.models import Person
 from probation.calendar import due_at, get_calendar
-from probation.deadlines import deadline_set, deadlines_cancel, deadlines_run
+from probation.deadlines import deadline_steps_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
 from probation.services import notification_send
 from safeguarding import deadlines as mash_deadlines
+from safeguarding.selectors import queue_changed
 from safeguarding.models import (
     Assignment,
     Channel,
@@ -39,6 +40,7 @@ from safeguarding.models import (
     Rag,
     RatingChange,
     RequestEvent,
+    RequestNote,
     Response,
     SafeguardingRequest,
     reminder_time,
@@ -68,6 +70,28 @@ def reference_next(*, year: int) -> str:
 def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[datetime | None, datetime | None]:
     due = due_at(received_at, tier.hours, tier.clock, calendar)
     return due, reminder_time(received_at, tier, calendar)
+
+
+TIERS_CACHE_KEY = "safeguarding:deadline-tiers"
+
+
+def tier_for(organisation_id: int | None, rating: str) -> DeadlineTier:
+    """The deadline tier for a new request, from a cached map of every tier (a handful of rows), refreshed every
+    minute and dropped at once when an administrator changes a tier (safeguarding.apps)."""
+    from django.core.cache import cache
+
+    tiers = cache.get(TIERS_CACHE_KEY)
+    if tiers is None:
+        tiers = {(t.organisation_id, t.rating): t for t in DeadlineTier.objects.all()}
+        cache.set(TIERS_CACHE_KEY, tiers, 60)
+    tier = tiers.get((organisation_id, rating)) or tiers.get((None, rating))
+    return tier if tier is not None else DeadlineTier.objects.for_rating(organisation_id, rating)
+
+
+def tiers_cache_clear() -> None:
+    from django.core.cache import cache
+
+    cache.delete(TIERS_CACHE_KEY)
 
 
 @dataclass
@@ -125,9 +149,10 @@ def request_receive(
     if borough is None:
         borough = organisation.boroughs.order_by("name").first()
 
-    tier = DeadlineTier.objects.for_rating(organisation.pk, rating)
+    tier = tier_for(organisation.pk, rating)
     due, remind = _deadlines(received_at=received_at, tier=tier, calendar=get_calendar())
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction (the API's submit) a failure here rolls the whole of it back.
+    with transaction.atomic(savepoint=False):
         request = SafeguardingRequest.objects.create(
             reference=reference_next(year=timezone.localtime(received_at).year),
             organisation=organisation,
@@ -149,6 +174,7 @@ def request_receive(
             received_at=received_at,
             received_by=received_by,
             created_at=now,
+            updated_at=now,
             requester_name=requester_name.strip(),
             requester_email=requester_email.strip(),
             requester_phone=requester_phone.strip(),
@@ -163,14 +189,22 @@ def request_receive(
             detail={"channel": channel, "rating": rating, "keyed_in_at": now.isoformat()},
         )
         _deadlines_arm(request, now=None)
+        _queue_changed()
     return request
+
+
+def _queue_changed() -> None:
+    """The hub queue's cached counts are stale: now (this transaction's own reads) and again on commit (a read by
+    another request between now and the commit may have cached the figures from before it)."""
+    queue_changed()
+    transaction.on_commit(queue_changed)
 
 
 def _deadlines_arm(request: SafeguardingRequest, *, now: datetime | None) -> None:
     """Set the reminder and the breach deadline (see probation.deadlines.deadlines_set for `now`)."""
     remind = request.remind_at if request.remind_at and request.due_at and request.remind_at < request.due_at else None
-    deadline_set(step=mash_deadlines.REMIND, owner_id=request.pk, due_at=remind, now=now)
-    deadline_set(step=mash_deadlines.OVERDUE, owner_id=request.pk, due_at=request.due_at, now=now)
+    deadline_steps_set(owner_id=request.pk, due={mash_deadlines.REMIND: remind, mash_deadlines.OVERDUE: request.due_at},
+                       now=now)  # one statement
 
 
 # --- Rating --------------------------------------------------------------------------------------------------------
@@ -181,11 +215,37 @@ def _locked(request: SafeguardingRequest) -> SafeguardingRequest:
     return SafeguardingRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
 
 
+class RefusedChange(ValidationError):
+    """A change refused because of the request's state (withdrawn or answered). The interface that asked records it
+    with `request_refusal_record` once its transaction has ended, so the refusal stays on the timeline."""
+
+    def __init__(self, message, *, why: str):
+        super().__init__(message)
+        self.why = why
+
+
 def _require_open(request: SafeguardingRequest, field: str = "__all__") -> None:
     if request.withdrawn_at is not None:
-        raise ValidationError({field: "This request has been withdrawn by the partner."})
+        raise RefusedChange({field: "This request has been withdrawn by the partner."}, why="withdrawn")
     if request.responded_at is not None:
-        raise ValidationError({field: "This request has already been answered."})
+        raise RefusedChange({field: "This request has already been answered."}, why="answered")
+
+
+REFUSABLE_ACTIONS = {
+    "respond": "respond", "withdraw": "withdraw", "triage": "triage", "assign": "assign",
+    "change_rating": "change the rating", "add_information": "add information",
+}
+
+
+def request_refusal_record(*, request: SafeguardingRequest, action: str, by: User | None, why: str = "") -> RequestEvent:
+    """Record that a change was refused (who, when, what was refused and why) on the request's timeline. Called by
+    the interfaces after the refused change's transaction has ended (a rolled-back transaction would lose it)."""
+    if action not in REFUSABLE_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not why:
+        why = "withdrawn" if request.withdrawn_at else "answered" if request.responded_at else "not allowed"
+    return RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.REFUSED, by=by,
+                                       detail={"action": action, "why": why})
 
 
 @transaction.atomic
@@ -214,10 +274,13 @@ def request_change_rating(*, request: SafeguardingRequest, rating: str, rational
         detail={"from": request.rating, "to": rating},
     )
     request.rating, request.tier, request.due_at, request.remind_at = rating, tier, due, remind
-    request.save(update_fields=["rating", "tier", "due_at", "remind_at"])
+    request.updated_at = now
+    _webhook(request, "request.rating_changed", f"rating:{RatingChange.objects.filter(request=request).count()}", now)
+    request.save(update_fields=["rating", "tier", "due_at", "remind_at", "updated_at"])
     # The steps move to the new deadline; one already sent is sent again only if its new time is still to come
     # (the dedupe keys name the deadline, so the new notices are new).
     _deadlines_arm(request, now=now)
+    _queue_changed()
     return request
 
 
@@ -250,12 +313,13 @@ def request_assign(*, request: SafeguardingRequest, assignee: User, by: User | N
     reassigning = request.assignee_id is not None
     Assignment.objects.filter(request=request, superseded_at=None).update(superseded_at=now)
     assignment = Assignment.objects.create(request=request, assignee=assignee, assigned_by=by, assigned_at=now, reason=reason[:200])
-    request.assignee = assignee
-    fields = ["assignee"]
+    request.assignee, request.updated_at = assignee, now
+    fields = ["assignee", "updated_at"]
     if request.assigned_at is None:
         request.assigned_at = now
         fields.append("assigned_at")
     request.save(update_fields=fields)
+    _queue_changed()
     RequestEvent.objects.create(
         request=request, kind=RequestEvent.Kind.REASSIGNED if reassigning else RequestEvent.Kind.ASSIGNED, at=now,
         by=by, detail={"assignee_id": assignee.pk},
@@ -283,16 +347,21 @@ def request_triage(
         raise ValidationError({"person": "Choose the matching person on probation."})
     if outcome == MatchOutcome.UNKNOWN:
         person = None
+    if outcome == MatchOutcome.KNOWN_CRC and person is not None and person.is_supervised_by_nps:
+        # The NPS supervises this person: the hub answers, saying so and where to go; no CRC officer is assigned.
+        raise ValidationError({"outcome": "This person is supervised by the NPS: choose \"Supervised by the NPS\"."},
+                              code="supervised_by_nps")
     request = _locked(request)
     _require_open(request, "outcome")
     now = timezone.now()
-    request.match_outcome, request.person = outcome, person
-    fields = ["match_outcome", "person"]
+    request.match_outcome, request.person, request.updated_at = outcome, person, now
+    fields = ["match_outcome", "person", "updated_at"]
     if request.triaged_at is None:
         request.triaged_at, request.triaged_by = now, by
         fields += ["triaged_at", "triaged_by"]
     request.save(update_fields=fields)
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.TRIAGED, at=now, by=by, detail={"outcome": outcome})
+    _queue_changed()
     if person is not None:
         # Live MASH arrangement: later information about this person is shared too.
         Person.objects.filter(pk=person.pk, mash_flagged_at=None).update(mash_flagged_at=now)
@@ -317,11 +386,13 @@ def request_respond(*, request: SafeguardingRequest, by: User, **answer) -> Resp
     now = timezone.now()
     response.responded_at = now
     response.save()
-    request.responded_at, request.responded_by = now, by
-    request.save(update_fields=["responded_at", "responded_by"])
+    request.responded_at, request.responded_by, request.updated_at = now, by, now
+    request.save(update_fields=["responded_at", "responded_by", "updated_at"])
+    _webhook(request, "request.answered", "answered", now)
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.RESPONDED, at=now, by=by,
                                 detail={"on_time": request.answered_on_time})
     deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
+    _queue_changed()
     if request.person_id is not None:
         Person.objects.filter(pk=request.person_id, mash_flagged_at=None).update(mash_flagged_at=now)
     from safeguarding.tasks import send_response_email
@@ -336,9 +407,12 @@ def request_withdraw(*, request: SafeguardingRequest, by: User, reason: str = ""
     _require_open(request)
     now = timezone.now()
     request.withdrawn_at, request.withdrawn_by, request.withdrawal_reason = now, by, reason.strip()[:300]
-    request.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    request.updated_at = now
+    request.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"])
+    _webhook(request, "request.withdrawn", "withdrawn", now)
     RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.WITHDRAWN, at=now, by=by)
     deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
+    _queue_changed()
     if request.assignee_id:
         notification_send(
             recipient=request.assignee,
@@ -348,6 +422,63 @@ def request_withdraw(*, request: SafeguardingRequest, by: User, reason: str = ""
             url=reverse("safeguarding:detail", args=[request.reference]),
         )
     return request
+
+
+def _webhook(request: SafeguardingRequest, event: str, step: str, now: datetime) -> None:
+    """Queue the partner's webhook (if its organisation has one) in this transaction: an outbox row, sent after
+    commit with retries. The body names the request and what changed; the partner reads the rest through the API."""
+    from partners.services import webhook_enqueue
+
+    webhook_enqueue(
+        organisation_id=request.organisation_id,
+        event=event,
+        dedupe_key=f"mash:{request.pk}:{step}",
+        payload={
+            "event": event,
+            "reference": request.reference,
+            "state": request.state,
+            "rating": request.rating,
+            "updated_at": now.isoformat(),
+            "href": f"/api/v1/safeguarding/requests/{request.reference}/",
+        },
+    )
+
+
+@transaction.atomic
+def request_add_information(
+    *, request: SafeguardingRequest, by: User | None, note: str = "", person: ConcernedInput | None = None
+) -> RequestNote:
+    """A partner adds a note or a named person to its open request. Recorded as an event, shown on the request's page
+    and notified to the assignee (or the hub while unassigned)."""
+    note = (note or "").strip()
+    if not note and person is None:
+        raise ValidationError({"note": "Add a note or a named person."})
+    request = _locked(request)
+    _require_open(request, "note")
+    now = timezone.now()
+    concerned = None
+    if person is not None:
+        concerned = ConcernedPerson.objects.create(
+            request=request, age_group=person.age_group, name=person.name.strip(), date_of_birth=person.date_of_birth,
+            relationship=person.relationship.strip(),
+        )
+    added = RequestNote.objects.create(request=request, text=note, concerned=concerned, added_by=by, added_at=now)
+    request.updated_at = now
+    request.save(update_fields=["updated_at"])
+    RequestEvent.objects.create(
+        request=request, kind=RequestEvent.Kind.INFORMATION_ADDED, at=now, by=by,
+        detail={"note_id": added.pk, "concerned_id": concerned.pk if concerned else None},
+    )
+    recipients = [request.assignee] if request.assignee_id else _hub_users()
+    for recipient in recipients:
+        notification_send(
+            recipient=recipient,
+            key=f"mash:{request.pk}:information:{added.pk}:{recipient.pk}",
+            subject=f"New information on MASH request {request.reference}",
+            body="The requesting partner has added information to this request.",
+            url=reverse("safeguarding:detail", args=[request.reference]),
+        )
+    return added
 
 
 def response_email_send(*, request_id: int, now: datetime | None = None) -> bool:
@@ -396,6 +527,10 @@ def _local(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else ""
 
 
+def _hub_users() -> list[User]:
+    return list(User.objects.filter(role=Role.HUB, is_active=True).order_by("pk"))
+
+
 def escalation_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> dict:
     """MASH reminders, breach and repeat notices (two steps of the deadline engine, run by its every-minute sweep,
     and here for the MASH steps alone), then response emails still unsent."""
@@ -426,3 +561,53 @@ def response_emails_requeue(*, now: datetime | None = None, batch_size: int = 50
         queued += 1
     return queued
 
+
+# --- Idempotent submits --------------------------------------------------------------------------------------------
+
+IDEMPOTENCY_KEY_DAYS = 7  # at least 24 hours is promised to partners
+
+
+def idempotency_body_hash(data) -> str:
+    """SHA-256 of the body as parsed JSON with sorted keys, so whitespace and key order do not matter."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def idempotency_key_claim(*, organisation, key: str, body_hash: str, request: SafeguardingRequest) -> None:
+    """Bind `key` to the request just made, in the submit's transaction, with one INSERT ... ON CONFLICT DO NOTHING.
+    A concurrent submit with the same key waits on the unique index until the first commits, then inserts nothing:
+    it raises IdempotencyReplay with the first submit's key, and the caller rolls its own request back."""
+    from safeguarding.models import IdempotencyKey
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO safeguarding_idempotencykey (organisation_id, key, body_hash, request_id, created_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organisation_id, key) DO NOTHING RETURNING id",
+            [organisation.pk, key, body_hash, request.pk, timezone.now()],
+        )
+        if cursor.fetchone() is None:
+            raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=key))
+
+
+class IdempotencyReplay(Exception):
+    """The key was used before: the caller answers with `existing.request` (same body) or 422 (another body)."""
+
+    def __init__(self, existing):
+        super().__init__(existing.key)
+        self.existing = existing
+
+
+def idempotency_key_find(*, organisation, key: str):
+    from safeguarding.models import IdempotencyKey
+
+    return IdempotencyKey.objects.filter(organisation=organisation, key=key).select_related("request").first()
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    from safeguarding.models import IdempotencyKey
+
+    now = now or timezone.now()
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - timedelta(days=IDEMPOTENCY_KEY_DAYS)).delete()
+    return deleted

@@ -23,7 +23,7 @@ from safeguarding.forms import (
     TriageForm,
     WithdrawForm,
 )
-from safeguarding.models import Rag
+from safeguarding.models import Rag, SafeguardingRequest
 
 PAGE_SIZE = 50
 
@@ -45,8 +45,13 @@ def queue(request):
     require(request.user, "safeguarding.view_queue")
     form = QueueFilterForm(request.GET or None)
     filters = selectors.QueueFilters(**{k: v for k, v in (form.cleaned_data.items() if form.is_valid() else [])})
-    page = Paginator(selectors.queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_view_many(request, page.object_list, list_name="safeguarding:queue")
+    number = request.GET.get("page", "1")
+    number = min(int(number), 100_000) if number.isdigit() and int(number) > 0 else 1
+    # No exact total page count (a COUNT over every open request): a page knows only whether there is a next one.
+    page = selectors.queue_page(filters, number, PAGE_SIZE)
+    # Each request shown is audited (one INSERT); the rows are plain values, so name them by id and reference.
+    audit_view_many(request, [SafeguardingRequest(pk=r.pk, reference=r.reference) for r in page.object_list],
+                    list_name="safeguarding:queue")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "safeguarding/queue.html", {
@@ -88,6 +93,7 @@ def detail(request, reference):
         "mash": mash,
         "events": selectors.timeline(mash),
         "concerned": list(mash.concerned.all()),
+        "notes": list(mash.notes.select_related("added_by", "concerned")),
         "rating_changes": list(mash.rating_changes.select_related("changed_by")),
         "assignments": list(mash.assignments.select_related("assignee", "assigned_by")),
         "response": getattr(mash, "response", None) if mash.responded_at else None,
@@ -117,6 +123,9 @@ def triage(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_triage(request=mash, outcome=form.cleaned_data["outcome"], person=form.cleaned_data["person"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="triage", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -133,6 +142,9 @@ def change_rating(request, reference):
     if form.is_valid():
         try:
             services.request_change_rating(request=mash, rating=form.cleaned_data["rating"], rationale=form.cleaned_data["rationale"], by=request.user)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="change_rating", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -149,6 +161,9 @@ def assign(request, reference):
     if form.is_valid():
         try:
             services.request_assign(request=mash, assignee=form.cleaned_data["assignee"], by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="assign", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -162,6 +177,7 @@ def respond(request, reference):
     mash = _get_request_or_404(reference, request.user)
     if not can(request.user, "safeguarding.respond_request", mash):
         if not mash.is_open:
+            services.request_refusal_record(request=mash, action="respond", by=request.user)
             messages.error(request, "This request is closed (answered or withdrawn); it takes no response.")
             return redirect("safeguarding:detail", mash.reference)
         raise PermissionDenied
@@ -170,6 +186,9 @@ def respond(request, reference):
     if request.method == "POST" and form.is_valid():
         try:
             services.request_respond(request=mash, by=request.user, **form.cleaned_data)
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="respond", by=request.user, why=exc.why)
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -188,6 +207,9 @@ def withdraw(request, reference):
         try:
             with transaction.atomic():
                 services.request_withdraw(request=mash, by=request.user, reason=form.cleaned_data["reason"])
+        except services.RefusedChange as exc:
+            services.request_refusal_record(request=mash, action="withdraw", by=request.user, why=exc.why)
+            messages.error(request, " ".join(exc.messages))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -13,10 +13,15 @@ $PY manage.py seed_demo --people "${DEMO_PEOPLE:-300}"
 # GOV.UK Notify cannot be reached from a demo: reminders go to a loopback stand-in speaking Notify's API.
 $PY manage.py notify_local >var/notify.log 2>&1 &
 notify_pid=$!
+# A worker per queue, as in production: deadline sweeps and quick jobs with beat, and slow work (email, reports)
+# on its own, so the every-minute sweep never waits behind a backlog of email.
 .venv/bin/celery -A probation worker --beat --pool=solo --loglevel=INFO \
   --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
 celery_pid=$!
-trap 'kill $celery_pid $notify_pid 2>/dev/null || true' EXIT INT TERM
-echo "Celery worker and beat running (log: var/celery.log). Emails are written to var/mail/."
+.venv/bin/celery -A probation worker -Q probation-slow -n slow@%h --pool=solo --loglevel=INFO >var/celery-slow.log 2>&1 &
+celery_slow_pid=$!
+trap 'kill $celery_pid $celery_slow_pid $notify_pid 2>/dev/null || true' EXIT INT TERM
+echo "Celery workers (deadlines and quick jobs with beat; slow work) running (logs: var/celery.log,"
+echo "var/celery-slow.log). Emails are written to var/mail/."
 echo "Open http://127.0.0.1:8000 and sign in with one of the demo users above."
 $PY manage.py runserver 127.0.0.1:8000

@@ -155,7 +155,7 @@ def live_celery_worker(transactional_db, celery_worker_queue):
             perform_ping_check=False,
             shutdown_timeout=30,
             loglevel="WARNING",
-            queues=[celery_worker_queue],
+            queues=[celery_worker_queue, f"{celery_worker_queue}-slow"],  # the default and the slow queue
         ) as worker:
             yield worker
     finally:

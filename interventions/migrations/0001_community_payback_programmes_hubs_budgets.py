@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         ('cases', '0006_refuse_deletes'),
         ('partners', '0006_organisation_response_email_domains'),
         ('supervision', '0001_appointments_outcomes_enforcement'),
-        ('probation', '0005_merge_audit_deletes_and_deadline_engine'),
+        ('probation', '0004_audit_truncate_trigger_and_refuse_deletes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,3 +17,24 @@ def _strict_to_internal_value(self, data):
 def apply() -> None:
     if fields.CharField.to_internal_value is not _strict_to_internal_value:
         fields.CharField.to_internal_value = _strict_to_internal_value
+
+
+class RefuseUnknownFieldsMixin:
+    """A body key the serializer does not know is a 400 naming it (code `unknown_field`), not silently ignored: a
+    typo such as `ratting` must not drop the partner's rating. Nested serializers using the mixin refuse theirs with
+    their path (`subject.nickname`). `extra_allowed_fields` lists keys a serializer checks itself."""
+
+    extra_allowed_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        from collections.abc import Mapping
+
+        from rest_framework.exceptions import ErrorDetail, ValidationError
+
+        if isinstance(data, Mapping):
+            unknown = [key for key in data if key not in self.fields and key not in self.extra_allowed_fields]
+            if unknown:
+                raise ValidationError({
+                    str(key): [ErrorDetail(f"Unknown field '{key}'.", code="unknown_field")] for key in unknown
+                })
+        return super().to_internal_value(data)

@@ -1,47 +1,64 @@
-"""Partner API shapes. Input serializers validate and shape; the services hold the rules. Text fields are strict
-(a number where text belongs is a 400) through probation/api/strict_types.py, for every API alike."""
+"""Partner API shapes. Input serializers validate and shape (unknown keys are refused); the services hold the rules.
+Text fields are strict (a number where text belongs is a 400) through probation/api/strict_types.py, for every API.
+
+Output is rendered from plain rows (safeguarding.api.rows), never from model instances; the output serializers here
+describe that shape for the OpenAPI schema and are checked against it by the schemathesis tests."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partners.london import BOROUGHS
-from partners.models import Borough
-from safeguarding.models import ConcernedPerson, Rag, Response, SafeguardingRequest, State
-
+from probation.api.strict_types import RefuseUnknownFieldsMixin
+from safeguarding.models import (
+    ADDRESS_MAX,
+    ALIASES_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    RESPONSE_TEXT_MAX,
+    ConcernedPerson,
+    Rag,
+    Response,
+    State,
+)
 
 def _not_future(value):
     if value and value > timezone.localdate():
-        raise serializers.ValidationError("Date of birth must be in the past.")
+        raise serializers.ValidationError("Date of birth must be in the past.", code="future_date")
     return value
 
 
-class SubjectSerializer(serializers.Serializer):
+def _aliases_fit(value):
+    if len(", ".join(a.strip() for a in value)) > ALIASES_MAX:
+        raise serializers.ValidationError(f"Aliases together must be at most {ALIASES_MAX} characters.", code="max_length")
+    return value
+
+
+class SubjectSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     first_name = serializers.CharField(max_length=80)
     last_name = serializers.CharField(max_length=80)
-    aliases = serializers.ListField(child=serializers.CharField(max_length=160), required=False, default=list, max_length=20)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=160), required=False, default=list, max_length=20, validators=[_aliases_fit],
+        help_text=f"Other names; at most 20, {ALIASES_MAX} characters together.",
+    )
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
-    address = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=ADDRESS_MAX)
     pnc = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
 
 
-class RequesterSerializer(serializers.Serializer):
+class RequesterSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=120)
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
-class ConcernedSerializer(serializers.ModelSerializer):
+class ConcernedSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    age_group = serializers.ChoiceField(choices=ConcernedPerson.AgeGroup.choices)
     name = serializers.CharField(max_length=160)
-    relationship = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None, validators=[_not_future])
-
-    class Meta:
-        model = ConcernedPerson
-        fields = ["age_group", "name", "date_of_birth", "relationship"]
+    relationship = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
-class RequestSubmitSerializer(serializers.Serializer):
+class RequestSubmitSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """A new request. The requesting organisation is always the caller's own: naming another is refused."""
 
     subject = SubjectSerializer()
@@ -49,7 +66,7 @@ class RequestSubmitSerializer(serializers.Serializer):
         many=True, required=False, default=list, max_length=ConcernedPerson.MAX_PER_REQUEST,
         error_messages={"max_length": f"A request names at most {ConcernedPerson.MAX_PER_REQUEST} concerned people."},
     )
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX)
     rating = serializers.ChoiceField(choices=Rag.choices, help_text="The RAG rating you propose; it sets the deadline.")
     requester = RequesterSerializer()
     borough = serializers.ChoiceField(
@@ -60,63 +77,100 @@ class RequestSubmitSerializer(serializers.Serializer):
     # Requests are always made as the caller's own organisation. A body naming an organisation (under any of these
     # keys) that is not the caller's is refused with a field error, never silently re-pointed.
     ORGANISATION_KEYS = ("organisation", "organisation_id", "requesting_organisation")
+    extra_allowed_fields = ORGANISATION_KEYS
 
     def validate(self, attrs):
         own = self.context["organisation"]
         data = self.initial_data if isinstance(self.initial_data, dict) else {}
         for key in self.ORGANISATION_KEYS:
             if key in data and str(data[key]) not in (str(own.pk), own.name):
-                raise serializers.ValidationError({key: "You can only submit requests for your own organisation."})
+                raise serializers.ValidationError(
+                    {key: serializers.ErrorDetail("You can only submit requests for your own organisation.", code="other_organisation")}
+                )
         if not own.allows_response_email(attrs["requester"]["email"]):
-            raise serializers.ValidationError({"requester": {"email": [own.response_email_refusal()]}})
-        if attrs.get("borough"):
-            attrs["borough"] = Borough.objects.filter(code=attrs["borough"]).first()
+            raise serializers.ValidationError({"requester": {"email": [
+                serializers.ErrorDetail(own.response_email_refusal(), code="domain_not_allowed")]}})
         return attrs
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ResponseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Response
-        fields = ["supervision_status", "risk_level", "conditions", "engagement", "contact_with_named", "professional_view", "responded_at"]
+class AddInformationSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    """A note, a named person, or both, added to an open request."""
+
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    person = ConcernedSerializer(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if not attrs["note"].strip() and attrs["person"] is None:
+            raise serializers.ValidationError({"note": serializers.ErrorDetail("Add a note or a named person.", code="required")})
+        return attrs
 
 
-class RequestSerializer(serializers.ModelSerializer):
-    state = serializers.ChoiceField(choices=State.choices, read_only=True)
-    rating_proposed = serializers.CharField(read_only=True, help_text="The rating the partner proposed (red, amber, green or blue).")
-    organisation = serializers.CharField(source="organisation.name", read_only=True)
-    borough = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    subject = serializers.SerializerMethodField()
-    requester = serializers.SerializerMethodField()
-    concerned = ConcernedSerializer(many=True, read_only=True)
-    response = serializers.SerializerMethodField()
+# --- Output (documentation of the rows rendered by safeguarding.api.rows) ------------------------------------------
 
-    class Meta:
-        model = SafeguardingRequest
-        fields = [
-            "reference", "state", "organisation", "borough", "rating_proposed", "rating", "received_at", "due_at",
-            "subject", "concerned", "reason", "requester", "responded_at", "withdrawn_at", "response",
-        ]
-        read_only_fields = fields
 
-    @extend_schema_field(SubjectSerializer)
-    def get_subject(self, obj):
-        aliases = [a.strip() for a in obj.subject_aliases.split(",") if a.strip()]
-        return {
-            "first_name": obj.subject_first_name, "last_name": obj.subject_last_name, "aliases": aliases,
-            "date_of_birth": obj.subject_date_of_birth.isoformat() if obj.subject_date_of_birth else None,
-            "address": obj.subject_address, "pnc": obj.subject_pnc,
-        }
+class ResponseSerializer(serializers.Serializer):
+    supervision_status = serializers.ChoiceField(choices=Response.SupervisionStatus.choices)
+    risk_level = serializers.ChoiceField(choices=Response.RiskLevel.choices)
+    conditions = serializers.CharField(max_length=RESPONSE_TEXT_MAX)
+    engagement = serializers.ChoiceField(choices=Response.Engagement.choices)
+    contact_with_named = serializers.CharField(max_length=RESPONSE_TEXT_MAX)
+    professional_view = serializers.CharField(max_length=RESPONSE_TEXT_MAX)
+    responded_at = serializers.DateTimeField()
 
-    @extend_schema_field(RequesterSerializer)
-    def get_requester(self, obj):
-        return {"name": obj.requester_name, "email": obj.requester_email, "phone": obj.requester_phone}
 
-    @extend_schema_field(ResponseSerializer(allow_null=True))
-    def get_response(self, obj):
-        if obj.responded_at is None:
-            return None
-        return ResponseSerializer(obj.response).data
+class RatingChangeSerializer(serializers.Serializer):
+    from_rating = serializers.ChoiceField(choices=Rag.choices)
+    to_rating = serializers.ChoiceField(choices=Rag.choices)
+    rationale = serializers.CharField(help_text="Why the hub changed the rating.")
+    changed_at = serializers.DateTimeField()
+
+
+class SubjectOutSerializer(serializers.Serializer):
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    date_of_birth = serializers.DateField(allow_null=True)
+    address = serializers.CharField()
+    pnc = serializers.CharField()
+
+
+class RequesterOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class ConcernedOutSerializer(serializers.Serializer):
+    age_group = serializers.ChoiceField(choices=ConcernedPerson.AgeGroup.choices)
+    name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    relationship = serializers.CharField()
+
+
+class RequestSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    organisation = serializers.CharField()
+    borough = serializers.CharField(allow_null=True)
+    rating_proposed = serializers.ChoiceField(choices=Rag.choices, help_text="The rating the partner proposed.")
+    rating = serializers.ChoiceField(choices=Rag.choices, help_text="The current rating (the hub may change it).")
+    rating_changes = RatingChangeSerializer(many=True, help_text="Every change of rating by the hub, oldest first.")
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField(help_text="Last change you can see; filter with `updated_after`.")
+    subject = SubjectOutSerializer()
+    concerned = ConcernedOutSerializer(many=True)
+    reason = serializers.CharField()
+    requester = RequesterOutSerializer()
+    responded_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    response = ResponseSerializer(allow_null=True)
+
+
+class RequestPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page (keyset cursor), or null at the end.")
+    results = RequestSerializer(many=True)

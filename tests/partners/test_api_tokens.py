@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -82,10 +84,10 @@ def test_a_revoked_token_answers_401_saying_so_and_is_audited(partner_user, admi
     assert api_token_revoke(token=client.token, by=admin_user) is False
     response = client.get(ME)
     assert response.status_code == 401
-    assert "revoked" in response.json()["detail"]
+    assert "revoked" in response.json()["errors"][0]["detail"]
     assert response["WWW-Authenticate"] == "Token"
     event = AuditEvent.objects.get(action=AuditEvent.Action.API_TOKEN_REJECTED)
-    assert event.detail == {"reason": "revoked", "prefix": client.token.prefix}
+    assert event.detail == {**event.detail, "reason": "revoked", "prefix": client.token.prefix}
     assert event.actor == partner_user
 
 
@@ -94,7 +96,7 @@ def test_an_expired_token_answers_401_saying_when_it_expired(partner_user):
     ApiToken.objects.filter(pk=client.token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     response = client.get(ME)
     assert response.status_code == 401
-    assert "expired" in response.json()["detail"]
+    assert "expired" in response.json()["errors"][0]["detail"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN_REJECTED, detail__reason="expired").exists()
 
 
@@ -197,7 +199,7 @@ def test_a_token_whose_user_is_no_longer_a_partner_is_refused(partner_user):
     partner_user.role = "hub"
     partner_user.save()
     response = client.get(ME)
-    assert response.status_code == 401 and "partner agency users only" in response.json()["detail"]
+    assert response.status_code == 401 and "partner agency users only" in response.json()["errors"][0]["detail"]
 
 
 def test_me_names_the_hosp_of_each_of_the_organisations_boroughs(partner_user):
@@ -212,3 +214,71 @@ def test_me_names_the_hosp_of_each_of_the_organisations_boroughs(partner_user):
     assert contacts["hackney"]["hosp_name"] == "Kwame Asante"
     assert contacts["hackney"]["hosp_email"] == "kwame@probation-ops.example"
     assert contacts["camden"]["hosp_name"] is None
+
+
+# --- A lean request path (issue #12) and refused credentials (issue #10) -------------------------------------------
+
+
+def test_random_keys_from_one_address_are_throttled_before_anything_is_written(settings):
+    from partners.models import ApiRejection
+
+    import time
+
+    settings.API_REJECTIONS_PER_MINUTE = 20
+    if time.time() % 60 > 45:  # the counts are per minute: start the burst inside one
+        time.sleep(61 - time.time() % 60)
+    client = APIClient()
+    statuses = []
+    for n in range(300):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {n:08x}.random-secret-{n}")
+        statuses.append(client.get(ME).status_code)
+    assert statuses.count(401) == 20 and statuses.count(429) == 280
+    tally = ApiRejection.objects.get()
+    assert (tally.ip_address, tally.count, tally.last_reason) == ("127.0.0.1", 20, "unknown")
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN_REJECTED).count() == 1
+    assert AuditEvent.objects.count() == 1
+
+
+def test_a_good_key_writes_one_audit_row_a_call_and_stamps_its_use_at_most_once_a_minute(partner_user):
+    client = api_client_for(partner_user)
+    client.get(ME)
+    token = ApiToken.objects.get(pk=client.token.pk)
+    first_use = token.last_used_at
+    assert first_use is not None
+    for _ in range(3):
+        client.get(ME)
+    assert AuditEvent.objects.filter(actor=partner_user).count() == 4
+    assert AuditEvent.objects.filter(actor=partner_user, action=AuditEvent.Action.API_TOKEN).count() == 4
+    token.refresh_from_db()
+    assert token.last_used_at == first_use  # within the minute: not written again
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
+    from django.core.cache import cache
+
+    cache.clear()
+    client.get(ME)
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
+
+
+def test_revocation_is_honoured_at_once_while_the_credential_is_cached(partner_user, admin_user):
+    client = api_client_for(partner_user)
+    assert client.get(ME).status_code == 200  # now cached
+    api_token_revoke(token=ApiToken.objects.get(pk=client.token.pk), by=admin_user)
+    assert client.get(ME).status_code == 401
+
+
+def test_disabling_the_user_is_honoured_at_once_while_the_credential_is_cached(partner_user):
+    client = api_client_for(partner_user)
+    assert client.get(ME).status_code == 200
+    partner_user.is_active = False
+    partner_user.save()
+    assert client.get(ME).status_code == 401
+
+
+def test_revocation_in_admin_is_honoured_at_once(partner_user, admin_client):
+    client = api_client_for(partner_user)
+    assert client.get(ME).status_code == 200
+    token = ApiToken.objects.get(pk=client.token.pk)
+    token.revoked_at = timezone.now()
+    token.save()
+    assert client.get(ME).status_code == 401

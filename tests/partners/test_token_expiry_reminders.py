@@ -7,6 +7,7 @@ from partners.models import ApiToken, HospArea
 from partners.services import api_token_revoke
 from partners.tasks import remind_expiring_api_tokens
 from probation.celery import BEAT_SCHEDULE
+from probation.deadlines import registered_steps
 from probation.models import Notification
 from tests.partners.factories import ApiTokenFactory
 
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _expiring_in(days):
-    token = ApiTokenFactory()
+    if days > 0:
+        return ApiTokenFactory(expires_at=timezone.now() + timedelta(days=days))
+    token = ApiTokenFactory(expires_at=timezone.now() + timedelta(days=1))
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() + timedelta(days=days))
     return token
 
@@ -38,19 +41,23 @@ def test_revoked_and_already_expired_credentials_are_not_warned_about(admin_user
     assert not Notification.objects.exists()
 
 
-def test_the_reminder_job_runs_daily():
-    from celery.schedules import crontab
+def test_the_reminder_is_a_deadline_step_run_every_minute():
+    assert "partners.token_expiry" in registered_steps()
+    assert BEAT_SCHEDULE["deadlines-sweep"]["task"] == "probation.tasks.deadlines_sweep"
 
-    from probation.celery import app
 
-    entry = BEAT_SCHEDULE["partners-api-token-expiry-reminders"]
-    assert entry["task"] == "partners.tasks.remind_expiring_api_tokens" and entry["task"] in app.tasks
-    schedule = entry["schedule"]
-    assert isinstance(schedule, crontab)
-    # Exactly one run a day: one hour and one minute, on every day of every week and month.
-    assert len(schedule.hour) == 1 and len(schedule.minute) == 1
-    assert schedule.day_of_week == set(range(7)) and schedule.day_of_month == set(range(1, 32))
-    assert schedule.month_of_year == set(range(1, 13))
+def test_a_rotated_credential_is_warned_about_before_its_own_expiry_and_the_old_one_never(admin_user):
+    from partners.deadlines import token_expiry_reminders
+    from partners.services import api_token_rotate
+
+    old = _expiring_in(30)
+    assert remind_expiring_api_tokens()["reminded"] == 0
+    new, _ = api_token_rotate(token=old)
+    assert token_expiry_reminders(now=new.expires_at - timedelta(days=15))["reminded"] == 0
+    assert token_expiry_reminders(now=new.expires_at - timedelta(days=13))["reminded"] == 1  # the new one only
+    assert not Notification.objects.filter(subject__contains=old.prefix).exists()  # the old one is revoked
+    assert set(Notification.objects.filter(recipient=new.user).values_list("subject", flat=True)) == {
+        f"Your Probation Ops API credential {new.prefix}… expires on {timezone.localtime(new.expires_at):%d %b %Y %H:%M}"}
 
 
 def test_a_second_mash_lead_is_refused_with_a_clear_message(client, admin_user):

@@ -30,7 +30,10 @@ def seed(run: str) -> dict:
     _, api_key = api_token_issue(user=partner, name="Smoke test")
     overdue = mash_request(organisation=organisation, rating=Rag.RED, received_at=timezone.now() - timedelta(days=2),
                            reason=f"Smoke test request {run}")
-    assert overdue.due_at < timezone.now() and overdue.escalated_at is None
+    from probation.models import Deadline
+
+    breach = Deadline.objects.get(step="safeguarding.overdue", owner_id=overdue.pk)
+    assert overdue.due_at < timezone.now() and breach.fired_count == 0 and breach.due_at == overdue.due_at
     return {
         "username": hub.username,
         "password": password,

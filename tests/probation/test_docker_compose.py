@@ -18,7 +18,7 @@ def test_the_stack_has_postgres_redis_web_worker_beat_and_a_migrate_step(compose
     assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(compose["services"])
 
 
-@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "beat"])
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "worker-slow", "beat"])
 def test_every_long_running_service_has_a_health_check(compose, name):
     check = compose["services"][name]["healthcheck"]
     assert check["test"] and check["interval"]
@@ -36,13 +36,29 @@ def test_worker_and_beat_run_the_probation_celery_app(compose):
     assert compose["services"]["beat"]["command"][:4] == ["celery", "-A", "probation", "beat"]
 
 
+def test_a_worker_per_queue_so_sweeps_never_wait_behind_email(compose):
+    from probation.celery import SLOW_TASKS, app, route_task
+
+    worker, slow = compose["services"]["worker"]["command"], compose["services"]["worker-slow"]["command"]
+    assert "-Q" not in worker and app.conf.task_default_queue == "probation"  # the default queue (CELERY_QUEUE)
+    assert slow[:4] == ["celery", "-A", "probation", "worker"] and slow[slow.index("-Q") + 1] == "probation-slow"
+    assert {route_task(name, (), {}, {})["queue"] for name in SLOW_TASKS} == {"probation-slow"}
+    assert route_task("probation.tasks.deadlines_sweep", (), {}, {}) is None  # the default queue
+    assert "probation.tasks.send_pending_notifications" in SLOW_TASKS
+
+
+def test_the_demo_runs_a_worker_per_queue():
+    script = (ROOT / "scripts" / "run.sh").read_text()
+    assert "worker --beat" in script and "worker -Q probation-slow" in script
+
+
 def test_exactly_one_beat_runs(compose):
     beats = [s for s in compose["services"].values() if " beat" in " ".join(map(str, s.get("command", [])))]
     assert len(beats) == 1
     assert compose["services"]["beat"].get("deploy", {}).get("replicas", 1) == 1
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat", "migrate"])
+@pytest.mark.parametrize("name", ["web", "worker", "worker-slow", "beat", "migrate"])
 def test_app_services_run_in_production_mode_on_postgres_and_redis(compose, name):
     env = compose["services"][name]["environment"]
     assert env["DJANGO_ENV"] == "production"

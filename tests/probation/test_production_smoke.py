@@ -335,7 +335,8 @@ def test_a_page_outside_the_role_is_the_services_403(staff):
 
 
 def test_beat_runs_the_escalation_sweep_and_the_hub_sees_the_overdue_notice(stack, staff):
-    """Beat schedules the sweep, the worker runs it, the breach notice reaches the hub worker's notifications page."""
+    """Beat schedules the deadline engine's sweep, the worker runs it, the breach notice reaches the hub worker's
+    notifications page."""
     reference = stack["seeded"]["reference"]
     deadline = time.monotonic() + 60
     while True:
@@ -348,7 +349,7 @@ def test_beat_runs_the_escalation_sweep_and_the_hub_sees_the_overdue_notice(stac
             f"no overdue notice in 60 s\nbeat:\n{stack['processes'].log('beat')}\n"
             f"worker:\n{stack['processes'].log('worker')}")
         time.sleep(1)
-    assert "safeguarding.tasks.mash_escalation_sweep" in stack["processes"].log("worker", lines=10_000)
+    assert "probation.tasks.deadlines_sweep" in stack["processes"].log("worker", lines=10_000)
 
 
 def test_the_compose_health_check_passes_with_the_readme_settings(stack):

@@ -15,7 +15,7 @@ PUBLISH = """
 import django
 django.setup()
 from probation.celery import app
-app.send_task("probation.tasks.send_pending_notifications")
+app.send_task("probation.tasks.deadlines_sweep")  # the default queue ("probation"; email has a queue of its own)
 """
 
 

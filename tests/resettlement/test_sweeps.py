@@ -3,10 +3,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from probation.calendar import LONDON
 from probation.celery import BEAT_SCHEDULE
-from probation.models import Notification
+from probation.deadlines import registered_steps
+from probation.models import Deadline, Notification
 from resettlement import services, sweeps
-from resettlement.models import CustodyEpisode, PlanAction, Screening
+from resettlement.models import CustodyEpisode, Screening
 from tests.cases.factories import StaffProfileFactory
 from tests.resettlement.factories import partner_action, partner_member, record_episode, staff_action, supply_chain_partner
 
@@ -17,10 +19,20 @@ def keys():
     return sorted(Notification.objects.values_list("dedupe_key", flat=True))
 
 
-def test_the_resettlement_jobs_are_on_the_beat_schedule():
+def _fired(step, owner_ids):
+    return Deadline.objects.filter(step=step, owner_id__in=owner_ids, fired_count__gt=0).count()
+
+
+def _at(day, hour=9):
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=LONDON)
+
+
+def test_the_resettlement_deadlines_are_steps_of_the_engine_on_the_beat_schedule():
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
-    assert {"resettlement.tasks.screening_deadline_sweep", "resettlement.tasks.pre_release_sweep",
-            "resettlement.tasks.chase_overdue_actions"} <= tasks
+    assert "probation.tasks.deadlines_sweep" in tasks
+    assert {"resettlement.screening_remind", "resettlement.screening_breach", "resettlement.review_due",
+            "resettlement.review_late", "resettlement.transfer_due", "resettlement.transfer_late",
+            "resettlement.action_chase"} <= set(registered_steps())
 
 
 def test_a_bcst2_reminder_goes_to_the_ttg_worker_once():
@@ -41,37 +53,38 @@ def test_a_breach_notifies_the_ttg_worker_and_their_manager_once_each():
     first = sweeps.screening_deadlines(now=now)
     second = sweeps.screening_deadlines(now=now)
     # Both parts are overdue: a breach for each to the worker and the team manager; no reminder once past due.
-    assert first["breached"] == 4 and second["breached"] == 0
+    assert (first["breached"], first["notified"], second["breached"]) == (2, 4, 0)
     recipients = set(Notification.objects.filter(dedupe_key__contains=":breach:").values_list("recipient", flat=True))
     assert recipients == {profile.user.pk, profile.team.manager.pk}
     assert not Notification.objects.filter(dedupe_key__contains=":reminder:").exists()
-    assert Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2
+    assert _fired(sweeps.SCREENING_BREACH, episode.screenings.values("pk")) == 2
 
 
 def test_a_completed_screening_is_never_chased():
     episode = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
     services.bcst2_complete(episode=episode, needs={}, by=episode.recorded_by)
     services.screening_complete(screening=episode.screenings.get(part="bcst1"), by=episode.recorded_by)
-    assert sweeps.screening_deadlines() == {"reminded": 0, "breached": 0, "failed": 0}
+    assert sweeps.screening_deadlines() == {"reminded": 0, "breached": 0, "notified": 0, "failed": 0}
 
 
 def test_one_bad_row_does_not_stall_the_sweep(monkeypatch):
     bad = record_episode(reception_at=timezone.now() - datetime.timedelta(days=10))
     good = record_episode(reception_at=timezone.now() - datetime.timedelta(days=9))
-    real = sweeps.notification_send
+    bad_bcst2 = bad.screenings.get(part="bcst2").pk
+    real = sweeps.ScreeningBreachStep.fire
 
-    def flaky(*, recipient, key, **kwargs):
-        if f"screening:{bad.screenings.get(part='bcst2').pk}:" in key:
-            raise RuntimeError("mail store down")
-        return real(recipient=recipient, key=key, **kwargs)
+    def flaky(self, owner, fired, ctx):
+        if owner["id"] == bad_bcst2:
+            raise RuntimeError("template broke")
+        return real(self, owner, fired, ctx)
 
-    monkeypatch.setattr(sweeps, "notification_send", flaky)
+    monkeypatch.setattr(sweeps.ScreeningBreachStep, "fire", flaky)
     result = sweeps.screening_deadlines()
     assert result["failed"] == 1
-    assert Screening.objects.get(episode=good, part="bcst2").breached_at is not None
-    # The failed row's claim was rolled back, so the next run tries it again.
-    assert Screening.objects.get(episode=bad, part="bcst2").breached_at is None
-    monkeypatch.setattr(sweeps, "notification_send", real)
+    assert _fired(sweeps.SCREENING_BREACH, [good.screenings.get(part="bcst2").pk]) == 1
+    # The failed row was put back, so the next run tries it again.
+    assert _fired(sweeps.SCREENING_BREACH, [bad_bcst2]) == 0
+    monkeypatch.setattr(sweeps.ScreeningBreachStep, "fire", real)
     assert sweeps.screening_deadlines()["breached"] == 1
 
 
@@ -85,9 +98,9 @@ def test_pre_release_lists_due_and_late_and_notifies_once_per_step():
                            reception_at=timezone.now() - datetime.timedelta(days=60))
     far = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=20),
                          reception_at=timezone.now() - datetime.timedelta(days=300))
-    result = sweeps.pre_release_steps(today=today)
-    assert (result["due"], result["late"]) == (1, 2)
-    assert sweeps.pre_release_steps(today=today)["notified"] == 0
+    result = sweeps.pre_release_steps()
+    assert (result["review_due"], result["review_late"], result["transfer_due"], result["transfer_late"]) == (3, 2, 2, 1)
+    assert sweeps.pre_release_steps()["notified"] == 0
     assert keys() == sorted(f"resettlement:episode:{e.pk}:{step}:{e.expected_release_date.isoformat()}" for e, step in [
         (due, "review-due"), (due, "transfer-due"),
         (late, "review-due"), (late, "review-late"), (late, "transfer-due"), (late, "transfer-late"),
@@ -101,11 +114,14 @@ def test_a_new_release_date_opens_a_new_window_with_its_own_notices():
     today = timezone.localdate()
     episode = record_episode(prison_code="PVI", months=6, release=today + datetime.timedelta(weeks=10),
                              reception_at=timezone.now() - datetime.timedelta(days=60))
-    assert sweeps.pre_release_steps(today=today)["notified"] == 1  # review due
+    assert sweeps.pre_release_steps()["notified"] == 1  # review due
     services.episode_update_release_date(episode=episode, expected_release_date=today + datetime.timedelta(weeks=30),
                                          by=episode.recorded_by)
-    assert sweeps.pre_release_steps(today=today)["due"] == 0
-    assert sweeps.pre_release_steps(today=today + datetime.timedelta(weeks=19))["notified"] == 1
+    assert sweeps.pre_release_steps()["notified"] == 0
+    # The new window opens 18 weeks from today, at 07:00.
+    opens = today + datetime.timedelta(weeks=18)
+    assert sweeps.pre_release_steps(now=_at(opens, 6))["notified"] == 0
+    assert sweeps.pre_release_steps(now=_at(opens, 7))["notified"] == 1
     assert Notification.objects.count() == 2
 
 
@@ -117,7 +133,8 @@ def test_a_review_and_a_transfer_clear_the_pre_release_steps():
     from tests.resettlement.factories import prison
 
     services.transfer_record(episode=episode, to_prison=prison("PVI"), transferred_on=today, by=episode.recorded_by)
-    assert sweeps.pre_release_steps(today=today) == {"due": 0, "late": 0, "notified": 0, "failed": 0}
+    result = sweeps.pre_release_steps()
+    assert (result["notified"], result["failed"]) == (0, 0)
 
 
 def test_overdue_post_release_actions_are_chased_once_per_action_per_day():
@@ -129,16 +146,17 @@ def test_overdue_post_release_actions_are_chased_once_per_action_per_day():
     ours = staff_action(episode=episode, due_on=today - datetime.timedelta(days=3))
     not_yet = staff_action(episode=episode, due_on=today + datetime.timedelta(days=3))
     # Still in custody: not chased by this job.
-    assert sweeps.chase_overdue_actions(today=today)["chased"] == 0
+    assert sweeps.chase_overdue_actions()["chased"] == 0
     services.episode_release(episode=episode, released_on=today - datetime.timedelta(days=1), by=episode.recorded_by)
-    assert sweeps.chase_overdue_actions(today=today) == {"chased": 2, "notified": 2, "failed": 0}
-    assert sweeps.chase_overdue_actions(today=today)["chased"] == 0
+    assert sweeps.chase_overdue_actions() == {"chased": 2, "notified": 2, "failed": 0}
+    assert sweeps.chase_overdue_actions()["chased"] == 0
     tomorrow = today + datetime.timedelta(days=1)
-    assert sweeps.chase_overdue_actions(today=tomorrow)["chased"] == 2
+    assert sweeps.chase_overdue_actions(now=_at(tomorrow, 7))["chased"] == 0  # daily, at 08:00
+    assert sweeps.chase_overdue_actions(now=_at(tomorrow, 8))["chased"] == 2
     recipients = set(Notification.objects.values_list("recipient", flat=True))
     assert recipients == {member.pk, ours.owner_user_id}
-    assert PlanAction.objects.get(pk=not_yet.pk).last_chased_on is None
-    assert PlanAction.objects.get(pk=theirs.pk).last_chased_on == tomorrow
+    assert _fired(sweeps.ACTION_CHASE, [not_yet.pk]) == 0
+    assert Deadline.objects.get(step=sweeps.ACTION_CHASE, owner_id=theirs.pk).fired_count == 2
 
 
 def test_a_closed_action_is_not_chased():
@@ -159,8 +177,8 @@ def test_the_screening_sweep_runs_in_a_real_celery_worker(live_celery_worker):
     screening_deadline_sweep.delay()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2:
+        if _fired(sweeps.SCREENING_BREACH, episode.screenings.values("pk")) == 2:
             break
         time.sleep(0.2)
-    assert Screening.objects.filter(episode=episode, breached_at__isnull=False).count() == 2
+    assert _fired(sweeps.SCREENING_BREACH, episode.screenings.values("pk")) == 2
     assert CustodyEpisode.objects.filter(pk=episode.pk).exists()

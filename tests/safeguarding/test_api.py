@@ -13,6 +13,12 @@ from tests.safeguarding.test_triage_and_response import ANSWER
 
 pytestmark = pytest.mark.django_db
 
+
+def error_attrs(response) -> set:
+    body = response.json()
+    assert set(body) == {"type", "errors"}
+    return {error["attr"] for error in body["errors"]}
+
 URL = "/api/v1/safeguarding/requests/"
 
 BODY = {
@@ -51,16 +57,19 @@ def test_a_partner_submits_and_gets_a_reference_that_is_already_stored(api, memb
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"subject": {"last_name": "Okafor"}}, "subject"),
-        ({"subject": {**BODY["subject"], "date_of_birth": "2999-01-01"}}, "subject"),
+        ({"subject": {"last_name": "Okafor"}}, "subject.first_name"),
+        ({"subject": {**BODY["subject"], "date_of_birth": "2999-01-01"}}, "subject.date_of_birth"),
         ({"rating": "purple"}, "rating"),
-        ({"requester": {"name": "x", "email": "not-an-email"}}, "requester"),
+        ({"requester": {"name": "x", "email": "not-an-email"}}, "requester.email"),
+        ({"concerned": [BODY["concerned"][0], {**BODY["concerned"][0], "date_of_birth": "2999-01-01"}]},
+         "concerned[1].date_of_birth"),
     ],
 )
 def test_bad_submissions_get_field_errors_and_store_nothing(api, change, field):
     response = api.post(URL, {**BODY, **change}, format="json")
     assert response.status_code == 400
-    assert field in response.data
+    assert response.json()["type"] == "validation_error"
+    assert field in error_attrs(response)
     assert not SafeguardingRequest.objects.exists()
 
 
@@ -68,7 +77,7 @@ def test_a_partner_cannot_submit_on_another_organisations_behalf(api, membership
     other = OrganisationFactory()
     response = api.post(URL, {**BODY, "organisation": other.pk}, format="json")
     assert response.status_code == 400
-    assert "organisation" in response.data
+    assert error_attrs(response) == {"organisation"}
     assert not SafeguardingRequest.objects.exists()
     assert api.post(URL, {**BODY, "organisation": membership.organisation.pk}, format="json").status_code == 201
 
@@ -85,7 +94,7 @@ def test_a_partner_lists_only_its_own_requests_with_filters(api, membership, hub
     assert [r["reference"] for r in answered] == [mine_answered.reference]
     assert answered[0]["response"]["professional_view"] == ANSWER["professional_view"]
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    assert api.get(URL, {"received_after": tomorrow}).data["count"] == 0
+    assert api.get(URL, {"received_after": tomorrow}).data["results"] == []
     assert api.get(URL, {"state": "nonsense"}).status_code == 400
     assert AuditEvent.objects.filter(actor=membership.user, action="view", path__startswith=URL).count() >= 3
 
@@ -137,19 +146,39 @@ def _seed(organisation, hub_user, count):
             request_respond(request=request, by=hub_user, **ANSWER)
 
 
-def test_the_list_costs_the_same_number_of_queries_at_any_size(api, membership, hub_user):
+def _queries(call):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    # The test runs inside a transaction, so the view's own transaction shows as SAVEPOINT/RELEASE: in production
+    # those are its BEGIN and COMMIT, which are not statements the budget counts.
+    return response, len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
+
+
+def test_the_list_costs_at_most_four_queries_at_any_size(api, membership, hub_user):
+    api.get(URL)  # the credential is cached and its use stamped by the first call, as in steady use
     counts = []
     for extra in (3, 27):
         _seed(membership.organisation, hub_user, extra)
-        with CaptureQueriesContext(connection) as queries:
-            response = api.get(URL)
+        response, count = _queries(lambda: api.get(URL))
         assert response.status_code == 200
-        counts.append(len(queries))
-    assert response.data["count"] == 30
-    assert counts[0] == counts[1] <= 8
+        counts.append(count)
+    assert len(response.data["results"]) == 30
+    assert counts[0] == counts[1] <= 4
+
+
+def test_a_read_costs_at_most_three_queries_and_a_submit_at_most_six(api, membership, hub_user):
+    api.get(URL)
+    request = mash_request(organisation=membership.organisation)
+    request_respond(request=request, by=hub_user, **ANSWER)
+    response, count = _queries(lambda: api.get(f"{URL}{request.reference}/"))
+    assert response.status_code == 200 and count <= 3
+    api.post(URL, BODY, format="json")  # deadline tiers, calendar and boroughs cached, as in steady use
+    response, count = _queries(lambda: api.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="budget-1"))
+    # Six of the API's own, and one more: the deadline engine's upsert of the request's reminder and breach deadlines.
+    assert response.status_code == 201 and count <= 7, count
 
 
 def test_the_openapi_schema_validates_without_warnings():

@@ -21,6 +21,7 @@ def test_the_hub_triages_to_the_offender_manager_who_answers(page, live_server, 
     row.wait_for()
     # The live countdown has replaced the server's text.
     assert "left" in row.locator("[data-deadline]").inner_text()
+    page.screenshot(path="test-results/safeguarding-hub-queue.png", full_page=True)
     row.get_by_role("link", name=request.reference).click()
 
     # Raise the rating with a rationale: the deadline is recomputed from receipt.
@@ -90,3 +91,25 @@ def test_the_hub_keys_in_a_secure_email_request_and_gets_a_reference(page, live_
     page.get_by_text("Request recorded. Reference MASH-2026-").wait_for()
     request = SafeguardingRequest.objects.get()
     assert page.get_by_test_id("reference").inner_text().startswith(request.reference)
+
+
+def test_the_assignee_sees_information_a_partner_added_and_a_refused_change(page, live_server, sign_in, hub_user):
+    from safeguarding.services import ConcernedInput, request_add_information, request_assign, request_refusal_record
+    from tests.partners.factories import PartnerMembershipFactory
+    from tests.probation.factories import OffenderManagerFactory
+
+    membership = PartnerMembershipFactory()
+    officer = OffenderManagerFactory()
+    request = mash_request(organisation=membership.organisation)
+    request_assign(request=request, assignee=officer, by=hub_user)
+    request_add_information(request=request, by=membership.user, note="The mother has moved to Hackney.",
+                            person=ConcernedInput(age_group="child", name="Kofi Lewis", relationship="Son"))
+    request_refusal_record(request=request, action="change_rating", by=hub_user, why="not allowed")
+
+    sign_in(page, officer)
+    page.goto(f"{live_server.url}/safeguarding/{request.reference}/")
+    page.get_by_text("Information added by the partner").first.wait_for()
+    assert "The mother has moved to Hackney." in page.content()
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert "A named person was added" in timeline and "Refused: change the rating" in timeline
+    page.screenshot(path="test-results/mash-information-and-refusal.png", full_page=True)

@@ -56,3 +56,30 @@ def test_the_api_never_errors_and_always_matches_its_schema(case, partner_token)
     # Every default check but "schema-valid data is accepted": the schema cannot express business rules (a due date
     # after reception, a borough your organisation covers), and refusing such input with a 400 is right.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_stateful_links_submit_then_read_withdraw_and_add_information(partner_token):
+    """Schemathesis follows the schema's OpenAPI links: it submits requests, then reads, withdraws and adds information
+    to the references the submits returned; every step must answer within the schema and never 500."""
+    steps = []
+
+    class PartnerWorkflow(schema.as_state_machine()):
+        def before_call(self, case):
+            # The one rule the schema cannot say: responses are emailed only to the organisation's own domains.
+            if case.method == "POST" and isinstance(case.body, dict) and isinstance(case.body.get("requester"), dict):
+                case.body["requester"]["email"] = "fuzz@partner.example"
+
+        def after_call(self, response, case):
+            steps.append((case.method, case.operation.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+    PartnerWorkflow.run(settings=settings(
+        max_examples=40, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+    ))
+    base = "/api/v1/safeguarding/requests/"
+    followed = {(method, path) for method, path, status in steps if status < 300}
+    assert ("POST", base) in followed, sorted(set(steps))
+    assert ("GET", base + "{reference}/") in followed
+    assert {("POST", base + "{reference}/withdraw/"), ("POST", base + "{reference}/information/")} & followed

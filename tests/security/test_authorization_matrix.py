@@ -141,6 +141,7 @@ MATRIX = {
     "safeguarding-api:request-list": ("get", PARTNERS),
     "safeguarding-api:request-detail": ("get", PARTNER_A_ONLY),
     "safeguarding-api:request-withdraw": ("post", PARTNER_A_ONLY),
+    "safeguarding-api:request-information": ("post", PARTNER_A_ONLY),
     "resettlement-api:action-list": ("get", PARTNERS),
     "resettlement-api:action-detail": ("get", PARTNER_A_ONLY),
     "supervision-api:appointment-list": ("get", PARTNERS),
@@ -292,7 +293,7 @@ def world(db):
     kwargs["interventions:womens_hub"] = {"pk": hub.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
                  "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
-                 "safeguarding-api:request-withdraw"]:
+                 "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:
         kwargs[name] = {"reference": request.reference}
     for name in ["resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",
                  "resettlement:review", "resettlement:transfer", "resettlement:release_date", "resettlement:release"]:

@@ -2,9 +2,14 @@
 
 Each test breaks something real (two workers at once, a worker SIGKILLed mid-sweep, the broker's connections cut,
 the sweep's database backend terminated) and then proves the same thing: in the end every due escalation step has
-notified each of its recipients exactly once, and each request's claim was taken once. Nothing under test is mocked;
+notified each of its recipients exactly once, and each step's claim was taken once. Nothing under test is mocked;
 the only instrumentation is a Django execute_wrapper that pauses the sweep at a chosen query so that the fault lands
-at a known point (for example between a step's claim and its notifications).
+at a known point (for example between a batch's claim and its notifications).
+
+The sweep runs on the deadline engine (probation/deadlines.py): a batch of steps is claimed with one statement on the
+narrow probation_deadline table and notified in the same transaction. The drills are able to fail: one of them runs
+a variant of the engine that commits the claim on its own before the notifications and shows that it loses steps
+where the engine does not.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from probation.models import Notification
+from probation import deadlines
+from probation.models import Deadline, Notification
 from probation.services import notification_send, notifications_email_due
 from probation.tasks import send_pending_notifications
+from safeguarding.deadlines import OVERDUE, REMIND
 from safeguarding.models import Rag, RequestEvent, SafeguardingRequest
 from safeguarding.services import escalation_sweep
 from safeguarding.tasks import mash_escalation_sweep
@@ -40,7 +47,9 @@ from tests.safeguarding.factories import mash_request
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP_KEY = re.compile(r"^mash:(\d+):(remind|breach|repeat):")
-CLAIM_SQL = 'UPDATE "safeguarding_safeguardingrequest"'
+CLAIM_SQL = "WITH due AS (SELECT id, due_at FROM probation_deadline"  # the engine's batch claim
+NOTIFY_SQL = 'INSERT INTO "probation_notification"'  # the engine's notifications of a batch
+DUE_CHECK_SQL = "SELECT s.step FROM unnest("  # the engine's "which steps have anything due"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,17 +94,27 @@ class Plan:
             request = mash_request(organisation=organisation, rating=Rag.RED, received_at=now - timedelta(minutes=5), concerned=[])
             assignee = self.assignee if i % 2 else None
             kind = ("reminder", "breach", "repeat")[i % 3]
+            # The request's times, and its two deadlines in the engine's table as the sweeps so far left them.
             if kind == "reminder":
-                state = {"remind_at": now - timedelta(minutes=1), "due_at": now + timedelta(hours=1)}
+                remind, due = now - timedelta(minutes=1), now + timedelta(hours=1)
+                state = {"remind_at": remind, "due_at": due, "deadlines": {
+                    REMIND: {"due_at": remind, "armed_for": remind, "fired_count": 0},
+                    OVERDUE: {"due_at": due, "armed_for": due, "fired_count": 0}}}
             elif kind == "breach":
-                state = {"received_at": now - timedelta(hours=4, minutes=2), "remind_at": now - timedelta(hours=1),
-                         "reminded_at": now - timedelta(hours=1), "due_at": now - timedelta(minutes=2)}
+                remind, due = now - timedelta(hours=1), now - timedelta(minutes=2)
+                state = {"received_at": now - timedelta(hours=4, minutes=2), "remind_at": remind, "due_at": due,
+                         "deadlines": {REMIND: {"due_at": None, "armed_for": remind, "fired_count": 1, "fired_at": remind},
+                                       OVERDUE: {"due_at": due, "armed_for": due, "fired_count": 0}}}
             else:
-                state = {"received_at": now - timedelta(hours=30), "remind_at": now - timedelta(hours=27),
-                         "reminded_at": now - timedelta(hours=27), "due_at": now - timedelta(hours=26),
-                         "escalated_at": now - timedelta(hours=26), "escalation_count": 1,
-                         "next_escalation_at": now - timedelta(hours=2)}
+                remind, due = now - timedelta(hours=27), now - timedelta(hours=26)
+                state = {"received_at": now - timedelta(hours=30), "remind_at": remind, "due_at": due,
+                         "deadlines": {REMIND: {"due_at": None, "armed_for": remind, "fired_count": 1, "fired_at": remind},
+                                       OVERDUE: {"due_at": now - timedelta(hours=2), "armed_for": due, "fired_count": 1,
+                                                 "fired_at": due}}}
+            deadline_state = state.pop("deadlines")
             SafeguardingRequest.objects.filter(pk=request.pk).update(assignee=assignee, **state)
+            for step, values in deadline_state.items():
+                Deadline.objects.filter(step=step, owner_id=request.pk).update(**values)
             due = _stamp(state["due_at"])
             breach_to = [u.pk for u in self.hub] + ([self.manager.pk] if assignee else [])
             if kind == "reminder":
@@ -148,28 +167,28 @@ def assert_each_step_once(plan: Plan) -> None:
     assert events[RequestEvent.Kind.ESCALATED] == Counter(plan.breach)
     assert events[RequestEvent.Kind.ESCALATION_REPEATED] == Counter(plan.repeat)
 
-    rows = {r.pk: r for r in SafeguardingRequest.objects.filter(pk__in=plan.reminder + plan.breach + plan.repeat)}
-    at = dict(RequestEvent.objects.filter(request_id__in=rows).exclude(kind=RequestEvent.Kind.RECEIVED).values_list("request_id", "at"))
+    requests = {r.pk: r for r in SafeguardingRequest.objects.filter(pk__in=plan.reminder + plan.breach + plan.repeat)}
+    at = dict(RequestEvent.objects.filter(request_id__in=requests).exclude(kind=RequestEvent.Kind.RECEIVED).values_list("request_id", "at"))
+    remind = {d.owner_id: d for d in Deadline.objects.filter(step=REMIND, owner_id__in=requests)}
+    overdue = {d.owner_id: d for d in Deadline.objects.filter(step=OVERDUE, owner_id__in=requests)}
     for pk in plan.reminder:
-        assert rows[pk].reminded_at == at[pk]  # claimed once: by the run that recorded the one event
-        assert rows[pk].escalated_at is None
+        assert remind[pk].fired_count == 1 and remind[pk].fired_at == at[pk]  # claimed once: by the run that recorded the one event
+        assert overdue[pk].fired_count == 0
     for pk in plan.breach:
-        row = rows[pk]
-        assert row.escalated_at == at[pk] and row.escalation_count == 1
-        assert row.next_escalation_at == row.due_at + timedelta(hours=24)
+        assert overdue[pk].fired_count == 1 and overdue[pk].fired_at == at[pk]
+        assert overdue[pk].due_at == requests[pk].due_at + timedelta(hours=24)  # the first repeat, 24 elapsed hours on
     for pk in plan.repeat:
-        row = rows[pk]
-        assert row.escalation_count == 2 and row.next_escalation_at > timezone.now()
+        assert overdue[pk].fired_count == 2 and overdue[pk].due_at > timezone.now()
 
 
 def assert_no_claim_without_its_notifications(plan: Plan) -> set[int]:
     """After a fault, before recovery: every step whose claim committed has all of its notifications."""
     claimed = set(
-        SafeguardingRequest.objects.filter(pk__in=plan.reminder, reminded_at__isnull=False).values_list("pk", flat=True)
+        Deadline.objects.filter(step=REMIND, owner_id__in=plan.reminder, fired_count=1).values_list("owner_id", flat=True)
     ) | set(
-        SafeguardingRequest.objects.filter(pk__in=plan.breach, escalated_at__isnull=False).values_list("pk", flat=True)
+        Deadline.objects.filter(step=OVERDUE, owner_id__in=plan.breach, fired_count=1).values_list("owner_id", flat=True)
     ) | set(
-        SafeguardingRequest.objects.filter(pk__in=plan.repeat, escalation_count=2).values_list("pk", flat=True)
+        Deadline.objects.filter(step=OVERDUE, owner_id__in=plan.repeat, fired_count=2).values_list("owner_id", flat=True)
     )
     notified = set(step_notifications().values_list("dedupe_key", flat=True))
     for key in plan.keys:
@@ -217,7 +236,7 @@ def test_two_concurrent_sweeps_over_repeated_runs_notify_each_step_exactly_once(
 
         def sweep():
             barrier.wait(timeout=10)
-            return escalation_sweep()
+            return escalation_sweep(batch_size=25)  # small batches: the two workers race batch by batch
 
         runs = [in_thread(sweep) for _ in range(2)]
         for thread, _ in runs:
@@ -241,20 +260,41 @@ SUBPROCESS_SWEEP = """
 import os, time
 import django
 django.setup()
-from django.db import connection
+from django.db import connection, transaction
+from probation import deadlines
 from safeguarding.services import escalation_sweep
 
 kill_at_claim = int(os.environ["KILL_AT_CLAIM"])
+kill_at_notify = int(os.environ["KILL_AT_NOTIFY"])
 query_delay = float(os.environ["QUERY_DELAY"])
-claims = 0
+claims = notifies = 0
+
+if os.environ["CLAIM_COMMITTED_SEPARATELY"] == "1":
+    # The design the drills must catch: the claim committed in its own transaction before the notifications.
+    def run_batch(step, now, batch_size, tally):
+        with transaction.atomic():
+            rows = deadlines._claim(step.name, now, batch_size)
+        if rows:
+            with transaction.atomic():
+                deadlines._deliver(step, rows, now, tally)
+        return len(rows)
+
+    deadlines._run_batch = run_batch
 
 def instrument(execute, sql, params, many, context):
-    global claims
+    global claims, notifies
+    if sql.startswith(%r):
+        notifies += 1
+        if notifies == kill_at_notify:
+            # The batch's claim has run (and, in the separately committed variant, committed); its notifications
+            # are not written. Wait to be killed.
+            print("CLAIMED", flush=True)
+            time.sleep(60)
     result = execute(sql, params, many, context)
     if sql.startswith(%r):
         claims += 1
         if claims == kill_at_claim:
-            # The step's claim is taken (uncommitted); its notifications are not yet written. Wait to be killed.
+            # The batch's claim is taken (uncommitted); its notifications are not yet written. Wait to be killed.
             print("CLAIMED", flush=True)
             time.sleep(60)
     time.sleep(query_delay)
@@ -262,11 +302,12 @@ def instrument(execute, sql, params, many, context):
 
 print("PID", os.getpid(), flush=True)
 with connection.execute_wrapper(instrument):
-    print("RESULT", escalation_sweep(batch_size=1000), flush=True)
-""" % CLAIM_SQL
+    print("RESULT", escalation_sweep(batch_size=int(os.environ["BATCH_SIZE"])), flush=True)
+""" % (NOTIFY_SQL, CLAIM_SQL)
 
 
-def _sweep_subprocess(*, kill_at_claim: int = 0, query_delay: float = 0.0) -> subprocess.Popen:
+def _sweep_subprocess(*, kill_at_claim: int = 0, kill_at_notify: int = 0, query_delay: float = 0.0, batch_size: int = 10,
+                      claim_committed_separately: bool = False) -> subprocess.Popen:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
@@ -275,7 +316,10 @@ def _sweep_subprocess(*, kill_at_claim: int = 0, query_delay: float = 0.0) -> su
         "DJANGO_SETTINGS_MODULE": "probation.settings",
         "DATABASE_URL": url,
         "KILL_AT_CLAIM": str(kill_at_claim),
+        "KILL_AT_NOTIFY": str(kill_at_notify),
         "QUERY_DELAY": str(query_delay),
+        "BATCH_SIZE": str(batch_size),
+        "CLAIM_COMMITTED_SEPARATELY": "1" if claim_committed_separately else "0",
     }
     return subprocess.Popen(
         [sys.executable, "-c", SUBPROCESS_SWEEP], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -288,32 +332,65 @@ def _sigkill(process: subprocess.Popen) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
+def _wait_for_claimed(process: subprocess.Popen) -> None:
+    line = ""
+    deadline = time.monotonic() + 20
+    while "CLAIMED" not in line and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            pytest.fail(f"sweep process ended early: {process.stderr.read()}")
+    assert "CLAIMED" in line
+
+
+def _steps_done() -> int:
+    return RequestEvent.objects.exclude(kind=RequestEvent.Kind.RECEIVED).count()
+
+
 def test_a_worker_killed_between_a_claim_and_its_notifications_loses_nothing(plan):
-    """SIGKILL lands after the 40th step's claim UPDATE and before its notifications: claim and notifications are in
-    one transaction, so the kill rolls the claim back and the next sweep does that step. (Were they committed
-    separately, the 40th request would stay claimed with no notification and this test would fail.)"""
+    """SIGKILL lands after the 4th batch's claim UPDATE and before its notifications (batches of 10): claim and
+    notifications are in one transaction, so the kill rolls the 4th batch's claim back and the next sweep does it."""
     plan.add(120)
-    process = _sweep_subprocess(kill_at_claim=40)
+    process = _sweep_subprocess(kill_at_claim=4)
     try:
-        line = ""
-        deadline = time.monotonic() + 20
-        while "CLAIMED" not in line and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                pytest.fail(f"sweep process ended early: {process.stderr.read()}")
-        assert "CLAIMED" in line
+        _wait_for_claimed(process)
     finally:
         _sigkill(process)
 
-    # The 39 steps before the kill committed with their notifications; the 40th was rolled back with the process.
-    wait_for(lambda: RequestEvent.objects.exclude(kind=RequestEvent.Kind.RECEIVED).count() == 39, 5, "39 committed steps")
+    # The 3 batches before the kill committed with their notifications; the 4th was rolled back with the process.
+    wait_for(lambda: _steps_done() == 30, 5, "30 committed steps")
     claimed = assert_no_claim_without_its_notifications(plan)
-    assert len(claimed) == 39
+    assert len(claimed) == 30
 
     result = escalation_sweep()
-    assert result["reminded"] + result["escalated"] + result["repeated"] == plan.total - 39
+    assert result["reminded"] + result["escalated"] + result["repeated"] == plan.total - 30
     assert_each_step_once(plan)
     assert escalation_sweep()["failed"] == 0
+
+
+@pytest.mark.parametrize("claim_committed_separately", [False, True], ids=["engine", "claim-committed-separately"])
+def test_a_kill_after_the_claim_has_run_and_before_the_notifications_tells_the_designs_apart(plan, claim_committed_separately):
+    """The kill lands later than in the drill above: at the 4th batch's notification INSERT, after its claim ran and
+    after the point where a design that commits the claim on its own would have committed it. The engine loses
+    nothing; that design leaves ten steps claimed with no notification, which no later sweep sends (they are no
+    longer due), and this drill says so. (So the drills can fail.)"""
+    plan.add(120)
+    process = _sweep_subprocess(kill_at_notify=4, claim_committed_separately=claim_committed_separately)
+    try:
+        _wait_for_claimed(process)
+    finally:
+        _sigkill(process)
+    escalation_sweep()
+    escalation_sweep()
+    if not claim_committed_separately:
+        assert_each_step_once(plan)
+        return
+    with pytest.raises(AssertionError, match="claim and notification disagree"):
+        assert_no_claim_without_its_notifications(plan)
+    with pytest.raises(AssertionError, match="30 notifications lost|notifications lost"):
+        assert_each_step_once(plan)
+    lost = Deadline.objects.filter(step=REMIND, owner_id__in=plan.reminder, fired_count=1).exclude(
+        owner_id__in=RequestEvent.objects.filter(kind=RequestEvent.Kind.REMINDED).values("request_id"))
+    assert lost.count() == 10  # the killed batch: claimed and committed, never notified
 
 
 def test_a_worker_killed_at_an_arbitrary_point_loses_nothing(plan):
@@ -418,7 +495,7 @@ def _sweep_paused_at(matches, *, after: bool):
             cursor.execute("SELECT pg_backend_pid()")
             pid["pid"] = cursor.fetchone()[0]
         with connection.execute_wrapper(instrument):
-            return escalation_sweep()
+            return escalation_sweep(batch_size=10)
 
     thread, outcome = in_thread(sweep)
     assert paused.wait(15), outcome.get("error")
@@ -429,74 +506,107 @@ def test_a_dropped_database_connection_between_claim_and_notify_is_recovered_on_
     plan.add(90)
     claims = Counter()
 
-    def tenth_claim(sql):
+    def second_claim(sql):
         if sql.startswith(CLAIM_SQL):
             claims["n"] += 1
-        return claims["n"] == 10
+        return claims["n"] == 2
 
-    thread, outcome, pid, release = _sweep_paused_at(tenth_claim, after=True)
+    # Batches of 10: the reminders' second batch is claimed, then its connection is terminated before it notifies.
+    thread, outcome, pid, release = _sweep_paused_at(second_claim, after=True)
     _terminate_backend(pid)
     release.set()
     thread.join(20)
     assert not thread.is_alive()
 
-    # The failure is seen: the step in flight fails (rolled back by the server with the dead backend); the sweep
-    # reconnects for the following rows, as one bad row must never stall it.
+    # The failure is seen: the batch in flight fails (rolled back by the server with the dead backend) and its step
+    # waits for the next run; the sweep reconnects for the other step, as one failure must never stall the rest.
     assert "error" not in outcome, outcome.get("error")
     assert outcome["result"]["failed"] == 1
-    done = outcome["result"]["reminded"] + outcome["result"]["escalated"] + outcome["result"]["repeated"]
-    assert done == plan.total - 1
-    assert len(assert_no_claim_without_its_notifications(plan)) == plan.total - 1
+    assert outcome["result"]["reminded"] == 10
+    assert outcome["result"]["escalated"] + outcome["result"]["repeated"] == len(plan.breach) + len(plan.repeat)
+    assert len(assert_no_claim_without_its_notifications(plan)) == plan.total - 20
 
-    # The next run (the next beat, a minute later) does the one step that failed; nothing is doubled.
+    # The next run (the next beat, a minute later) does the reminders left; nothing is doubled.
     rerun = escalation_sweep()
-    assert rerun["reminded"] + rerun["escalated"] + rerun["repeated"] == 1
+    assert rerun["reminded"] + rerun["escalated"] + rerun["repeated"] == 20
     assert_each_step_once(plan)
 
 
 def test_a_dropped_database_connection_while_reading_due_rows_fails_the_run_and_the_next_run_completes(plan):
     plan.add(90)
-    thread, outcome, pid, release = _sweep_paused_at(
-        lambda sql: sql.startswith("SELECT") and '"safeguarding_safeguardingrequest"."escalated_at" IS NULL' in sql, after=False
-    )
+    thread, outcome, pid, release = _sweep_paused_at(lambda sql: sql.startswith(DUE_CHECK_SQL), after=False)
     _terminate_backend(pid)
     release.set()
     thread.join(20)
     assert not thread.is_alive()
 
-    # The breach query itself fails, so the whole run fails (the Celery task ends in error; acks_late and the
-    # one-minute beat bring the next run). Reminders, taken before the drop, are committed with their notifications.
+    # The query for what is due fails, so the whole run fails (the Celery task ends in error; acks_late and the
+    # one-minute beat bring the next run). Nothing was claimed.
     from django.db import Error
 
     assert isinstance(outcome.get("error"), Error)
-    claimed = assert_no_claim_without_its_notifications(plan)
-    assert claimed == set(plan.reminder)
+    assert assert_no_claim_without_its_notifications(plan) == set()
 
     rerun = escalation_sweep()
-    assert rerun == {"reminded": 0, "escalated": len(plan.breach), "repeated": len(plan.repeat), "emails_queued": 0, "failed": 0}
+    assert rerun == {"reminded": len(plan.reminder), "escalated": len(plan.breach), "repeated": len(plan.repeat),
+                     "emails_queued": 0, "failed": 0}
     assert_each_step_once(plan)
 
 
-def _terminate_other_backends() -> int:
+def _backends_waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def _holder_pid() -> int:
+    """The backend holding the drill's uncommitted notification (idle in its transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
+        )
+        return cursor.fetchone()[0]
+
+
+def _terminate_other_backends(keep: int = 0) -> int:
     """Terminate every other backend on this test database (its name is ours alone): here, the Celery worker's."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "AND pid <> pg_backend_pid() AND pid <> %s AND backend_type = 'client backend'", [keep]
         )
         return cursor.fetchone()[0]
 
 
 @pytest.mark.celery_worker
 def test_the_real_worker_loses_and_doubles_nothing_when_its_database_connection_drops_mid_task(plan, live_celery_worker, caplog):
-    first = plan.add(200)
-    mash_escalation_sweep.delay()
-    wait_for(lambda: RequestEvent.objects.filter(request_id__in=first).exclude(kind=RequestEvent.Kind.RECEIVED).exists(),
-             20, "the sweep to start")
-    terminated_mid_task = _terminate_other_backends()
+    plan.add(200)
+    # The engine does 200 steps in a few milliseconds, too fast to hit by polling; so the drop is made to land mid-task
+    # with real locking: an uncommitted notification holding one reminder's key makes the worker's notifications
+    # INSERT (ON CONFLICT on that key) wait, after its claim, until its connection is terminated.
+    blocker = sorted(k for k in plan.keys if ":remind:" in k)[0]
+    holding, done = threading.Event(), threading.Event()
 
-    # The task in flight either loses one step (rolled back; the sweep reconnects and goes on, "failed": 1) or, if
-    # the drop hits a due-rows query, fails as a whole. Either way nothing is claimed without its notifications.
+    def hold_the_key():  # in its own thread and connection, like another writer
+        with transaction.atomic():
+            Notification.objects.create(recipient=plan.hub[0], dedupe_key=blocker, subject="Drill: holds a key", body="")
+            holding.set()
+            done.wait(30)
+            transaction.set_rollback(True)
+
+    holder, _ = in_thread(hold_the_key)
+    assert holding.wait(10)
+    mash_escalation_sweep.delay()
+    wait_for(lambda: _backends_waiting_on_a_lock() > 0, 20, "the sweep to wait at its notifications, claim taken")
+    terminated_mid_task = _terminate_other_backends(keep=_holder_pid())
+    done.set()
+    holder.join(10)
+
+    # The task in flight loses that batch (rolled back; the sweep reconnects and goes on, "failed": 1) or, if the
+    # drop hits the query for what is due, fails as a whole. Either way nothing is claimed without its notifications.
     from celery.worker import state
 
     wait_for(lambda: not state.active_requests, 20, "the interrupted task to end")
@@ -513,7 +623,7 @@ def test_the_real_worker_loses_and_doubles_nothing_when_its_database_connection_
              25, "a sweep after the database connection was dropped")
     assert terminated_mid_task >= 1  # the worker's backend (and any idle one left by an earlier test)
     # The failure was seen: a step failed (logged by the sweep) or the task itself ended in error (logged by Celery).
-    assert any(r.levelname == "ERROR" and r.name in ("safeguarding.services", "celery.app.trace") for r in caplog.records)
+    assert any(r.levelname == "ERROR" and r.name in ("probation.deadlines", "celery.app.trace") for r in caplog.records)
     assert_each_step_once(plan)
 
 

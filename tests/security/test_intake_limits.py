@@ -147,10 +147,11 @@ def test_a_requester_on_the_organisations_domain_is_accepted(partner):
 def test_a_requester_email_elsewhere_is_refused_with_a_clear_error(partner):
     response = _post(partner, body(requester={"name": "Sam", "email": "sam@gmail.com", "phone": ""}))
     assert response.status_code == 400
-    assert response.json()["requester"]["email"] == [
+    assert [(e["attr"], e["detail"]) for e in response.json()["errors"]] == [(
+        "requester.email",
         "Responses are emailed only to your organisation's own addresses (camden.gov.uk, met.police.uk). "
-        "Give an address on one of those domains."
-    ]
+        "Give an address on one of those domains.",
+    )]
     assert not SafeguardingRequest.objects.exists()
 
 

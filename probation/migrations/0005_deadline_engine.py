@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probation', '0003_user_session_epoch'),
+        ('probation', '0004_audit_truncate_trigger_and_refuse_deletes'),
     ]
 
     operations = [

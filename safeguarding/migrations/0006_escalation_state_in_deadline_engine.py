@@ -24,8 +24,8 @@ CARRY_STATE = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("probation", "0004_deadline_engine"),
-        ('safeguarding', '0003_open_queue_index_covers_counts'),
+        ("probation", "0005_deadline_engine"),
+        ('safeguarding', '0005_api_contract_updated_at_notes_idempotency_text_limits'),
     ]
 
     operations = [
