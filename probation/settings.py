@@ -315,10 +315,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"RagEnum": "safeguarding.models.Rag"},
     "COMPONENT_SPLIT_REQUEST": True,
     # Appointment outcomes appear in supervision's and interventions' partner APIs: one named enum per choice set.
     "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "safeguarding.models.Rag",
         "AppointmentOutcomeEnum": "supervision.models.Outcome",
         "RecordableOutcomeEnum": "interventions.api.serializers.RECORDABLE_OUTCOME_CHOICES",
     },

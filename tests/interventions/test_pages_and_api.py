@@ -148,9 +148,9 @@ def test_a_partner_records_attendance_for_its_own_sessions_only():
     assert other.post(url, {"outcome": "attended", "minutes_worked": 420, "behaviour": "good"},
                       format="json").status_code == 404
     bad = own.post(url, {"outcome": "attended", "minutes_worked": "lots"}, format="json")
-    assert bad.status_code == 400 and "minutes_worked" in bad.json()
+    assert bad.status_code == 400 and [e["attr"] for e in bad.json()["errors"]] == ["minutes_worked"]
     missing = own.post(url, {"outcome": "attended", "minutes_worked": 420}, format="json")
-    assert missing.status_code == 400 and "behaviour" in missing.json()
+    assert missing.status_code == 400 and [e["attr"] for e in missing.json()["errors"]] == ["behaviour"]
     ok = own.post(url, {"outcome": "attended", "minutes_worked": 420, "minutes_stood_down": 20, "behaviour": "good"},
                   format="json")
     assert ok.status_code == 200 and ok.json()["credited_minutes"] == 400
