@@ -148,6 +148,10 @@ def main() -> None:
     PartnerMembership.objects.update_or_create(user=tracker, defaults={"organisation": organisation,
                                                                          "can_track_iom": True})
 
+    from cases.models import StaffProfile
+
+    largest_team = (StaffProfile.objects.values("team_id").annotate(n=Count("id")).order_by("-n").first() or {}).get("team_id")
+
     def page(label, user, url):
         def run():
             response = client.get(url)
@@ -187,6 +191,8 @@ def main() -> None:
         page("page: unallocated queue (spo)", spo, "/cases/unallocated/"),
         page("page: unallocated queue (hub, all teams)", hub, "/cases/unallocated/"),
         page("page: team workload", spo, "/cases/workload/"),
+        page("page: team workload (hub, largest team)", hub, f"/cases/workload/?team={largest_team}"),
+        page("page: bare page (account)", spo, "/account/password/"),
         api("api: iom-nominals (50 per page)", tracker, "/api/v1/cases/iom-nominals/"),
     ]
     width = max(len(label) for label, _ in rows)

@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import panels
-        from cases.demo import seed_cases
+        from cases.demo import seed_cases, seed_continuity
         from probation.models import Role
         from cases.selectors import borough_report
         from probation.registry import (
@@ -18,10 +18,13 @@ class CasesConfig(AppConfig):
         )
 
         register_demo_seeder("cases", seed_cases, order=20)
+        register_demo_seeder("cases-continuity", seed_continuity, order=25)
         register_report_section("cases", "Caseload, cohorts and allocation", borough_report, order=20)
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)
-        register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.ADMIN}, order=11)
+        register_nav_item("cases:team_workload", "Team workload", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=11)
+        register_nav_item("cases:allocation_figures", "Allocation figures", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN},
+                          order=14)
         register_nav_item(
             "cases:search", "Find a person", {Role.HUB, Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.ADMIN}, order=12
         )
@@ -30,3 +33,8 @@ class CasesConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "cases-unallocated", "cases/panel_unallocated.html",
                                panels.unallocated, 10)
         register_landing_panel(Role.HUB, "cases-unallocated", "cases/panel_unallocated.html", panels.unallocated, 20)
+        from cases.deadlines import STEPS
+        from probation import deadlines
+
+        for step in STEPS:
+            deadlines.register(step)

@@ -146,9 +146,13 @@ def _person(rng, crn: str, boroughs, teams, officers, rules, today, now) -> tupl
         offender_manager_id=om,
         is_iom=rng.random() < 0.03,
         is_gto=borough.code in GTO_BOROUGHS and rng.random() < 0.02,
-        allocation_due_since=now - datetime.timedelta(days=rng.randint(0, 6)) if om is None else None,
+        allocation_due_since=None,
     )
-    return person, {"alias": rng.random() < 0.2, "sentence_days_ago": rng.randint(0 if om is None else 8, 700)}
+    # The NPS allocates a case to us on the day of sentence, so a queued case has waited since its sentence date.
+    days = rng.randint(0, 6) if om is None else rng.randint(8, 700)
+    if om is None:
+        person.allocation_due_since = now - datetime.timedelta(days=days)
+    return person, {"alias": rng.random() < 0.2, "sentence_days_ago": days}
 
 
 def _related(rng, people: list[Person], extras: list[dict], today, now):
@@ -265,3 +269,43 @@ def seed_cases(*, size: int, stdout) -> None:
     created = _seed_people(size, boroughs, built["teams"], built["officers"], stdout)
     _demo_users_part(built["teams"], stdout)
     stdout.write(f"  {created} people added ({Person.objects.count()} in all)")
+
+
+def seed_continuity(*, size: int, stdout) -> None:
+    """Dated absences, part-time hours, open court reports and the demo users' sentence plans, so the team workload
+    page and the SPO's flags look like a real team's. Idempotent: does nothing once any absence exists."""
+    from cases.models import Absence, CourtReport, WorkingPattern
+    from cases.services import absence_record, sentence_plan_start
+
+    if Absence.objects.exists():
+        return
+    rng = random.Random(16)
+    today = timezone.localdate()
+    officers = list(StaffProfile.objects.exclude(grade=StaffProfile.Grade.SPO).exclude(user__username="om")
+                    .values_list("user_id", flat=True).order_by("user_id"))
+    patterns, reports = [], []
+    for user_id in officers:
+        roll = rng.random()
+        if roll < 0.04:  # a fortnight's leave starting within the next fortnight
+            start = today + datetime.timedelta(days=rng.randint(0, 14))
+            absence_record(officer=User(pk=user_id), kind=Absence.Kind.LEAVE, start_date=start,
+                           end_date=start + datetime.timedelta(days=13), by=None)
+        elif roll < 0.06:  # long-term sickness: flagged to the SPO
+            start = today - datetime.timedelta(days=rng.randint(1, 10))
+            absence_record(officer=User(pk=user_id), kind=Absence.Kind.SICKNESS, start_date=start,
+                           end_date=start + datetime.timedelta(days=rng.randint(15, 40)), by=None)
+        elif roll < 0.08:
+            absence_record(officer=User(pk=user_id), kind=Absence.Kind.TRAINING,
+                           start_date=today + datetime.timedelta(days=3), end_date=today + datetime.timedelta(days=4),
+                           by=None)
+        if rng.random() < 0.12:
+            patterns.append(WorkingPattern(officer_id=user_id, hours_per_week=rng.choice([18.5, 22.5, 30]),
+                                           effective_from=today - datetime.timedelta(days=rng.randint(30, 400))))
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            reports.append(CourtReport(author_id=user_id, kind=rng.choice(["standard", "fast"]),
+                                       requested_on=today - datetime.timedelta(days=rng.randint(0, 10))))
+    WorkingPattern.objects.bulk_create(patterns, batch_size=BATCH)
+    CourtReport.objects.bulk_create(reports, batch_size=BATCH)
+    for sentence in Sentence.objects.filter(person__crn__startswith=DEMO_PREFIX):
+        sentence_plan_start(sentence=sentence)
+    stdout.write(f"  continuity: absences, {len(patterns)} part-time patterns, {len(reports)} court reports")

@@ -46,9 +46,37 @@ rules.add_perm("cases.search_people", is_hub | is_offender_manager | is_team_man
 rules.add_perm("cases.view_caseload", is_offender_manager | is_team_manager)
 rules.add_perm("cases.view_unallocated", is_team_manager | is_hub_or_admin)
 rules.add_perm("cases.allocate_person", (is_team_manager & manages_case_team) | is_hub_or_admin)
-rules.add_perm("cases.view_team_workload", (is_team_manager & manages_team) | is_admin)
+# A cohort no rule decides (gender other or not stated): the hub, which keys cases in, or the case team's manager.
+rules.add_perm("cases.choose_cohort", (is_team_manager & manages_case_team) | is_hub_or_admin)
+rules.add_perm("cases.view_team_workload", (is_team_manager & manages_team) | is_hub_or_admin)
 rules.add_perm(
     "cases.record_rosh",
     is_admin | (is_offender_manager & is_case_offender_manager) | (is_team_manager & manages_case_team),
 )
 rules.add_perm("cases.track_iom", is_partner & can_track_iom)
+
+
+@rules.predicate
+def manages_transfer_team(user, transfer):
+    return transfer is not None and user.pk in (transfer.from_team.manager_id, transfer.to_team.manager_id)
+
+
+@rules.predicate
+def manages_officer_team(user, profile):
+    return profile is not None and profile.team_id is not None and profile.team.manager_id == user.id
+
+
+# Reallocation and transfer: the hub (which allocates) and the SPO of the case's team.
+rules.add_perm("cases.reallocate_person", (is_team_manager & manages_case_team) | is_hub_or_admin)
+rules.add_perm("cases.transfer_person", (is_team_manager & manages_case_team) | is_hub_or_admin)
+rules.add_perm("cases.decide_transfer", (is_team_manager & manages_transfer_team) | is_admin)
+rules.add_perm("cases.reallocate_caseload", (is_team_manager & manages_officer_team) | is_hub_or_admin)
+# The hub allocates, so it sees every team's capacity (read-only); SPOs their own teams.
+rules.add_perm("cases.view_any_team_workload", is_hub_or_admin)
+rules.add_perm("cases.record_absence", (is_team_manager & manages_team) | is_admin)
+rules.add_perm("cases.view_allocation_figures", is_team_manager | is_hub_or_admin)
+# Sentence plans and order endings: the case's offender manager, the team's SPO, administrators.
+rules.add_perm(
+    "cases.manage_sentence",
+    is_admin | (is_offender_manager & is_case_offender_manager) | (is_team_manager & manages_case_team),
+)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
+from django.utils import timezone
 
 from cases.models import CRN_VALIDATOR, Alias, Person, normalise_pnc
 
@@ -288,19 +289,52 @@ def person_search(
 
 
 # --- workload ----------------------------------------------------------------------------------------------------
+#
+# As in hmpps-workload (and the Workload Management Tool before it): each case carries points by its type
+# (community, licence, custody) and tier letter, each open court report points by its kind, and an officer's
+# capacity is their grade's nominal target for 37 hours, scaled by the hours they are actually available over the
+# capacity window (dated working patterns, less leave, sickness and training). Defaults are WMT's; administrators
+# change WorkloadPoints and GradeCapacity in admin.
 
-DEFAULT_TIER_POINTS = {"A": 206, "B": 158, "C": 101, "D": 51}  # hmpps-workload-style defaults; TierWeight overrides
-DEFAULT_UNTIERED_POINTS = 51
-DEFAULT_GRADE_CAPACITY = {"po": 6500, "pso": 7500, "spo": 0}  # points at 37 hours; GradeCapacity overrides
+DEFAULT_WORKLOAD_POINTS = {
+    "community": {"A": 150, "B": 100, "C": 51, "D": 30},
+    "licence": {"A": 150, "B": 95, "C": 45, "D": 25},
+    "custody": {"A": 150, "B": 95, "C": 45, "D": 25},
+}
+DEFAULT_REPORT_POINTS = {"standard_report": 132, "fast_report": 41}
+DEFAULT_GRADE_CAPACITY = {"po": 2176, "pso": 2176, "spo": 0}  # WMT nominal targets at 37 hours; SPOs hold no cases
 FULL_TIME_HOURS = 37
+CASE_TYPES = ("community", "licence", "custody")
 
 
-def tier_points() -> dict[str, int]:
-    from cases.models import TierWeight
+@dataclass(frozen=True)
+class PointsTable:
+    cases: dict  # case type -> tier letter -> points
+    reports: dict  # "standard_report"/"fast_report" -> points
 
-    points = dict(DEFAULT_TIER_POINTS)
-    points.update(TierWeight.objects.values_list("tier", "points"))
-    return points
+    def for_case(self, case_type: str, tier: str) -> int:
+        by_letter = self.cases.get(case_type) or self.cases["community"]
+        letter = (tier or "")[:1]
+        # An untiered case counts as the lowest tier of its type.
+        return by_letter.get(letter, by_letter.get("D", 0))
+
+    def get(self, letter, default=None):
+        """Community points by tier letter (the shape callers used before case types)."""
+        return self.cases["community"].get(letter, default)
+
+
+def tier_points() -> PointsTable:
+    """The points in force (one query)."""
+    from cases.models import WorkloadPoints
+
+    cases = {ct: dict(letters) for ct, letters in DEFAULT_WORKLOAD_POINTS.items()}
+    reports = dict(DEFAULT_REPORT_POINTS)
+    for case_type, tier, points in WorkloadPoints.objects.values_list("case_type", "tier", "points"):
+        if case_type in reports:
+            reports[case_type] = points
+        elif case_type in cases and tier:
+            cases[case_type][tier] = points
+    return PointsTable(cases, reports)
 
 
 def grade_capacities() -> dict[str, int]:
@@ -311,20 +345,88 @@ def grade_capacities() -> dict[str, int]:
     return capacities
 
 
-def points_expression(points: dict[str, int], prefix: str = ""):
-    """SQL for one case's workload points by its tier letter, e.g. Sum(points_expression(...)) over a caseload."""
-    from django.db.models import Case, IntegerField, When
+def case_type_expression(today: datetime.date, outer: str = "pk"):
+    """SQL for a case's type from its latest sentence: custody until the (given or automatic) release date, licence
+    after it, community otherwise (community and suspended sentence orders, or no sentence recorded yet)."""
+    from django.db.models import Case, CharField, OuterRef, Subquery, When
+    from django.db.models.functions import Coalesce
 
-    return Case(
-        *[When(**{f"{prefix}tier__startswith": letter, "then": Value(value)}) for letter, value in points.items()],
-        default=Value(DEFAULT_UNTIERED_POINTS),
-        output_field=IntegerField(),
+    from cases.models import Sentence
+
+    latest = (
+        Sentence.objects.filter(person_id=OuterRef(outer)).order_by("-sentence_date", "-id")
+        # Sentence.expected_release_date: the actual release date once given, else the conditional release date.
+        .annotate(expected_release=Coalesce("release_date", "conditional_release_date"))
+        .annotate(case_type=Case(
+            When(kind=Sentence.Kind.CUSTODY, expected_release__gt=today, then=Value("custody")),
+            When(kind=Sentence.Kind.CUSTODY, then=Value("licence")),
+            default=Value("community"), output_field=CharField()))
+        .values("case_type")[:1]
     )
+    return Coalesce(Subquery(latest, output_field=CharField()), Value("community"), output_field=CharField())
 
 
-def case_points(person: Person, points: dict[str, int] | None = None) -> int:
+def person_case_type(person: Person, today: datetime.date | None = None) -> str:
+    """The same rule as case_type_expression, for one person (uses prefetched sentences if there are any)."""
+    today = today or timezone.localdate()
+    sentences = sorted(person.sentences.all(), key=lambda s: (s.sentence_date, s.pk), reverse=True)
+    if not sentences or sentences[0].kind != "custody":
+        return "community"
+    release = sentences[0].expected_release_date
+    return "custody" if release is not None and release > today else "licence"
+
+
+def case_points(person: Person, points: PointsTable | None = None, case_type: str | None = None) -> int:
     points = points if points is not None else tier_points()
-    return points.get((person.tier or "")[:1], DEFAULT_UNTIERED_POINTS)
+    return points.for_case(case_type or person_case_type(person), person.tier)
+
+
+def window_days(start: datetime.date, count: int, calendar=None) -> list[datetime.date]:
+    """`count` working days from `start` (included when it is one)."""
+    from probation.calendar import get_calendar
+
+    calendar = calendar or get_calendar()
+    day = start if calendar.is_working_day(start) else calendar.next_working_day(start)
+    days = [day]
+    while len(days) < count:
+        day = calendar.next_working_day(day)
+        days.append(day)
+    return days
+
+
+def hours_on(day: datetime.date, profile, patterns: list) -> float:
+    """Contracted weekly hours on `day`: the latest WorkingPattern from on or before it, else the profile's."""
+    for pattern in patterns:  # newest first
+        if pattern.effective_from <= day:
+            return float(pattern.hours_per_week)
+    return float(profile.contracted_hours)
+
+
+def available_capacity(*, grade_points: int, profile, patterns: list, absences: list,
+                       days: list[datetime.date]) -> tuple[int, float]:
+    """(capacity points, hours available) over `days`: the grade's full-time points scaled by the hours actually
+    available on those working days (a day's hours are the week's / 5; an absence removes the whole day) against a
+    full-time officer's hours on the same days."""
+    available = 0.0
+    for day in days:
+        if any(a.start_date <= day <= a.end_date for a in absences):
+            continue
+        available += hours_on(day, profile, patterns) / 5
+    full_time = FULL_TIME_HOURS / 5 * len(days)
+    return int(grade_points * available / full_time) if full_time else 0, round(available, 1)
+
+
+def capacity_for(profile, capacities: dict[str, int], *, on: datetime.date | None = None) -> int:
+    """One officer's capacity from `on` (today): queries their patterns and absences."""
+    from cases.models import Absence, CaseworkSettings, WorkingPattern
+
+    on = on or timezone.localdate()
+    days = window_days(on, CaseworkSettings.current().capacity_window_working_days)
+    patterns = list(WorkingPattern.objects.filter(officer_id=profile.user_id).order_by("-effective_from"))
+    absences = list(Absence.objects.filter(officer_id=profile.user_id, cancelled_at__isnull=True,
+                                           end_date__gte=days[0], start_date__lte=days[-1]))
+    return available_capacity(grade_points=capacities.get(profile.grade, 0), profile=profile, patterns=patterns,
+                              absences=absences, days=days)[0]
 
 
 @dataclass
@@ -333,14 +435,32 @@ class OfficerWorkload:
     cases: int
     points: int
     capacity: int
+    available_hours: float = 0.0
+    absence: object = None  # the Absence covering the date, if away
+    reports: int = 0
+    by_type: dict = field(default_factory=dict)  # case type -> number of cases
 
     @property
     def user(self):
         return self.profile.user
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.points / self.capacity) if self.capacity else 100
+    def holds_cases(self) -> bool:
+        return self.profile.grade != "spo"
+
+    @property
+    def is_away(self) -> bool:
+        return self.absence is not None
+
+    @property
+    def percent(self) -> int | None:
+        """Points as a percentage of capacity; None when there is no capacity to measure against (an SPO, or an
+        officer away for the whole window)."""
+        return round(100 * self.points / self.capacity) if self.capacity else None
+
+    @property
+    def bar_percent(self) -> int:
+        return min(self.percent or 0, 100)
 
     @property
     def headroom(self) -> int:
@@ -348,39 +468,68 @@ class OfficerWorkload:
 
     @property
     def rag(self) -> str:
+        if self.percent is None:
+            return "grey"
         return "red" if self.percent > 100 else "amber" if self.percent >= 85 else "green"
 
 
-def capacity_for(profile, capacities: dict[str, int]) -> int:
-    return int(capacities.get(profile.grade, 0) * float(profile.contracted_hours) / FULL_TIME_HOURS)
+def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime.date | None = None,
+                      settings_row=None) -> list[OfficerWorkload]:
+    """Each officer's CRC caseload and open reports in points against the capacity their available hours give, in
+    a constant number of queries whatever the number of officers: profiles; caseload counts grouped by officer,
+    tier letter and case type; open reports grouped by officer and kind; working patterns; absences."""
+    from django.db.models.functions import Substr
 
+    from cases.models import Absence, CaseworkSettings, CourtReport, WorkingPattern
+    from probation.calendar import get_calendar
 
-def officer_workloads(profiles_qs, *, points=None, capacities=None) -> list[OfficerWorkload]:
-    """Each officer's current CRC caseload and tier-weighted points against capacity: two queries whatever the
-    number of officers (their profiles, then one GROUP BY on the caseload's offender_manager_id index)."""
-    from django.db.models import Sum
-
+    on = on or timezone.localdate()
     points = points if points is not None else tier_points()
     capacities = capacities if capacities is not None else grade_capacities()
+    settings_row = settings_row or CaseworkSettings.current()
     profiles = list(profiles_qs.select_related("user", "team", "team__borough"))
-    totals = {
-        row["offender_manager_id"]: row
-        for row in Person.objects.crc()
-        .filter(offender_manager_id__in=[p.user_id for p in profiles])
-        .values("offender_manager_id")
-        .annotate(cases=Count("id"), points=Sum(points_expression(points)))
-        .order_by()
-    } if profiles else {}
-    return [
-        OfficerWorkload(p, totals.get(p.user_id, {}).get("cases", 0), totals.get(p.user_id, {}).get("points") or 0,
-                        capacity_for(p, capacities))
-        for p in profiles
-    ]
+    if not profiles:
+        return []
+    user_ids = [p.user_id for p in profiles]
+    totals: dict[int, dict] = {uid: {"cases": 0, "points": 0, "by_type": {}, "reports": 0} for uid in user_ids}
+    rows = (
+        Person.objects.crc().filter(offender_manager_id__in=user_ids)
+        .annotate(letter=Substr("tier", 1, 1), case_type=case_type_expression(on))
+        .values("offender_manager_id", "letter", "case_type").annotate(n=Count("id")).order_by()
+    )
+    for row in rows:
+        total = totals[row["offender_manager_id"]]
+        total["cases"] += row["n"]
+        total["points"] += row["n"] * points.for_case(row["case_type"], row["letter"])
+        total["by_type"][row["case_type"]] = total["by_type"].get(row["case_type"], 0) + row["n"]
+    for row in (CourtReport.objects.filter(author_id__in=user_ids, completed_on__isnull=True)
+                .values("author_id", "kind").annotate(n=Count("id")).order_by()):
+        totals[row["author_id"]]["reports"] += row["n"]
+        totals[row["author_id"]]["points"] += row["n"] * points.reports.get(f"{row['kind']}_report", 0)
+    days = window_days(on, settings_row.capacity_window_working_days, get_calendar())
+    patterns: dict[int, list] = {}
+    for pattern in WorkingPattern.objects.filter(officer_id__in=user_ids).order_by("-effective_from"):
+        patterns.setdefault(pattern.officer_id, []).append(pattern)
+    absences: dict[int, list] = {}
+    for absence in Absence.objects.filter(officer_id__in=user_ids, cancelled_at__isnull=True,
+                                          end_date__gte=min(on, days[0]), start_date__lte=days[-1]):
+        absences.setdefault(absence.officer_id, []).append(absence)
+    result = []
+    for p in profiles:
+        own = absences.get(p.user_id, [])
+        capacity, hours = available_capacity(grade_points=capacities.get(p.grade, 0), profile=p,
+                                             patterns=patterns.get(p.user_id, []), absences=own, days=days)
+        away = next((a for a in own if a.start_date <= on <= a.end_date), None)
+        total = totals[p.user_id]
+        result.append(OfficerWorkload(p, total["cases"], total["points"], capacity, hours, away, total["reports"],
+                                      total["by_type"]))
+    return result
 
 
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,
-                           points=None) -> list[OfficerWorkload]:
-    """Available officers in the case's team (right borough and cohort) who can take it, least loaded first."""
+                           points=None, on: datetime.date | None = None) -> list[OfficerWorkload]:
+    """Officers in the case's team (right borough and cohort) who can take it, least loaded first: not SPOs, not
+    marked unavailable, not away on the allocation date, and with room for the case's points."""
     from cases.models import StaffProfile
 
     if workloads is None:
@@ -388,12 +537,12 @@ def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] |
         if team is None:
             return []
         workloads = officer_workloads(
-            StaffProfile.objects.filter(team=team, is_available=True, grade__in=["po", "pso"]), points=points
+            StaffProfile.objects.filter(team=team, is_available=True, grade__in=["po", "pso"]), points=points, on=on
         )
     needed = case_points(person, points)
     fits = [w for w in workloads if w.profile.team_id == person.team_id and w.profile.is_available
-            and w.profile.grade != "spo" and w.headroom >= needed]
-    return sorted(fits, key=lambda w: (w.points / w.capacity if w.capacity else 9, w.cases, w.user.last_name))
+            and w.holds_cases and not w.is_away and w.capacity and w.headroom >= needed]
+    return sorted(fits, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
@@ -408,13 +557,148 @@ def caseload_for(user):
 
 
 def unallocated_queue_for(user):
-    """Unallocated CRC cases in the teams `user` manages (administrators and hub staff: every team), oldest first."""
+    """Unallocated CRC cases in the teams `user` manages (administrators and hub staff: every team), oldest first
+    (longest waiting since the NPS allocated the case to us). People held elsewhere (in custody on the Through the
+    Gate caseload, registered by resettlement) wait there, not in a community team's queue."""
+    from cases.registry import held_elsewhere_subqueries
+
     queryset = Person.objects.unallocated().filter(team__isnull=False)
+    for subquery in held_elsewhere_subqueries():
+        queryset = queryset.exclude(pk__in=subquery)
     if user.role == "team_manager":
         queryset = queryset.filter(team__manager=user)
     return queryset.select_related("team", "team__borough", "home_borough").order_by(
         F("allocation_due_since").asc(nulls_last=True), "id"
     )
+
+
+# --- same-day allocation: age in working days, breaches, figures ---------------------------------------------------
+
+def working_days_between(start: datetime.date, end: datetime.date, calendar=None) -> int:
+    """Working days after `start` up to and including `end`: a case that arrived today is 0 days old, one that
+    arrived on Friday is 1 on Monday (bank holidays and closure days do not count)."""
+    from probation.calendar import get_calendar
+
+    calendar = calendar or get_calendar()
+    count, day = 0, start
+    while True:
+        day = calendar.next_working_day(day)
+        if day > end:
+            return count
+        count += 1
+
+
+@dataclass
+class QueueAge:
+    working_days: int | None
+    breached: bool
+
+
+def queue_ages(people, *, today: datetime.date | None = None, settings_row=None) -> dict[int, QueueAge]:
+    """Each queued case's age in working days since it joined the queue, and whether it is beyond the target."""
+    from cases.models import CaseworkSettings
+    from probation.calendar import get_calendar
+
+    today = today or timezone.localdate()
+    target = (settings_row or CaseworkSettings.current()).allocation_target_working_days
+    calendar = get_calendar()
+    ages = {}
+    for person in people:
+        if person.allocation_due_since is None:
+            ages[person.pk] = QueueAge(None, False)
+            continue
+        age = working_days_between(timezone.localtime(person.allocation_due_since).date(), today, calendar)
+        ages[person.pk] = QueueAge(age, age > target)
+    return ages
+
+
+def allocation_figures(*, as_at: datetime.date, months: int = 6) -> dict:
+    """Same-day allocation by team and month, as it stood at the end of `as_at` (any past date): for each month up
+    to as_at's, the first allocations made, how many within the target, the median wait, and the cases still
+    waiting at the end of that month (or at as_at for its own month). Read from Allocation rows (queued_at and
+    working_days_waited are kept on each first allocation) and Person.allocation_due_since."""
+    from django.db.models import Avg
+
+    from cases.models import Allocation, CaseworkSettings, Team
+    from cases.sentence_dates import add_months
+
+    target = CaseworkSettings.current().allocation_target_working_days
+    first_month = add_months(as_at.replace(day=1), -(months - 1))
+    end_of = lambda month: min(add_months(month, 1) - datetime.timedelta(days=1), as_at)  # noqa: E731
+    month_starts = [add_months(first_month, i) for i in range(months)]
+    tz = timezone.get_current_timezone()
+    start_dt = timezone.make_aware(datetime.datetime.combine(first_month, datetime.time()), tz)
+    end_dt = timezone.make_aware(datetime.datetime.combine(as_at + datetime.timedelta(days=1), datetime.time()), tz)
+    from django.db.models.functions import TruncMonth
+
+    allocated = (
+        Allocation.objects.filter(kind=Allocation.Kind.ALLOCATION, allocated_at__gte=start_dt, allocated_at__lt=end_dt)
+        .annotate(month=TruncMonth("allocated_at", tzinfo=tz)).values("team_id", "month")
+        .annotate(n=Count("id"), within=Count("id", filter=Q(working_days_waited__lte=target)),
+                  measured=Count("id", filter=Q(working_days_waited__isnull=False)),
+                  mean_wait=Avg("working_days_waited"))
+        .order_by()
+    )
+    cells: dict[tuple[int, datetime.date], dict] = {}
+    for row in allocated:
+        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+        cells[(row["team_id"], month)] = {"allocated": row["n"], "within": row["within"], "measured": row["measured"],
+                                          "mean_wait": round(row["mean_wait"], 1) if row["mean_wait"] is not None else None}
+    # Still waiting at the end of each month: queued by then and not first-allocated by then (escalated cases left
+    # the queue and are not counted once handed to the NPS). One grouped query per month shown.
+    for month in month_starts:
+        month_end = timezone.make_aware(datetime.datetime.combine(end_of(month) + datetime.timedelta(days=1),
+                                                                  datetime.time()), tz)
+        waiting = (
+            Person.objects.filter(allocation_due_since__lt=month_end, team__isnull=False)
+            .exclude(allocations__kind=Allocation.Kind.ALLOCATION, allocations__allocated_at__lt=month_end)
+            .exclude(nps_handovers__handed_over_at__lt=month_end)
+            .values("team_id").annotate(n=Count("id")).order_by()
+        )
+        for row in waiting:
+            cells.setdefault((row["team_id"], month), {})["waiting"] = row["n"]
+    teams = Team.objects.filter(pk__in={team_id for team_id, _ in cells}).select_related("borough")
+    rows = []
+    for team in teams:
+        months_row = []
+        for month in month_starts:
+            cell = cells.get((team.pk, month), {})
+            allocated_n, within = cell.get("allocated", 0), cell.get("within", 0)
+            measured = cell.get("measured", 0)
+            months_row.append({
+                "month": month, "allocated": allocated_n, "within": within,
+                "breached": measured - within,
+                "percent_within": round(100 * within / measured) if measured else None,
+                "mean_wait": cell.get("mean_wait"), "waiting": cell.get("waiting", 0),
+            })
+        rows.append({"team": team, "months": months_row})
+    return {"as_at": as_at, "target": target, "months": month_starts, "rows": rows}
+
+
+def cases_with_long_absent_officer(*, teams, today: datetime.date | None = None, settings_row=None) -> list[dict]:
+    """For an SPO: officers in these teams away today on an absence longer than the configured number of days,
+    with each of their cases and its open work (from the registry). Three queries plus the registered listers."""
+    from cases.models import Absence, CaseworkSettings
+    from cases.registry import open_work_for
+
+    today = today or timezone.localdate()
+    limit = (settings_row or CaseworkSettings.current()).absence_flag_days
+    absences = [
+        a for a in Absence.objects.filter(
+            officer__staff_profile__team__in=teams, cancelled_at__isnull=True, start_date__lte=today,
+            end_date__gte=today).select_related("officer")
+        if a.days > limit
+    ]
+    if not absences:
+        return []
+    people = list(Person.objects.crc().filter(offender_manager_id__in=[a.officer_id for a in absences])
+                  .order_by("last_name", "first_name"))
+    work = open_work_for([p.pk for p in people])
+    flagged = []
+    for absence in absences:
+        cases = [{"person": p, "open_work": work.get(p.pk, [])} for p in people if p.offender_manager_id == absence.officer_id]
+        flagged.append({"absence": absence, "cases": cases})
+    return flagged
 
 
 # --- borough report section ---------------------------------------------------------------------------------------
@@ -424,7 +708,7 @@ def borough_report(borough, month) -> dict:
     documented shape; counts only, no personal data): CRC caseload by cohort and flags, allocations and escalations
     to the NPS in the month. `borough` is a Borough (or its code); `month` any day of the month reported."""
     from cases.models import Allocation, Cohort, NpsHandover
-    from cases.supervision import add_months
+    from cases.sentence_dates import add_months
 
     if isinstance(borough, str):
         from partners.models import Borough

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from cases.models import Team
-from cases.services import cohorts_recompute, team_auto_allocate
+from cases.services import cohorts_recompute, overlay_flags_sync, team_auto_allocate
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +32,28 @@ def allocate_new_cases() -> dict:
         for key, value in result.items():
             totals[key] += value
     return totals
+
+
+@shared_task(name="cases.tasks.continuity_nightly")
+def continuity_nightly() -> dict:
+    """Nightly state changes of case continuity: future-dated reallocations whose day has come, and tier overrides
+    that expire. Each claims its rows, so the whole is safe to run twice; one part failing never stops the other.
+    (The continuity deadlines: unallocated beyond target, long absences, late plans and reviews, are steps of the
+    deadline engine, declared in cases/deadlines.py.)"""
+    from cases.services import reallocations_apply_due, tier_overrides_expire
+
+    results = {}
+    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire)]:
+        try:
+            results[name] = job()
+        except Exception:
+            logger.exception("continuity job %s failed", name)
+            results[name] = {"failed": 1}
+    return results
+
+
+@shared_task(name="cases.tasks.sync_overlay_flags")
+def sync_overlay_flags() -> dict:
+    """Daily, just after midnight: IOM and GtO flags follow their registers' dates (a register starting today sets
+    its flag, one that ended yesterday clears it). Idempotent: a second run changes nothing."""
+    return {"changed": overlay_flags_sync()}

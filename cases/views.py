@@ -5,16 +5,16 @@ import datetime
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cases.forms import AllocateForm, PersonSearchForm, RoshForm
+from cases.forms import AllocateForm, CohortChoiceForm, PersonSearchForm, RoshForm
+from cases.models import CaseEvent, Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team, TierChange
 from cases.panels import case_panels, caseload_columns
-from cases.models import Person, Requirement, RoshAssessment, Sentence, StaffProfile, Team
 from cases.selectors import (
     allocation_suggestions,
     case_points,
@@ -24,9 +24,9 @@ from cases.selectors import (
     tier_points,
     unallocated_queue_for,
 )
-from cases.services import AllocationError, case_allocate, person_record_rosh
+from cases.services import AllocationError, case_allocate, person_choose_cohort, person_record_rosh
 from probation.audit import Action, audit_record, audit_view, audit_view_many
-from probation.policy import can, require
+from probation.policy import can, is_hub_or_admin, require
 
 QUEUE_PAGE_SIZE = 50
 CASELOAD_PAGE_SIZE = 100
@@ -46,12 +46,15 @@ def _person_for_page(crn: str) -> Person:
         Person.objects.select_related("home_borough", "team", "team__manager", "team__borough", "offender_manager")
         .prefetch_related(
             "aliases",
-            Prefetch("sentences", queryset=Sentence.objects.prefetch_related(
-                Prefetch("requirements", queryset=Requirement.objects.order_by("start_date", "id")))),
+            Prefetch("sentences", queryset=Sentence.objects.select_related("plan", "ending").prefetch_related(
+                Prefetch("requirements", queryset=Requirement.objects.order_by("start_date", "id")),
+                "plan__objectives")),
+            Prefetch("tier_changes", queryset=TierChange.objects.select_related("by")),
             Prefetch("rosh_history", queryset=RoshAssessment.objects.select_related("assessed_by")),
             "registers",
             Prefetch("allocations", queryset=person_allocations()),
             Prefetch("nps_handovers", queryset=person_handovers()),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("by")),
         ),
         crn=crn.upper(),
     )
@@ -90,11 +93,19 @@ def _timeline(person: Person) -> list[dict]:
         if reg.end_date:
             events.append({"at": _at(reg.end_date), "title": f"Register ended: {reg.code}", "kind": "register"})
     for al in person.allocations.all():
-        events.append({"at": al.allocated_at, "title": f"Allocated to {al.offender_manager}", "by": al.allocated_by,
-                       "detail": al.reason, "kind": "allocation"})
+        holder = al.offender_manager or f"the {al.team} queue"
+        title = f"Transferred to {al.team}: {holder}" if al.kind == "transfer" else f"{al.get_kind_display()} to {holder}"
+        detail = al.reason + (f" Hand-over note: {al.handover_note}" if al.handover_note else "")
+        events.append({"at": al.allocated_at, "title": title, "by": al.allocated_by, "detail": detail,
+                       "kind": "allocation"})
+    for t in person.tier_changes.all():
+        events.append({"at": t.at, "title": f"Tier {t.previous_tier or 'not set'} to {t.tier}", "by": t.by,
+                       "detail": t.trigger, "kind": "tier"})
     for h in person.nps_handovers.all():
         events.append({"at": h.handed_over_at, "title": "Escalated to the National Probation Service",
                        "by": h.handed_over_by, "detail": h.reason, "kind": "handover"})
+    for ev in person.events.all():
+        events.append({"at": ev.at, "title": ev.get_kind_display(), "by": ev.by, "detail": ev.summary, "kind": "event"})
     return sorted(events, key=lambda e: e["at"], reverse=True)
 
 
@@ -119,10 +130,13 @@ def case_detail(request, crn):
         "sentences": sentences,
         "current_sentence": sentences[0] if sentences else None,
         "timeline": _timeline(person),
-        "active_registers": [r for r in person.registers.all() if r.end_date is None],
+        "active_registers": [r for r in person.registers.all() if r.is_active],
         "rosh_form": rosh_form,
         "can_record_rosh": can(request.user, "cases.record_rosh", person),
         "can_allocate": person.offender_manager_id is None and can(request.user, "cases.allocate_person", person),
+        "can_reallocate": person.offender_manager_id is not None and can(request.user, "cases.reallocate_person", person),
+        "can_manage_sentence": can(request.user, "cases.manage_sentence", person),
+        "can_choose_cohort": can(request.user, "cases.choose_cohort", person),
         "today": timezone.localdate(),
         "case_panels": case_panels(request, person),
     }
@@ -159,8 +173,28 @@ def unallocated(request):
     )
     page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _queue_rows(list(page.object_list))
-    audit_view_many(request, page.object_list, list_name="cases:unallocated")
-    return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate()})
+    _add_queue_ages(rows)
+    # Cases no cohort rule fits (gender other or not stated) join no team's queue until a manager chooses.
+    awaiting_cohort = (
+        list(Person.objects.awaiting_cohort().select_related("home_borough").order_by("created_at", "id")[:100])
+        if is_hub_or_admin(request.user) else []  # the team managers' teams hold no such case
+    )
+    audit_view_many(request, list(page.object_list) + awaiting_cohort, list_name="cases:unallocated")
+    return render(request, "cases/unallocated.html", {"page": page, "rows": rows, "today": timezone.localdate(),
+                                                      "awaiting_cohort": awaiting_cohort})
+
+
+def _add_queue_ages(rows: list[dict]) -> None:
+    """Same-day allocation: each row's age in working days and whether it is beyond the target (no queries but the
+    settings row; the calendar is cached). Kept apart from _queue_rows, whose loading helper `engine` owns."""
+    from cases.models import CaseworkSettings
+    from cases.selectors import queue_ages
+
+    settings_row = CaseworkSettings.current()
+    ages = queue_ages([row["person"] for row in rows], settings_row=settings_row)
+    for row in rows:
+        row["age"] = ages[row["person"].pk]
+        row["target"] = settings_row.allocation_target_working_days
 
 
 def case_allocate_view(request, crn):
@@ -193,24 +227,59 @@ def case_allocate_view(request, crn):
     }, status=status)
 
 
+def case_cohort_view(request, crn):
+    """A manager's choice of cohort for a case no rule decides (gender other or not stated) or an exception."""
+    person = get_object_or_404(Person.objects.select_related("team", "home_borough", "cohort_chosen_by"), crn=crn.upper())
+    require(request.user, "cases.choose_cohort", person)
+    form = CohortChoiceForm(request.POST or None, initial={"cohort": person.cohort})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                person_choose_cohort(person=person, cohort=form.cleaned_data["cohort"], by=request.user,
+                                     reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                audit_record(action=Action.UPDATE, request=request, obj=person, detail={"changed": ["cohort"]})
+                messages.success(request, f"Cohort chosen for {person.crn}.")
+                return redirect("cases:case_detail", crn=person.crn)
+        status = 400
+    return render(request, "cases/cohort_choice.html", {"person": person, "form": form}, status=status)
+
+
 def team_workload(request):
-    if request.user.role == "admin":
-        teams = Team.objects.select_related("borough")
+    """Each officer's cases, points and capacity from their available hours, who is away, and cases whose officer is
+    away long (with their open work). SPOs see their teams; the hub (which allocates) and administrators choose
+    any team. A constant number of queries whatever the team's size (see officer_workloads)."""
+    from cases.models import CaseworkSettings
+    from cases.selectors import cases_with_long_absent_officer
+
+    all_teams = None
+    if can(request.user, "cases.view_any_team_workload"):
+        all_teams = list(Team.objects.select_related("borough").order_by("borough__name", "name"))
         team_id = request.GET.get("team")
-        teams = teams.filter(pk=team_id) if team_id and team_id.isdigit() else teams[:1]
+        chosen = [t for t in all_teams if team_id and team_id.isdigit() and t.pk == int(team_id)]
+        teams = chosen or all_teams[:1]
     else:
-        teams = Team.objects.filter(manager=request.user).select_related("borough")
-    teams = list(teams)
-    if not teams and request.user.role != "admin":
-        raise PermissionDenied
+        teams = list(Team.objects.filter(manager=request.user).select_related("borough"))
+        if not teams:
+            raise PermissionDenied
     for team in teams:
         require(request.user, "cases.view_team_workload", team)
-    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"))
+    settings_row = CaseworkSettings.current()
+    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"),
+                                  settings_row=settings_row)
     by_team = defaultdict(list)
     for w in workloads:
         by_team[w.profile.team_id].append(w)
-    return render(request, "cases/team_workload.html",
-                  {"teams": [(team, by_team[team.pk]) for team in teams]})
+    return render(request, "cases/team_workload.html", {
+        "teams": [(team, by_team[team.pk]) for team in teams], "all_teams": all_teams,
+        "chosen_team": teams[0] if teams else None, "settings_row": settings_row,
+        "long_absences": cases_with_long_absent_officer(teams=teams, settings_row=settings_row),
+        "can_record_absence": can(request.user, "cases.record_absence", teams[0] if teams else None),
+    })
 
 
 class _without_query:

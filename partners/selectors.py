@@ -90,15 +90,15 @@ def boroughs_by_code() -> dict:
     return boroughs
 
 
-def default_borough_for(organisation):
-    """The borough a request from `organisation` is filed under when it names none: the first of its boroughs by
-    name (cached for a minute), or None."""
+def organisation_boroughs(organisation) -> list:
+    """The boroughs `organisation` covers, by name. Cached for a minute: MASH intake checks them on every submit
+    (a partner covering several must name one; one covering a single borough files under it)."""
     from django.core.cache import cache
 
-    key = f"partners:default-borough:{organisation.pk}"
-    code = cache.get(key)
-    if code is None:
-        first = organisation.boroughs.order_by("name").values_list("code", flat=True).first()
-        code = first or ""
-        cache.set(key, code, 60)
-    return boroughs_by_code().get(code) if code else None
+    key = f"partners:organisation-boroughs:{organisation.pk}"
+    codes = cache.get(key)
+    if codes is None:
+        codes = list(organisation.boroughs.order_by("name").values_list("code", flat=True))
+        cache.set(key, codes, 60)
+    by_code = boroughs_by_code()
+    return [by_code[code] for code in codes if code in by_code]

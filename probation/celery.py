@@ -59,9 +59,19 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.recompute_cohorts",
         "schedule": crontab(hour=2, minute=15),
     },
+    "cases-sync-overlay-flags": {
+        "task": "cases.tasks.sync_overlay_flags",
+        "schedule": crontab(hour=0, minute=5),  # IOM/GtO flags follow register start and end dates
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
+    },
+    # Case continuity: future-dated reallocations and tier override expiry (its deadlines, unallocated beyond
+    # target, long absences, late plans and reviews, run as steps of the deadline engine).
+    "cases-continuity-nightly": {
+        "task": "cases.tasks.continuity_nightly",
+        "schedule": crontab(hour=6, minute=30),
     },
     # Borough reports for Community Safety Partnerships: last month's, for every borough, then the HOSP is told.
     # Runs on days 1-3 at 06:15 so a failed first run is made good; repeats do nothing (one report per month).

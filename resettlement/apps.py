@@ -31,7 +31,14 @@ class ResettlementConfig(AppConfig):
         register_demo_seeder("resettlement", seed_resettlement, order=60)
 
         from probation import deadlines
+        from resettlement.deadlines import UnactionedNeedStep
         from resettlement.sweeps import steps
 
-        for step in steps():
+        for step in [*steps(), UnactionedNeedStep()]:
             deadlines.register(step)
+        from cases.registry import register_held_elsewhere, register_open_work
+        from resettlement import continuity
+
+        register_open_work("resettlement", "Resettlement actions", continuity.open_actions, continuity.follow_case,
+                           order=30)
+        register_held_elsewhere("ttg-custody", "In custody (Through the Gate)", continuity.in_custody_person_ids)

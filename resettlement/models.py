@@ -19,8 +19,11 @@ from probation.calendar import Clock
 # plan is reviewed in those 12 weeks.
 LONG_SENTENCE_MONTHS = 12
 PRE_RELEASE_WEEKS = 12
-# Default: a pre-release step (transfer, review) still not done this long after the 12-week window opened is late.
+# Default: a pre-release plan review still not done this long after the 12-week window opened is late.
 PRE_RELEASE_LATE_AFTER = datetime.timedelta(weeks=4)
+# The move to a resettlement prison is done BY the time the window opens (the aim is the last three months there), so
+# it is planned ahead: it shows as due this long before the window opens, and is late once the window has opened.
+TRANSFER_PLANNING_LEAD = datetime.timedelta(weeks=8)
 
 
 def london_today() -> datetime.date:
@@ -72,6 +75,14 @@ class CustodyEpisodeQuerySet(models.QuerySet):
         return self.in_custody().filter(
             expected_release_date__isnull=False,
             expected_release_date__lte=today + datetime.timedelta(weeks=PRE_RELEASE_WEEKS) - PRE_RELEASE_LATE_AFTER,
+        )
+
+    def pre_release_horizon(self, today: datetime.date):
+        """In custody and close enough to release for a pre-release step to be due: inside the 12-week window, or
+        within TRANSFER_PLANNING_LEAD of it opening (when the move to a resettlement prison is planned)."""
+        return self.in_custody().filter(
+            expected_release_date__isnull=False,
+            expected_release_date__lte=today + datetime.timedelta(weeks=PRE_RELEASE_WEEKS) + TRANSFER_PLANNING_LEAD,
         )
 
     def transfer_outstanding(self):
@@ -166,6 +177,16 @@ class CustodyEpisode(models.Model):
     def pre_release_late_from(self) -> datetime.date | None:
         opens = self.pre_release_window_opens
         return None if opens is None else opens + PRE_RELEASE_LATE_AFTER
+
+    @property
+    def transfer_due_by(self) -> datetime.date | None:
+        """The move to a resettlement prison is done by the time the 12-week window opens."""
+        return self.pre_release_window_opens
+
+    @property
+    def transfer_planning_from(self) -> datetime.date | None:
+        due = self.transfer_due_by
+        return None if due is None else due - TRANSFER_PLANNING_LEAD
 
     @property
     def needs_resettlement_transfer(self) -> bool:

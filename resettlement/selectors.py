@@ -36,6 +36,9 @@ def supervision_dates(episode: CustodyEpisode) -> dict | None:
     if sentence is None:
         return None
     return {
+        "conditional_release": sentence.conditional_release_date,
+        "parole_eligibility": sentence.parole_eligibility_date,
+        "term": sentence.length_display,
         "licence_end": sentence.licence_end_date,
         "pss_start": sentence.pss_start_date,
         "pss_end": sentence.pss_end_date,
@@ -97,16 +100,20 @@ def partner_actions(organisation_id, *, status: str = "open"):
 @dataclass
 class PreRelease:
     today: datetime.date
-    due: list = field(default_factory=list)  # in the 12-week window, review or transfer not yet done
-    late: list = field(default_factory=list)  # PRE_RELEASE_LATE_AFTER into the window and still not done
+    due: list = field(default_factory=list)  # a review in the window, or a transfer to plan before it, not yet done
+    late: list = field(default_factory=list)  # a review 4 weeks into the window, or a transfer once it opened
     accommodation: list = field(default_factory=list)  # in the window: the accommodation need and actions
 
 
 def pre_release(*, today: datetime.date | None = None, user=None) -> PreRelease:
-    """Who is due a pre-release plan review or resettlement-prison transfer, and who is late, with accommodation on
-    release. Each row is an episode annotated with what is outstanding."""
+    """Who is due a pre-release plan review or a move to a resettlement prison, and who is late, with accommodation
+    on release. Each row is an episode annotated with what is outstanding.
+
+    - Plan review: due when the 12-week window opens, late PRE_RELEASE_LATE_AFTER into it.
+    - Move to a resettlement prison: to be done BY the time the window opens, so due TRANSFER_PLANNING_LEAD before
+      it opens and late from the day it opens."""
     today = today or london_today()
-    qs = _episode_list_queryset().pre_release_window_open(today).select_related("plan__last_reviewed_by")
+    qs = _episode_list_queryset().pre_release_horizon(today).select_related("plan__last_reviewed_by")
     if user is not None:
         qs = qs.filter(Q(ttg_worker=user) | Q(person__offender_manager=user))
     accommodation = PathwayNeed.objects.filter(pathway=Pathway.ACCOMMODATION)
@@ -118,17 +125,21 @@ def pre_release(*, today: datetime.date | None = None, user=None) -> PreRelease:
     result = PreRelease(today=today)
     for episode in qs:
         opens = episode.pre_release_window_opens
-        episode.review_outstanding = not (
+        in_window = today >= opens
+        episode.review_outstanding = in_window and not (
             episode.plan.last_reviewed_at and timezone.localtime(episode.plan.last_reviewed_at).date() >= opens
         )
+        episode.review_late = episode.review_outstanding and today >= episode.pre_release_late_from
         episode.transfer_outstanding = episode.needs_resettlement_transfer
-        episode.is_late = today >= episode.pre_release_late_from
+        episode.transfer_late = episode.transfer_outstanding and today >= episode.transfer_due_by
+        episode.is_late = episode.review_late or episode.transfer_late
         need = episode.plan.accommodation_needs[0] if episode.plan.accommodation_needs else None
         episode.accommodation_status = need.get_status_display() if need else "Not started"
         episode.accommodation_settled = bool(need and need.status in (NeedStatus.DONE, NeedStatus.SUPPORT_NOT_REQUIRED))
         if episode.review_outstanding or episode.transfer_outstanding:
             (result.late if episode.is_late else result.due).append(episode)
-        result.accommodation.append(episode)
+        if in_window:
+            result.accommodation.append(episode)
     return result
 
 
@@ -140,6 +151,17 @@ def post_release_actions(*, user=None, today: datetime.date | None = None):
     if user is not None:
         qs = qs.filter(Q(plan__episode__community_offender_manager=user) | Q(owner_user=user))
     return qs.order_by("due_on", "pk")
+
+
+def post_release_unactioned_needs(*, user=None):
+    """Released people's pathway needs marked "support required" with no action: shown to the community offender
+    manager (and chased by the `resettlement.unactioned_need` deadline step)."""
+    from resettlement.deadlines import unactioned_needs
+
+    qs = unactioned_needs().select_related("plan__episode__person", "plan__episode__community_offender_manager")
+    if user is not None:
+        qs = qs.filter(plan__episode__community_offender_manager=user)
+    return qs.order_by("plan__episode__released_on", "pk")
 
 
 def screening_counts(*, user=None, now=None) -> dict:

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from cases.models import Sentence
 from cases.services import case_allocate
-from cases.supervision import custodial_supervision
+from cases.sentence_dates import months_rounded_up
 from partners.models import Organisation
 from probation.audit import Action, audit_record
 from probation.calendar import due_at, get_calendar
+from probation.deadlines import deadline_set, deadlines_set
 from probation.models import STAFF_ROLES
 from resettlement.models import (
     ACTION_TRANSITIONS,
@@ -39,6 +40,7 @@ from resettlement.models import (
     london_today,
 )
 from resettlement import sweeps
+from resettlement.deadlines import UNACTIONED_NEED, unactioned_needs
 from resettlement.selectors import organisation_id_for
 
 
@@ -81,7 +83,7 @@ def episode_record(
     if custody_type == CustodyEpisode.CustodyType.SENTENCED:
         sentence = _custodial_sentence(person, sentence, timezone.localtime(reception_at).date())
         if sentence is not None:
-            sentence_length_months = sentence_length_months or sentence.length_months
+            sentence_length_months = sentence_length_months or months_rounded_up(sentence.sentence_date, sentence.term)
             if expected_release_date is None:
                 expected_release_date = _release_date_of(sentence)
     else:
@@ -126,7 +128,7 @@ def episode_record(
 
 def _custodial_sentence(person, sentence, reception_date):
     """The custodial sentence an episode serves: the one given, or the person's latest custodial sentence passed on
-    or before the reception whose term has not ended. Licence and PSS dates then come from the cases rules (cases.supervision)."""
+    or before the reception whose term has not ended. Licence and PSS dates then come from the cases rules (cases.sentence_dates)."""
     if sentence is not None:
         if sentence.person_id != person.pk or not sentence.is_custodial:
             raise ValidationError({"sentence": "Choose one of this person's custodial sentences."})
@@ -140,16 +142,9 @@ def _custodial_sentence(person, sentence, reception_date):
 
 
 def _release_date_of(sentence: Sentence) -> datetime.date:
-    """The sentence's release date: as given, or the automatic halfway point (cases.supervision)."""
-    return custodial_supervision(
-        sentence_date=sentence.sentence_date,
-        custodial_term_months=sentence.length_months,
-        offence_date=sentence.offence_date,
-        date_of_birth=sentence.person.date_of_birth,
-        release_date=sentence.release_date,
-        is_extended=sentence.is_extended,
-        extension_months=sentence.extension_months,
-    ).release_date
+    """The sentence's release date: the actual one if known, else its automatic release date as stored by the cases
+    rules (cases.sentence_dates: CRD at ceil(days / 2), extended sentences at the end of the custodial term)."""
+    return sentence.expected_release_date
 
 
 def plan_create(*, episode: CustodyEpisode, by) -> ResettlementPlan:
@@ -218,6 +213,8 @@ def need_update(*, need: PathwayNeed, status: str, notes: str = "", by, request=
     old = need.status
     need.status, need.notes, need.updated_at, need.updated_by = status, notes, timezone.now(), by
     need.save(update_fields=["status", "notes", "updated_at", "updated_by"])
+    if status == NeedStatus.SUPPORT_REQUIRED and old != status and unactioned_needs().filter(pk=need.pk).exists():
+        deadline_set(step=UNACTIONED_NEED, owner_id=need.pk, due_at=timezone.now())  # released: chase the COM
     audit_record(action=Action.UPDATE, request=request, user=by, obj=need.plan,
                  detail={"pathway": need.pathway, "status": [old, status]})
     return need
@@ -408,7 +405,8 @@ def episode_release(
 
     The community offender manager is the case's allocated offender manager. A case not yet allocated is allocated
     here to the manager chosen, through the cases allocation rules (team, availability, workload). The release date
-    is written to the custodial sentence, whose licence and PSS dates the cases rules then recompute."""
+    is written to the custodial sentence as its actual release; the PSS end stays 12 months after the unadjusted
+    conditional release date (cases.sentence_dates), however early (HDC) or late the release."""
     episode = CustodyEpisode.objects.select_for_update(of=("self",)).select_related("person", "sentence").get(pk=episode.pk)
     if not episode.in_custody:
         raise ValidationError({"released_on": "This person has already been released."})
@@ -443,6 +441,9 @@ def episode_release(
     episode.save(update_fields=["released_on", "released_by", "community_offender_manager"])
     sweeps.pre_release_deadlines_set(episode)  # released: none due any more
     sweeps.action_chase_set(PlanAction.objects.open().filter(plan__episode=episode), released=True)
+    # Needs marked "support required" with no action: the community offender manager is chased from now on.
+    needs = unactioned_needs().filter(plan__episode=episode).values_list("pk", flat=True)
+    deadlines_set(step=UNACTIONED_NEED, due={pk: timezone.now() for pk in needs})
     audit_record(action=Action.UPDATE, request=request, user=by, obj=episode,
                  detail={"released": True, "community_offender_manager": com.pk})
     return episode

@@ -3,9 +3,10 @@
 - BCST screening: `resettlement.screening_remind` at the part's reminder time (to the TtG worker, or the offender
   manager; never once the deadline has passed) and `resettlement.screening_breach` at its deadline (them and their
   team manager). Set when the episode is recorded; an open screening of someone still in custody only.
-- Pre-release (12 weeks before the expected release date; late 4 weeks after the window opens):
-  `resettlement.review_due`, `resettlement.review_late`, `resettlement.transfer_due`, `resettlement.transfer_late`,
-  at 07:00 London on the day. Each tells the TtG worker (or offender manager) once per release date, only if the
+- Pre-release: `resettlement.review_due` when the 12-week window before the expected release date opens and
+  `resettlement.review_late` 4 weeks into it; the move to a resettlement prison is to be done BY the time the window
+  opens, so `resettlement.transfer_due` falls TRANSFER_PLANNING_LEAD (8 weeks) before it and
+  `resettlement.transfer_late` on the day it opens. All at 07:00 London on the day. Each tells the TtG worker (or offender manager) once per release date, only if the
   review or transfer is still outstanding when it falls due. A new release date sets them afresh.
 - Post-release chasing: `resettlement.action_chase`, at 08:00 London each day from the day after an open action's
   due date while the person is released, tells the action's owner (the staff member, or the partner's users).
@@ -28,6 +29,7 @@ from resettlement.models import (
     LONG_SENTENCE_MONTHS,
     PRE_RELEASE_LATE_AFTER,
     PRE_RELEASE_WEEKS,
+    TRANSFER_PLANNING_LEAD,
     CustodyEpisode,
     PlanAction,
     Screening,
@@ -77,8 +79,10 @@ def pre_release_deadlines_set(episode: CustodyEpisode) -> None:
                      and (episode.sentence_length_months or 0) > LONG_SENTENCE_MONTHS)
     deadlines_set(step=REVIEW_DUE, due={episode.pk: due})
     deadlines_set(step=REVIEW_LATE, due={episode.pk: late})
-    deadlines_set(step=TRANSFER_DUE, due={episode.pk: due if long_sentence else None})
-    deadlines_set(step=TRANSFER_LATE, due={episode.pk: late if long_sentence else None})
+    # The move is done by the time the window opens: planned 8 weeks ahead, late from the day it opens.
+    plan_from = _at(opens - TRANSFER_PLANNING_LEAD, PRE_RELEASE_AT) if opens else None
+    deadlines_set(step=TRANSFER_DUE, due={episode.pk: plan_from if long_sentence else None})
+    deadlines_set(step=TRANSFER_LATE, due={episode.pk: due if long_sentence else None})
 
 
 def action_chase_set(actions, *, released: bool) -> None:
@@ -179,10 +183,13 @@ class PreReleaseStep(Step):
         if who is None or not self.outstanding(owner):
             return Outcome(tally="not_outstanding" if who else "nobody_to_tell")
         release, crn = owner["expected_release_date"], owner["person__crn"]
+        body = f"{crn} is expected to be released on {release:%d %B %Y} from {owner['current_prison__name']}."
+        if self.transfer:
+            by = release - datetime.timedelta(weeks=PRE_RELEASE_WEEKS)
+            body += f" The move to a resettlement prison should be done by {by:%d %B %Y}."
         return Outcome(notices=[Notice(
             who, f"resettlement:episode:{owner['id']}:{self.key}:{release.isoformat()}", f"{self.subject}: {crn}",
-            f"{crn} is expected to be released on {release:%d %B %Y} from {owner['current_prison__name']}.",
-            ctx["url"].format(owner["id"]),
+            body, ctx["url"].format(owner["id"]),
         )], tally=self.key.replace("-", "_"))
 
 
@@ -232,8 +239,8 @@ def steps() -> list[Step]:
         ScreeningRemindStep(), ScreeningBreachStep(),
         PreReleaseStep(REVIEW_DUE, "review-due", "Pre-release plan review due", transfer=False),
         PreReleaseStep(REVIEW_LATE, "review-late", "Pre-release plan review late", transfer=False),
-        PreReleaseStep(TRANSFER_DUE, "transfer-due", "Resettlement prison transfer due", transfer=True),
-        PreReleaseStep(TRANSFER_LATE, "transfer-late", "Resettlement prison transfer late", transfer=True),
+        PreReleaseStep(TRANSFER_DUE, "transfer-due", "Plan the move to a resettlement prison", transfer=True),
+        PreReleaseStep(TRANSFER_LATE, "transfer-late", "Resettlement prison move late", transfer=True),
         ActionChaseStep(),
     ]
 

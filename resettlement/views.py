@@ -250,11 +250,13 @@ def pre_release(request):
     user = request.user if scope == "mine" else None
     picture = selectors.pre_release(user=user)
     post = list(selectors.post_release_actions(user=user)[:300])
+    unactioned = list(selectors.post_release_unactioned_needs(user=user)[:300])
     if named:
-        audit_views(request, [e.plan for e in picture.accommodation] + post)
+        audit_views(request, [e.plan for e in picture.accommodation] + post + [n.plan for n in unactioned])
     settled = sum(1 for e in picture.accommodation if e.accommodation_settled)
     return render(request, "resettlement/pre_release.html", {
-        "picture": picture, "post_release": post, "scope": scope, "today": picture.today, "named": named,
+        "picture": picture, "post_release": post, "unactioned_needs": unactioned, "scope": scope,
+        "today": picture.today, "named": named,
         "accommodation_settled": settled, "accommodation_unsettled": len(picture.accommodation) - settled,
     })
 

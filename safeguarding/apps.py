@@ -32,6 +32,10 @@ class SafeguardingConfig(AppConfig):
 
         deadlines.register(RemindStep())
         deadlines.register(OverdueStep())
+        from cases.registry import register_open_work
+        from safeguarding import continuity
+
+        register_open_work("mash", "MASH requests", continuity.open_requests, continuity.follow_case, order=20)
 
         # The cached deadline tiers (services.tier_for) are dropped as soon as an administrator changes one.
         from django.db.models.signals import post_delete, post_save

@@ -44,7 +44,10 @@ class IntakeForm(GovukMixin, forms.Form):
         queryset=Organisation.objects.filter(is_active=True, kind__in=Organisation.STATUTORY_KINDS),
         label="Requesting organisation",
     )
-    borough = forms.ModelChoiceField(queryset=Borough.objects.all(), required=False, help_text="Defaults to the organisation's borough.")
+    borough = forms.ModelChoiceField(
+        queryset=Borough.objects.all(), required=False,
+        help_text="Required when the organisation covers several boroughs; otherwise its one borough.",
+    )
     received_date = forms.DateField(label="Date the email was received", widget=_date_widget())
     received_time = forms.TimeField(label="Time the email was received", widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input govuk-input--width-5"}))
     subject_first_name = forms.CharField(max_length=80, label="Subject's first name")
@@ -137,6 +140,11 @@ class ResponseForm(GovukMixin, forms.ModelForm):
 
 class WithdrawForm(GovukMixin, forms.Form):
     reason = forms.CharField(max_length=300, required=False, label="Reason given by the partner")
+
+
+class CloseForm(GovukMixin, forms.Form):
+    reason = forms.CharField(max_length=300, label="Why no probation response is needed",
+                             error_messages={"required": "Say why the request can be closed without a response."})
 
 
 class PlainSelect(forms.Select):

@@ -50,6 +50,7 @@ class State(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     RESPONDED = "responded", "Responded"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    CLOSED = "closed", "Closed by the hub (no response needed)"
 
 
 OPEN_STATES = (State.RECEIVED, State.TRIAGED, State.ASSIGNED)
@@ -138,11 +139,15 @@ class ReferenceCounter(models.Model):
 
 class SafeguardingRequestQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(responded_at=None, withdrawn_at=None)
+        # closed_at: a blue request the hub closed. The partial indexes' conditions (responded_at, withdrawn_at)
+        # are implied by this filter, so PostgreSQL still uses them.
+        return self.filter(responded_at=None, withdrawn_at=None, closed_at=None)
 
     def in_state(self, state: str):
         if state == State.WITHDRAWN:
             return self.exclude(withdrawn_at=None)
+        if state == State.CLOSED:
+            return self.filter(withdrawn_at=None, responded_at=None).exclude(closed_at=None)
         if state == State.RESPONDED:
             return self.filter(withdrawn_at=None).exclude(responded_at=None)
         if state == State.ASSIGNED:
@@ -214,6 +219,10 @@ class SafeguardingRequest(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdrawal_reason = models.CharField(max_length=300, blank=True)
+    # Blue requests (no probation response needed) are closed by the hub with a reason, leaving the open queue.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closure_reason = models.CharField(max_length=300, blank=True)
 
     # Response email to the requester: leased, then stamped when sent
     response_email_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -279,6 +288,8 @@ class SafeguardingRequest(models.Model):
             return State.WITHDRAWN
         if by(self.responded_at):
             return State.RESPONDED
+        if by(self.closed_at):
+            return State.CLOSED
         if by(self.assigned_at):
             return State.ASSIGNED
         if by(self.triaged_at):
@@ -290,7 +301,7 @@ class SafeguardingRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.responded_at is None and self.withdrawn_at is None
+        return self.responded_at is None and self.withdrawn_at is None and self.closed_at is None
 
     @property
     def is_overdue(self) -> bool:
@@ -420,6 +431,7 @@ class RequestEvent(models.Model):
         RESPONDED = "responded", "Responded"
         RESPONSE_SENT = "response_sent", "Response emailed to requester"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        CLOSED = "closed", "Closed by the hub: no response needed"
         REMINDED = "reminded", "Reminder sent"
         ESCALATED = "escalated", "Deadline breached: escalated"
         ESCALATION_REPEATED = "escalation_repeated", "Still open: escalated again"

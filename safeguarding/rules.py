@@ -43,6 +43,7 @@ rules.add_perm("safeguarding.receive_request", is_hub)
 rules.add_perm("safeguarding.view_request", is_hub_or_admin | is_assignee | (is_team_manager & manages_assignee))
 rules.add_perm("safeguarding.triage_request", is_hub)
 rules.add_perm("safeguarding.assign_request", is_hub | (is_team_manager & manages_assignee))
+rules.add_perm("safeguarding.close_request", is_hub)  # blue requests: no probation response needed
 rules.add_perm("safeguarding.respond_request", is_open & (is_hub | is_assignee))
 rules.add_perm("safeguarding.view_my_requests", is_offender_manager | is_team_manager)
 rules.add_perm("safeguarding.view_team_requests", is_team_manager)

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Person
+from partners.selectors import organisation_boroughs
 from probation.calendar import due_at, get_calendar
 from probation.deadlines import deadline_steps_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
@@ -144,10 +145,17 @@ def request_receive(
     for index, person in enumerate(concerned or []):
         if person.date_of_birth and person.date_of_birth > timezone.localdate():
             errors[f"concerned[{index}].date_of_birth"] = "Date of birth must be in the past."
+    covered = organisation_boroughs(organisation)
+    if borough is None and len(covered) == 1:
+        borough = covered[0]  # one borough: it is the request's
+    elif borough is None and len(covered) > 1:
+        # Never a default here: the alphabetically first borough skewed compliance and the borough reports.
+        errors["borough"] = (f"{organisation} covers several boroughs ({', '.join(b.name for b in covered)}): "
+                             "choose the borough this request is about.")
+    elif borough is not None and covered and borough not in covered:
+        errors["borough"] = f"Choose one of {organisation}'s boroughs: {', '.join(b.name for b in covered)}."
     if errors:
         raise ValidationError(errors)
-    if borough is None:
-        borough = organisation.boroughs.order_by("name").first()
 
     tier = tier_for(organisation.pk, rating)
     due, remind = _deadlines(received_at=received_at, tier=tier, calendar=get_calendar())
@@ -229,6 +237,8 @@ def _require_open(request: SafeguardingRequest, field: str = "__all__") -> None:
         raise RefusedChange({field: "This request has been withdrawn by the partner."}, why="withdrawn")
     if request.responded_at is not None:
         raise RefusedChange({field: "This request has already been answered."}, why="answered")
+    if request.closed_at is not None:
+        raise RefusedChange({field: "This request has been closed by the hub: no response is needed."}, why="closed")
 
 
 REFUSABLE_ACTIONS = {
@@ -421,6 +431,29 @@ def request_withdraw(*, request: SafeguardingRequest, by: User, reason: str = ""
             body="The partner has withdrawn this request; no response is needed.",
             url=reverse("safeguarding:detail", args=[request.reference]),
         )
+    return request
+
+
+@transaction.atomic
+def request_close(*, request: SafeguardingRequest, by: User, reason: str) -> SafeguardingRequest:
+    """Close a blue request (no probation response needed) with a reason: it leaves the open queue and the
+    escalation sweeps; the partner's API view shows it closed. Only blue requests can be closed this way."""
+    request = _locked(request)
+    _require_open(request, "reason")
+    if request.rating != Rag.BLUE:
+        raise ValidationError({"reason": "Only blue requests (no probation response needed) can be closed without a "
+                                         "response. Change the rating first, with its rationale, if that is right."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the request can be closed without a response."})
+    now = timezone.now()
+    request.closed_at, request.closed_by, request.closure_reason = now, by, reason.strip()[:300]
+    request.updated_at = now
+    request.save(update_fields=["closed_at", "closed_by", "closure_reason", "updated_at"])
+    RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.CLOSED, at=now, by=by,
+                                detail={"reason": request.closure_reason})
+    deadlines_cancel(owner_id=request.pk, steps=mash_deadlines.STEPS)
+    _webhook(request, "request.closed", "closed", now)
+    _queue_changed()
     return request
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<str:reference>/assign/", views.assign, name="assign"),
     path("<str:reference>/respond/", views.respond, name="respond"),
     path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
+    path("<str:reference>/close/", views.close, name="close"),
 ]

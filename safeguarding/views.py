@@ -13,6 +13,7 @@ from probation.policy import can, require
 from safeguarding import selectors, services
 from safeguarding.forms import (
     AssignForm,
+    CloseForm,
     ComplianceForm,
     ConcernedFormSet,
     IntakeForm,
@@ -103,6 +104,8 @@ def detail(request, reference):
         "rating_form": RatingChangeForm(initial={"rating": mash.rating}),
         "assign_form": AssignForm(),
         "withdraw_form": WithdrawForm(),
+        "can_close": mash.is_open and mash.rating == Rag.BLUE and can(user, "safeguarding.close_request", mash),
+        "close_form": CloseForm(),
     }
     return render(request, "safeguarding/detail.html", context)
 
@@ -215,6 +218,25 @@ def withdraw(request, reference):
         else:
             audit_record(action="update", request=request, obj=mash, detail={"step": "withdraw"})
             messages.success(request, "Request withdrawn.")
+    return redirect("safeguarding:detail", mash.reference)
+
+
+@require_POST
+def close(request, reference):
+    """The hub closes a blue request (no probation response needed) with a reason: it leaves the open queue."""
+    mash = _get_request_or_404(reference, request.user, "safeguarding.close_request")
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_close(request=mash, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            audit_record(action="update", request=request, obj=mash, detail={"step": "close"})
+            messages.success(request, "Request closed: no probation response needed.")
+            return redirect("safeguarding:queue")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("safeguarding:detail", mash.reference)
 
 

@@ -22,3 +22,8 @@ class SupervisionConfig(AppConfig):
                                panels.landing_today, order=5)
         register_demo_seeder("supervision", seed_supervision, order=60)
         register_steps()
+
+        from cases.registry import register_open_work
+        from supervision import continuity
+
+        register_open_work("supervision", "Supervision", continuity.open_supervision, continuity.follow_case, order=10)

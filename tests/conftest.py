@@ -112,6 +112,8 @@ def _london_reference_data(request):
         load_reference_data(HospArea=HospArea, Borough=Borough, Service=Service)
         # The other apps' reference data (prisons, programmes, BCST rules, default MASH deadline tiers) went too.
         importlib.import_module("cases.migrations.0003_trigram_search_and_defaults").load_defaults(apps, None)
+        importlib.import_module(
+            "cases.migrations.0008_continuity_absences_reallocation_tier_plans_endings").load_defaults(apps, None)
         importlib.import_module("resettlement.migrations.0002_reference_data").load(apps, None)
         importlib.import_module("safeguarding.migrations.0002_default_deadline_tiers").create(apps, None)
         importlib.import_module("supervision.migrations.0001_appointments_outcomes_enforcement").load_contact_standards(

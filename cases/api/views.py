@@ -37,7 +37,7 @@ class IomNominalList(generics.ListAPIView):
             return Person.objects.none()
         membership = self.request.user.partner_membership
         return (
-            Person.objects.iom_nominals()
+            Person.objects.iom_or_gto_nominals()
             .filter(home_borough__in=membership.organisation.boroughs.all())
             .select_related("home_borough", "team", "offender_manager")
             .order_by("last_name", "first_name", "crn")

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db import migrations
 
-# code, name, population, resettlement prison, serves London
+# code, name, population, resettlement prison, serves London. Codes as in the MoJ's prison register (see
+# resettlement/data/prison_codes.csv); four were wrong before migration 0005 corrected existing databases.
 PRISONS = [
     ("PVI", "HMP Pentonville", "men", True, True),
     ("WWI", "HMP Wandsworth", "men", True, True),
@@ -16,11 +17,11 @@ PRISONS = [
     ("DWI", "HMP Downview", "women", True, True),
     ("ISI", "HMP/YOI Isis", "young_adults", True, True),
     ("FMI", "HMP/YOI Feltham", "young_adults", True, True),
-    ("BMI", "HMP Belmarsh", "men", False, True),
-    ("HDI", "HMP High Down", "men", False, False),
+    ("BAI", "HMP Belmarsh", "men", False, True),
+    ("HOI", "HMP High Down", "men", False, False),
     ("HPI", "HMP Highpoint", "men", False, False),
-    ("SWI", "HMP Swaleside", "men", False, False),
-    ("SFI", "HMP Send", "women", False, False),
+    ("SLI", "HMP Swaleside", "men", False, False),
+    ("SDI", "HMP Send", "women", False, False),
 ]
 
 PROGRAMMES = [

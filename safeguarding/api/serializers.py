@@ -71,7 +71,8 @@ class RequestSubmitSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     requester = RequesterSerializer()
     borough = serializers.ChoiceField(
         choices=sorted(code for _, code, _, _ in BOROUGHS), required=False, allow_null=True, default=None,
-        help_text="Borough code, e.g. camden. Defaults to your organisation's borough.",
+        help_text="Borough code, e.g. camden. Required when your organisation covers several boroughs (one of "
+                  "them); may be left out when it covers one.",
     )
 
     # Requests are always made as the caller's own organisation. A body naming an organisation (under any of these

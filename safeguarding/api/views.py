@@ -19,7 +19,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from partners.scoping import deny_as_not_found
-from partners.selectors import boroughs_by_code, default_borough_for, organisation_for
+from partners.selectors import boroughs_by_code, organisation_for
 from probation.api.errors import Unprocessable
 from probation.api.pagination import KeysetPagination
 from probation.audit import Action, audit_record
@@ -168,7 +168,9 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         subject, requester = data["subject"], data["requester"]
-        borough = boroughs_by_code().get(data["borough"]) if data["borough"] else default_borough_for(organisation)
+        # None when not named: the service files a one-borough partner's request under its borough and refuses a
+        # multi-borough partner's (never the alphabetically first).
+        borough = boroughs_by_code().get(data["borough"]) if data["borough"] else None
         concerned = [services.ConcernedInput(**c) for c in data["concerned"]]
         body_hash = services.idempotency_body_hash(request.data) if key is not None else ""
         try:

@@ -18,7 +18,7 @@ def _data(**overrides):
         "person-crn": "X654321", "person-pnc_number": "15/123456U", "person-prison_number": "",
         "person-first_name": "Amara", "person-middle_names": "", "person-last_name": "Okafor",
         "person-date_of_birth": "1994-02-03", "person-gender": "female",
-        "person-home_borough": str(Borough.objects.get(code="camden").pk), "person-tier": "C2",
+        "person-home_borough": str(Borough.objects.get(code="camden").pk),
         "person-rosh_level": "medium",
         "sentence-kind": "custody", "sentence-sentence_date": "2026-11-20", "sentence-offence_date": "2026-08-01",
         "sentence-length_months": "6", "sentence-extension_months": "0", "sentence-release_date": "",
@@ -49,8 +49,8 @@ def test_a_new_case_is_saved_with_computed_dates_and_joins_its_teams_queue(clien
     ({"person-prison_number": "1234"}, "prison_number", "Enter a prison number"),
     ({"sentence-offence_date": "2026-12-01"}, "offence_date", "cannot be after the date of sentence"),
     ({"sentence-release_date": "2026-01-01"}, "release_date", "cannot be before the date of sentence"),
-    ({"sentence-length_months": "0"}, "length_months", "greater than or equal to 1"),
-    ({"person-tier": "Z9"}, "tier", "Enter a tier"),
+    ({"sentence-length_months": "0"}, "length_months", "Enter the length in months, weeks or days"),
+    ({"person-predictor_score": "101"}, "predictor_score", "less than or equal to 100"),
 ])
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client, hub_user, overrides, field, message):
     client.force_login(hub_user)
@@ -81,3 +81,16 @@ def test_a_release_date_after_the_custodial_term_saves_nothing(client, hub_user)
 def test_offender_managers_cannot_add_cases(client, offender_manager):
     client.force_login(offender_manager)
     assert client.get(URL).status_code == 403
+
+
+def test_a_sixteen_week_sentence_is_keyed_in_on_the_new_case_page(client, hub_user):
+    TeamFactory(cohort="women")
+    client.force_login(hub_user)
+    response = client.post(URL, _data(**{"sentence-length_months": "", "sentence-length_weeks": "16"}))
+    assert response.status_code == 302
+    from cases.models import Sentence
+
+    sentence = Sentence.objects.get(person__crn="X654321")
+    assert (sentence.length_months, sentence.length_weeks, sentence.length_days) == (0, 16, 0)
+    assert sentence.end_date == datetime.date(2027, 3, 11)
+    assert sentence.conditional_release_date == datetime.date(2027, 1, 14)  # the 56th of 112 days

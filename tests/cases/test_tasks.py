@@ -61,13 +61,12 @@ def test_two_allocations_at_once_never_overload_one_officer():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     team = TeamFactory()
-    # 8 hours of a PO: capacity int(6500 * 8 / 37) = 1405 points; one tier A case (206) leaves room for
-    # exactly one more... fill to 1405 - 206 - 100 so that one A case fits and two do not.
+    # 8 hours of a PO: capacity int(2176 * 8 / 37) = 470 points; two community tier A cases (150 each) make 300,
+    # so one more A case fits (450) and two do not (600).
     profile = StaffProfileFactory(team=team, contracted_hours=8)
-    for _ in range(5):
-        PersonFactory(team=team, offender_manager=profile.user, tier="A1")  # 1030 points
-    PersonFactory(team=team, offender_manager=profile.user, tier="C1")  # 1131 points
-    cases = [UnallocatedPersonFactory(team=team, tier="A1") for _ in range(2)]  # 206 each: one fits, not two
+    for _ in range(2):
+        PersonFactory(team=team, offender_manager=profile.user, tier="A1")  # 300 points
+    cases = [UnallocatedPersonFactory(team=team, tier="A1") for _ in range(2)]  # 150 each: one fits, not two
     manager = team.manager
     barrier = threading.Barrier(2)
     results = []
@@ -88,4 +87,4 @@ def test_two_allocations_at_once_never_overload_one_officer():
     for t in threads:
         t.join(20)
     assert sorted(results) == ["ok", "refused"]
-    assert Person.objects.filter(offender_manager=profile.user).count() == 7
+    assert Person.objects.filter(offender_manager=profile.user).count() == 3

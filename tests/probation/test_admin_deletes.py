@@ -87,6 +87,8 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
     expected = {
         "cases_person", "cases_alias", "cases_roshassessment", "cases_register", "cases_sentence",
         "cases_requirement", "cases_allocation", "cases_npshandover",
+        "cases_absence", "cases_tierchange", "cases_tieroverride", "cases_casetransfer", "cases_sentenceplan",
+        "cases_planobjective", "cases_sentenceplanreview", "cases_orderending", "cases_courtreport",
         "resettlement_custodyepisode", "resettlement_prisontransfer", "resettlement_screening",
         "resettlement_resettlementplan", "resettlement_planreview", "resettlement_pathwayneed",
         "resettlement_planaction", "resettlement_programmeenrolment", "resettlement_moduleattendance",

@@ -18,7 +18,7 @@ def prison(code: str = "PVI") -> Prison:
 
 
 def record_episode(
-    *, person=None, prison_code="BMI", custody_type=CustodyEpisode.CustodyType.SENTENCED, months=18,
+    *, person=None, prison_code="BAI", custody_type=CustodyEpisode.CustodyType.SENTENCED, months=18,
     reception_at=None, release=None, ttg_worker=None, by=None,
 ) -> CustodyEpisode:
     by = by or ttg_worker or OffenderManagerFactory()

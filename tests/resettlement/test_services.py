@@ -274,18 +274,18 @@ def test_a_partner_cannot_touch_a_crc_owned_action_or_another_organisations():
 
 
 def test_a_transfer_is_a_row_and_moves_the_current_prison():
-    episode = record_episode(prison_code="BMI", reception_at=timezone.now() - datetime.timedelta(days=30))
+    episode = record_episode(prison_code="BAI", reception_at=timezone.now() - datetime.timedelta(days=30))
     transfer = services.transfer_record(episode=episode, to_prison=prison("PVI"),
                                         transferred_on=timezone.localdate(), by=episode.recorded_by)
     episode.refresh_from_db()
-    assert episode.current_prison.code == "PVI" and episode.reception_prison.code == "BMI"
-    assert transfer.from_prison.code == "BMI"
+    assert episode.current_prison.code == "PVI" and episode.reception_prison.code == "BAI"
+    assert transfer.from_prison.code == "BAI"
 
 
 def test_a_transfer_to_the_same_prison_or_before_reception_is_refused():
-    episode = record_episode(prison_code="BMI")
+    episode = record_episode(prison_code="BAI")
     with pytest.raises(ValidationError):
-        services.transfer_record(episode=episode, to_prison=prison("BMI"), transferred_on=timezone.localdate(),
+        services.transfer_record(episode=episode, to_prison=prison("BAI"), transferred_on=timezone.localdate(),
                                  by=episode.recorded_by)
     with pytest.raises(ValidationError):
         services.transfer_record(episode=episode, to_prison=prison("PVI"),
@@ -341,11 +341,21 @@ def test_an_episode_serves_the_custodial_sentence_and_release_sets_licence_and_p
                                offence_date=datetime.date(2026, 1, 10), length_months=6)
     episode = record_episode(person=person, months=None, reception_at=at(2026, 5, 1, 15))
     assert episode.sentence == sentence and episode.sentence_length_months == 6
-    # The automatic halfway point, from cases.supervision.
-    assert episode.expected_release_date == datetime.date(2026, 8, 1)
-    services.episode_release(episode=episode, released_on=datetime.date(2026, 8, 1), by=episode.recorded_by)
+    # The automatic release date (CRD), from cases.sentence_dates.
+    # 184 days from 1 May 2026: ceil(184 / 2) = the 92nd day, 31 July.
+    assert episode.expected_release_date == datetime.date(2026, 7, 31)
+
+
+def test_an_early_hdc_release_is_recorded_but_does_not_move_the_pss_end():
+    person = AllocatedPersonFactory(date_of_birth=datetime.date(1990, 1, 1))
+    sentence = SentenceFactory(person=person, kind="custody", sentence_date=datetime.date(2026, 5, 1),
+                               offence_date=datetime.date(2026, 1, 10), length_months=6)
+    episode = record_episode(person=person, months=None, reception_at=at(2026, 5, 1, 15))
+    services.episode_release(episode=episode, released_on=datetime.date(2026, 7, 1), by=episode.recorded_by)
     sentence.refresh_from_db()
-    # 6 months' custody: licence to the end of the term, then PSS to twelve months after release.
+    assert sentence.release_date == datetime.date(2026, 7, 1)
+    # 6 months' custody: licence to the end of the term, then PSS to twelve months after the unadjusted release
+    # date (31 July 2026), not after the actual early release.
     assert sentence.licence_end_date == datetime.date(2026, 10, 31)
     assert (sentence.pss_start_date, sentence.pss_end_date) == (datetime.date(2026, 11, 1), datetime.date(2027, 7, 31))
 

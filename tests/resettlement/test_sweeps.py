@@ -9,6 +9,7 @@ from probation.deadlines import registered_steps
 from probation.models import Deadline, Notification
 from resettlement import services, sweeps
 from resettlement.models import CustodyEpisode, Screening
+from resettlement.selectors import pre_release
 from tests.cases.factories import StaffProfileFactory
 from tests.resettlement.factories import partner_action, partner_member, record_episode, staff_action, supply_chain_partner
 
@@ -90,24 +91,45 @@ def test_one_bad_row_does_not_stall_the_sweep(monkeypatch):
 
 def test_pre_release_lists_due_and_late_and_notifies_once_per_step():
     today = timezone.localdate()
-    due = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=11),
+    due = record_episode(prison_code="BAI", months=24, release=today + datetime.timedelta(weeks=11),
                          reception_at=timezone.now() - datetime.timedelta(days=300))
-    late = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=6),
+    late = record_episode(prison_code="BAI", months=24, release=today + datetime.timedelta(weeks=6),
                           reception_at=timezone.now() - datetime.timedelta(days=300))
-    short = record_episode(prison_code="BMI", months=6, release=today + datetime.timedelta(weeks=6),
+    short = record_episode(prison_code="BAI", months=6, release=today + datetime.timedelta(weeks=6),
                            reception_at=timezone.now() - datetime.timedelta(days=60))
-    far = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=20),
+    far = record_episode(prison_code="BAI", months=24, release=today + datetime.timedelta(weeks=20),
                          reception_at=timezone.now() - datetime.timedelta(days=300))
-    result = sweeps.pre_release_steps()
-    assert (result["review_due"], result["review_late"], result["transfer_due"], result["transfer_late"]) == (3, 2, 2, 1)
-    assert sweeps.pre_release_steps()["notified"] == 0
+    noon = _at(today, 12)
+    result = sweeps.pre_release_steps(now=noon)
+    # `far`'s move to a resettlement prison is planned 8 weeks before its window opens (today); `due` is in the
+    # window, so its move is already late; `late` and `short` are 6 weeks into the window.
+    assert (result["review_due"], result["review_late"], result["transfer_due"], result["transfer_late"]) == (3, 2, 3, 2)
+    assert sweeps.pre_release_steps(now=noon)["notified"] == 0
     assert keys() == sorted(f"resettlement:episode:{e.pk}:{step}:{e.expected_release_date.isoformat()}" for e, step in [
-        (due, "review-due"), (due, "transfer-due"),
+        (due, "review-due"), (due, "transfer-due"), (due, "transfer-late"),
         (late, "review-due"), (late, "review-late"), (late, "transfer-due"), (late, "transfer-late"),
         # A short sentence needs no transfer, but its plan is still reviewed before release.
         (short, "review-due"), (short, "review-late"),
+        (far, "transfer-due"),
     ])
-    assert not Notification.objects.filter(dedupe_key__contains=f"episode:{far.pk}:").exists()
+
+
+def test_the_move_to_a_resettlement_prison_is_planned_before_the_window_opens_and_late_once_it_opens():
+    today = timezone.localdate()
+    episode = record_episode(prison_code="BAI", months=24, release=today + datetime.timedelta(weeks=16),
+                             reception_at=timezone.now() - datetime.timedelta(days=300))
+    assert episode.transfer_due_by == today + datetime.timedelta(weeks=4)
+    picture = pre_release(today=today)
+    assert [e.pk for e in picture.due] == [episode.pk] and picture.due[0].transfer_outstanding
+    assert not picture.due[0].review_outstanding  # the review waits for the window
+    sweeps.pre_release_steps(now=_at(today, 12))
+    assert keys() == [f"resettlement:episode:{episode.pk}:transfer-due:{episode.expected_release_date.isoformat()}"]
+    assert "should be done by" in Notification.objects.get().body
+    opening_day = episode.transfer_due_by
+    picture = pre_release(today=opening_day)
+    assert [e.pk for e in picture.late] == [episode.pk] and picture.late[0].transfer_late
+    sweeps.pre_release_steps(now=_at(opening_day, 7))
+    assert f"resettlement:episode:{episode.pk}:transfer-late:{episode.expected_release_date.isoformat()}" in keys()
 
 
 def test_a_new_release_date_opens_a_new_window_with_its_own_notices():
@@ -127,7 +149,7 @@ def test_a_new_release_date_opens_a_new_window_with_its_own_notices():
 
 def test_a_review_and_a_transfer_clear_the_pre_release_steps():
     today = timezone.localdate()
-    episode = record_episode(prison_code="BMI", months=24, release=today + datetime.timedelta(weeks=6),
+    episode = record_episode(prison_code="BAI", months=24, release=today + datetime.timedelta(weeks=6),
                              reception_at=timezone.now() - datetime.timedelta(days=300))
     services.plan_review(plan=episode.plan, by=episode.recorded_by)
     from tests.resettlement.factories import prison

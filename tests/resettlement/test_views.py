@@ -204,7 +204,7 @@ def test_the_partner_list_shows_only_their_organisations_actions_and_audits_each
 
 
 def test_a_transfer_and_a_release_through_the_pages(om_client):
-    episode = record_episode(prison_code="BMI", reception_at=timezone.now() - datetime.timedelta(days=40))
+    episode = record_episode(prison_code="BAI", reception_at=timezone.now() - datetime.timedelta(days=40))
     today = timezone.localdate().isoformat()
     response = om_client.post(reverse("resettlement:transfer", args=[episode.pk]),
                               {"to_prison": prison("PVI").pk, "transferred_on": today})
@@ -252,7 +252,7 @@ def test_landing_panels_for_staff_and_partners(client, offender_manager):
 def _fill(n, *, worker, org):
     today = timezone.localdate()
     for i in range(n):
-        episode = record_episode(ttg_worker=worker, months=24, prison_code="BMI",
+        episode = record_episode(ttg_worker=worker, months=24, prison_code="BAI",
                                  reception_at=timezone.now() - datetime.timedelta(days=300),
                                  release=today + datetime.timedelta(weeks=6 + i % 5))
         partner_action(episode=episode, organisation=org, pathway="accommodation")

@@ -58,9 +58,20 @@ MATRIX = {
     "cases:search": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:person_new": ("get", row(hub=A, admin=A)),  # the hub keys in cases the NPS allocates to us
     "cases:unallocated": ("get", row(hub=A, spo=A, admin=A)),
-    "cases:team_workload": ("get", row(spo=A, admin=A)),
+    # The hub allocates, so it sees every team's capacity (issue #11).
+    "cases:team_workload": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:absence_new": ("get", row(spo=A, admin=A)),
+    "cases:caseload_reallocate": ("get", row(hub=A, spo=A, admin=A)),  # the officer's own SPO, not the officer
+    "cases:allocation_figures": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:transfer_decide": ("get", row(spo=A, admin=A)),  # the SPOs of the two teams
+    "cases:case_reallocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_transfer": ("get", row(hub=A, spo=A, admin=A)),
+    # The case's offender manager and their SPO keep the sentence plan and record the order's end.
+    "cases:sentence_plan": ("get", row(om=A, spo=A, admin=A)),
+    "cases:order_end": ("get", row(om=A, spo=A, admin=A)),
     "cases:case_detail": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "cases:case_allocate": ("get", row(hub=A, spo=A, admin=A)),
+    "cases:case_cohort": ("get", row(hub=A, spo=A, admin=A)),  # a manager's choice of cohort
     # partners
     "partners:directory": ("get", STAFF),
     "partners:organisation": ("get", STAFF),
@@ -81,6 +92,7 @@ MATRIX = {
     "safeguarding:assign": ("post", row(hub=A, spo=A, admin=A)),
     "safeguarding:respond": ("get", row(hub=A, om=A, admin=A)),
     "safeguarding:withdraw": ("post", row(hub=A, admin=A)),
+    "safeguarding:close": ("post", row(hub=A, admin=A)),
     # resettlement (Through the Gate)
     "resettlement:caseload": ("get", row(hub=A, om=A, spo=A, admin=A)),
     "resettlement:episode_new": ("get", row(hub=A, om=A, spo=A, admin=A)),
@@ -186,7 +198,14 @@ def world(db):
     team = TeamFactory(manager=team_manager)
     om = StaffProfileFactory(team=team).user
     person = AllocatedPersonFactory(team=team, offender_manager=om)
+    from tests.cases.factories import SentenceFactory
+
+    sentence = SentenceFactory(person=person)
     hub = UserFactory(role=Role.HUB)
+    from cases.services import transfer_request
+
+    transfer = transfer_request(person=AllocatedPersonFactory(team=team), to_team=TeamFactory(), by=hub,
+                                reason="Moving borough")
     org_a = OrganisationFactory(kind="supply_chain", borough_codes=["camden"])
     org_b = OrganisationFactory(kind="mash", borough_codes=["camden"])
     partner_a = PartnerMembershipFactory(organisation=org_a, can_track_iom=True).user
@@ -215,6 +234,13 @@ def world(db):
         "notification_read": {"pk": notification.pk},
         "cases:case_detail": {"crn": person.crn},
         "cases:case_allocate": {"crn": person.crn},
+        "cases:case_reallocate": {"crn": person.crn},
+        "cases:case_transfer": {"crn": person.crn},
+        "cases:caseload_reallocate": {"user_id": om.pk},
+        "cases:transfer_decide": {"pk": transfer.pk},
+        "cases:sentence_plan": {"crn": person.crn, "pk": sentence.pk},
+        "cases:order_end": {"crn": person.crn, "pk": sentence.pk},
+        "cases:case_cohort": {"crn": person.crn},
         "partners:organisation": {"pk": org_a.pk},
         "partners:hosp_area": {"pk": area.pk},
         "partners:borough_report": {"code": "camden", "month": month},
@@ -292,7 +318,7 @@ def world(db):
                                    borough=Borough.objects.get(code="sutton"))
     kwargs["interventions:womens_hub"] = {"pk": hub.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
-                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding-api:request-detail",
+                 "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:
         kwargs[name] = {"reference": request.reference}
     for name in ["resettlement:plan", "resettlement:bcst1", "resettlement:bcst2", "resettlement:action_new",

@@ -15,6 +15,7 @@ from partners.services import api_token_issue
 from supervision import services
 from supervision.models import Enforcement, Failure, RequirementProvider
 from tests.partners.factories import OrganisationFactory, PartnerMembershipFactory
+from tests.safeguarding.test_api import error_attrs
 from tests.supervision.test_pages import _current_case
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,7 @@ def test_a_partner_lists_only_the_appointments_it_runs_in_constant_queries(orgs)
     person = _current_case()
     _partner_appointment(person, mine)
     _partner_appointment(person, theirs)
+    api.get(reverse("supervision-api:appointment-list"))  # the first call reads the token; later calls use its cache
     with CaptureQueriesContext(connection) as small:
         response = api.get(reverse("supervision-api:appointment-list"))
     assert response.status_code == 200 and response.json()["count"] == 1
@@ -88,7 +90,7 @@ def test_bad_outcomes_get_field_errors(orgs, payload, field):
     appointment = _partner_appointment(_current_case(), mine)
     response = _api(mine).post(reverse("supervision-api:appointment-outcome", args=[appointment.pk]), payload,
                                format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and error_attrs(response) == {field}
     appointment.refresh_from_db()
     assert appointment.outcome == ""
 
@@ -98,7 +100,7 @@ def test_an_outcome_for_a_future_appointment_is_refused(orgs):
     appointment = _partner_appointment(_current_case(), mine, hours_from_now=30)
     response = _api(mine).post(reverse("supervision-api:appointment-outcome", args=[appointment.pk]),
                                {"outcome": "attended"}, format="json")
-    assert response.status_code == 400 and "outcome" in response.json()
+    assert response.status_code == 400 and error_attrs(response) == {"outcome"}
 
 
 def test_the_monitoring_provider_sends_aamr_readings_and_an_alert_becomes_a_candidate(orgs):
@@ -117,5 +119,5 @@ def test_the_monitoring_provider_sends_aamr_readings_and_an_alert_becomes_a_cand
     assert _api(other).post(url, body, format="json").status_code == 404
     future = {**body, "day": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()}
     response = _api(provider).post(url, future, format="json")
-    assert response.status_code == 400 and "day" in response.json()
+    assert response.status_code == 400 and error_attrs(response) == {"day"}
     assert Failure.objects.get(person=person).status == Failure.Status.CANDIDATE
