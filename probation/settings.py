@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "safeguarding",
     "resettlement",
     "supervision",
+    "interventions",
 ]
 
 MIDDLEWARE = [
@@ -315,8 +316,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"RagEnum": "safeguarding.models.Rag"},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Appointment outcomes appear in supervision's and interventions' partner APIs: one named enum per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "safeguarding.models.Rag",
+        "AppointmentOutcomeEnum": "supervision.models.Outcome",
+        "RecordableOutcomeEnum": "interventions.api.serializers.RECORDABLE_OUTCOME_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "probation.api.schema.add_standard_error_responses",

@@ -10,6 +10,7 @@ api_v1 = [
     path("safeguarding/", include("safeguarding.api.urls")),
     path("resettlement/", include("resettlement.api.urls")),
     path("supervision/", include("supervision.api.urls")),
+    path("interventions/", include("interventions.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("safeguarding/", include("safeguarding.urls")),
     path("resettlement/", include("resettlement.urls")),
     path("supervision/", include("supervision.urls")),
+    path("interventions/", include("interventions.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

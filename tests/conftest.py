@@ -118,6 +118,7 @@ def _london_reference_data(request):
         importlib.import_module("safeguarding.migrations.0002_default_deadline_tiers").create(apps, None)
         importlib.import_module("supervision.migrations.0001_appointments_outcomes_enforcement").load_contact_standards(
             apps, None)
+        importlib.import_module("interventions.migrations.0001_community_payback_programmes_hubs_budgets").add_catalogue(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -139,7 +139,7 @@ def test_queue_shows_suggestions_in_constant_queries(client, team, team_manager,
         response = client.get(reverse("cases:unallocated"))
     rows = response.context["rows"]
     assert {r["person"] for r in rows} == set(queued)
-    assert all(r["suggested"].user == free.user for r in rows)
+    assert all(r["suggested"].user_id == free.user.pk for r in rows)
 
 
 def test_one_action_allocates_the_suggested_officer(client, team, team_manager):

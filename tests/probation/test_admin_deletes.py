@@ -94,10 +94,14 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
         "resettlement_planaction", "resettlement_programmeenrolment", "resettlement_moduleattendance",
         "safeguarding_safeguardingrequest", "safeguarding_assignment", "safeguarding_ratingchange",
         "safeguarding_response", "safeguarding_concernedperson", "safeguarding_requestevent",
+        "safeguarding_requestnote",
         "supervision_appointment", "supervision_appointmentseries", "supervision_failure", "supervision_enforcement",
         "supervision_letter", "supervision_aamrreading", "supervision_contactpreference", "supervision_reminder",
         "supervision_overduecontact",
-        "safeguarding_requestnote",
+        "interventions_project", "interventions_session", "interventions_booking", "interventions_personalbudget",
+        "interventions_budgetspend", "interventions_referral", "interventions_referralstatuschange",
+        "interventions_programmegroup", "interventions_groupsession", "interventions_programme",
+        "interventions_womenshub", "interventions_hubsession", "interventions_hubplace",
     }
     with connection.cursor() as cursor:
         cursor.execute(

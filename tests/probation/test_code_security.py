@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["probation", "cases", "partners", "safeguarding", "resettlement", "supervision"]
+PACKAGES = ["probation", "cases", "partners", "safeguarding", "resettlement", "supervision", "interventions"]
 
 
 def test_bandit_finds_no_medium_or_high_severity_issue():

@@ -128,6 +128,23 @@ MATRIX = {
     "supervision:judge": ("get", row(om=A, spo=A, admin=A)),  # the case's officers (and a superuser)
     "supervision:enforcement": ("get", row(om=A, spo=A, admin=A)),
     "supervision:letter": ("get", row(om=A, spo=A, admin=A)),
+    # interventions: unpaid work pages for officers and SPOs; a session's attendance for its supervisor and SPOs;
+    # a person's bookings and budget for the case's officers (and a superuser)
+    "interventions:unpaid_work_index": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:unpaid_work_borough": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:session": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:session_roster": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:book": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:budget_statement": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:budget_new": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:budget_spend": ("get", row(om=A, spo=A, admin=A)),
+    # programmes: waiting lists and groups for officers and SPOs; completion rates (no names) also for HOSPs
+    "interventions:waiting_list": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:group": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:programme_rates": ("get", row(om=A, spo=A, hosp=A, admin=A)),
+    "interventions:referral_new": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:referral": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:womens_hub": ("get", row(om=A, spo=A, admin=A)),
     # partner REST API (token credentials for partners; staff have no API credentials)
     "cases-api:iom-nominals": ("get", PARTNER_A_ONLY),  # partner A may track IOM; partner B may not
     "partners-api:me": ("get", PARTNERS),
@@ -143,6 +160,8 @@ MATRIX = {
     "supervision-api:appointment-detail": ("get", PARTNER_A_ONLY),  # partner A runs it
     "supervision-api:appointment-outcome": ("post", PARTNER_A_ONLY),  # A: 400 for the empty body; B: 404
     "supervision-api:aamr-reading-create": ("post", PARTNERS),  # 400 for the empty body
+    "interventions-api:booking-list": ("get", PARTNERS),
+    "interventions-api:booking-attendance": ("post", PARTNER_A_ONLY),  # A runs the project: 400 for the empty body
     "api-schema": ("get", PUBLIC),
     "api-docs": ("get", PUBLIC),
 }
@@ -260,6 +279,44 @@ def world(db):
     kwargs["supervision:judge"] = {"pk": enforcement.failure_id}
     kwargs["supervision:enforcement"] = {"pk": enforcement.pk}
     kwargs["supervision:letter"] = {"pk": letter.pk}
+    from cases.models import Requirement
+    from interventions import services as interventions
+    from interventions.models import Project
+    from partners.models import Borough
+    from tests.cases.factories import RequirementFactory
+
+    sentence = person.sentences.get()
+    RequirementFactory(sentence=sentence, kind=Requirement.Kind.UNPAID_WORK, rar_days=None, hours=60,
+                       start_date=sentence.sentence_date, end_date=sentence.end_date)
+    project = Project.objects.create(name="Park clearance", partner=org_a, borough=Borough.objects.get(code="camden"),
+                                     address="Regent's Park", capacity=6, supervisor=om)
+    upw_session = interventions.session_create(project=project, day=today - datetime.timedelta(days=2))
+    upw_booking = interventions.session_book(session=upw_session, person=person, by=om,
+                                             now=upw_session.starts_at - datetime.timedelta(days=1))
+    woman = AllocatedPersonFactory(team=team, offender_manager=om, gender="female")
+    budget = interventions.budget_create(person=woman, amount=100, starts_on=today, ends_on=today, by=team_manager)
+    kwargs["interventions:unpaid_work_borough"] = {"code": "camden"}
+    kwargs["interventions:session"] = kwargs["interventions:session_roster"] = {"pk": upw_session.pk}
+    kwargs["interventions:book"] = {"crn": person.crn}
+    kwargs["interventions:budget_statement"] = kwargs["interventions:budget_new"] = {"crn": woman.crn}
+    kwargs["interventions:budget_spend"] = {"pk": budget.pk}
+    kwargs["interventions-api:booking-attendance"] = {"pk": upw_booking.pk}
+    from interventions.models import Programme
+
+    programme = Programme.objects.get(code="thinking-skills-programme")
+    programme_group = interventions.group_create(programme=programme, borough=Borough.objects.get(code="camden"),
+                                                 start_date=today, facilitators=[om], by=om)
+    referral = interventions.referral_create(person=person, programme=programme, by=om, reason="Matrix",
+                                             override_reason="Matrix")
+    kwargs["interventions:waiting_list"] = {"code": "camden"}
+    kwargs["interventions:group"] = {"pk": programme_group.pk}
+    kwargs["interventions:referral_new"] = {"crn": person.crn}
+    kwargs["interventions:referral"] = {"pk": referral.pk}
+    from interventions.models import WomensHub
+
+    hub = WomensHub.objects.create(name="Sutton Women's Centre", organisation=org_a, address="Sutton",
+                                   borough=Borough.objects.get(code="sutton"))
+    kwargs["interventions:womens_hub"] = {"pk": hub.pk}
     for name in ["safeguarding:detail", "safeguarding:triage", "safeguarding:rating", "safeguarding:assign",
                  "safeguarding:respond", "safeguarding:withdraw", "safeguarding:close", "safeguarding-api:request-detail",
                  "safeguarding-api:request-withdraw", "safeguarding-api:request-information"]:
