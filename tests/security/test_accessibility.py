@@ -27,7 +27,8 @@ SHOTS = ROOT / "test-results" / "accessibility"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # Not pages a person reads: machine-readable answers, files and the third-party API explorer.
-NOT_PAGES = {"healthz", "api-schema", "api-docs", "partners:borough_report_csv", "partners:borough_report_pdf"}
+NOT_PAGES = {"healthz", "api-schema", "api-docs", "partners:borough_report_csv", "partners:borough_report_pdf",
+             "interventions:session_roster", "supervision:letter"}  # CSV and PDF downloads
 
 
 def staff_pages():
