@@ -84,10 +84,11 @@ def test_offender_managers_cannot_add_cases(client, offender_manager):
     assert client.get(URL).status_code == 403
 
 
-def test_the_add_case_form_offers_tier_as_a_choice_and_says_what_length_means(client, hub_user):
+def test_the_add_case_form_types_no_tier_and_says_what_length_means(client, hub_user):
+    """The tier is never typed (once free text): it is computed from RoSH, registers and the predictor score."""
     client.force_login(hub_user)
     text = client.get(URL).content.decode()
-    assert re.search(r'<select[^>]*name="person-tier"', text) and '<option value="B2">B2</option>' in text
+    assert 'name="person-tier"' not in text and 'name="person-predictor_score"' in text
     assert "Length: months" in text and "Length months" not in text
     assert "govuk-input--width-10" in text  # a CRN box as wide as a CRN, not the whole page
 
