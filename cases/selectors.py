@@ -813,3 +813,23 @@ def borough_report(borough, month) -> dict:
                   "datasets": [{"label": "People on probation", "data": [n for _, n in cohorts]}]},
         "notes": ["Caseload and cohorts as at the date the report was produced; allocations and escalations in the month."],
     }
+
+
+def staff_with_teams(users):
+    """Users with what `staff_label` needs, in two queries however many there are."""
+    return users.select_related("staff_profile__team").prefetch_related("managed_teams")
+
+
+def staff_label(user) -> str:
+    """A member of staff as a dropdown should name them: "Sarah Pryce (Camden working-age men)", so two people with
+    the same name (or four "Team Manager Camden"s) can be told apart by their team."""
+    name = user.get_full_name() or user.username
+    profile = getattr(user, "staff_profile", None) if hasattr(user, "staff_profile") else None
+    team = profile.team if profile is not None and profile.team_id else None
+    if team is None:
+        managed = list(user.managed_teams.all())
+        team = managed[0] if managed else None
+        if len(managed) > 1:
+            return f"{name} ({team.name} and {len(managed) - 1} more)"
+    detail = team.name if team else (user.job_title or user.get_role_display())
+    return f"{name} ({detail})" if detail else name

@@ -139,6 +139,8 @@ def case_detail(request, crn):
         "can_manage_sentence": can(request.user, "cases.manage_sentence", person),
         "can_choose_cohort": can(request.user, "cases.choose_cohort", person),
         "today": timezone.localdate(),
+        # Sections other apps add (supervision, MASH requests, Through the Gate...) through cases.panels: cases
+        # imports none of them.
         "case_panels": case_panels(request, person),
     }
     return render(request, "cases/case_detail.html", context, status=400 if rosh_form.errors else 200)

@@ -285,7 +285,7 @@ def world(db):
     from partners.models import Borough
     from tests.cases.factories import RequirementFactory
 
-    sentence = person.sentences.get()
+    sentence = person.sentences.order_by("-sentence_date", "-pk").first()  # the current order
     RequirementFactory(sentence=sentence, kind=Requirement.Kind.UNPAID_WORK, rar_days=None, hours=60,
                        start_date=sentence.sentence_date, end_date=sentence.end_date)
     project = Project.objects.create(name="Park clearance", partner=org_a, borough=Borough.objects.get(code="camden"),
