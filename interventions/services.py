@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases.models import Gender, Person, Register, RegisterCode, Requirement
+from cases.models import Gender, Person, Register, RegisterCode, Requirement, RoshLevel
 from interventions.models import (
     LONDON,
     SESSION_HOURS,
@@ -30,6 +30,11 @@ from supervision.models import AppointmentType, Outcome, Place
 
 # Registers that mean a person must not work where children are present.
 CHILD_SAFEGUARDING_CODES = (RegisterCode.RCCO, RegisterCode.RCPR)
+# Who must work out of the public's sight: a high or very high risk of serious harm, or a stalking register in force.
+# Such a person may be booked only onto a project marked "no public contact" (a workshop, a closed site); every other
+# project puts them among the public.
+NO_PUBLIC_CONTACT_ROSH = (RoshLevel.HIGH, RoshLevel.VERY_HIGH)
+NO_PUBLIC_CONTACT_CODES = (RegisterCode.RSTK,)
 UPW_MONTHS = 12  # unpaid work must be completed within 12 months of the order
 
 
@@ -67,6 +72,13 @@ def unsuitability(project: Project, person: Person, *, on: datetime.date) -> lis
         if active.exists():
             reasons.append(f"Children may be present at {project}, and {person.full_name} has a child "
                            f"safeguarding register.")
+    if not project.no_public_contact:
+        if person.rosh_level in NO_PUBLIC_CONTACT_ROSH:
+            reasons.append(f"{person.full_name}'s risk of serious harm is {person.get_rosh_level_display().lower()}: "
+                           f"book a project marked no public contact; {project} is not.")
+        elif Register.objects.filter(person=person, code__in=NO_PUBLIC_CONTACT_CODES).in_force(on).exists():
+            reasons.append(f"{person.full_name} has a stalking register: book a project marked no public contact; "
+                           f"{project} is not.")
     return reasons
 
 
