@@ -396,6 +396,94 @@ def catch_up_add(*, referral, number: int, starts_at: datetime.datetime, hours: 
                                        ends_at=starts_at + datetime.timedelta(hours=hours), catch_up_for=referral)
 
 
+# --- programme session places and attendance --------------------------------------------------------------------
+
+PLACE_STATUSES = ("allocated", "on_programme")
+MISSED_OUTCOMES = (Outcome.ACCEPTABLE_ABSENCE, Outcome.UNACCEPTABLE_ABSENCE)
+
+
+def _place_book(*, session, referral, by, now):
+    """One participant's place at one group session: a programme-session appointment run by the group's first
+    facilitator (supervision allows that for the person's own accredited programme requirement)."""
+    from interventions.models import GroupPlace
+
+    facilitator = session.group.facilitators.order_by("id").first()
+    if referral.requirement_id is None:
+        raise ValidationError({"referral": f"{referral.person.full_name}'s referral names no accredited programme "
+                                           f"requirement."})
+    appointment = supervision.appointment_book(
+        booking=supervision.Booking(
+            person=referral.person, type=AppointmentType.PROGRAMME, place=Place.OFFICE, starts_at=session.starts_at,
+            ends_at=session.ends_at, officer=facilitator, requirement=referral.requirement, run_by_facilitator=True,
+            notes=f"{session}"[:500]),
+        by=by, allow_clash=True, now=now)
+    return GroupPlace.objects.create(session=session, referral=referral, appointment=appointment, booked_by=by,
+                                     booked_at=now)
+
+
+@transaction.atomic
+def group_places_book(*, group, by, now=None) -> int:
+    """Book every participant allocated to (or on) the group onto each of its numbered sessions still to come.
+    Safe to run again (after a new allocation): places already booked are kept. Returns how many were added."""
+    from interventions.models import GroupPlace, GroupSession, ProgrammeGroup, Referral
+
+    now = now or timezone.now()
+    group = ProgrammeGroup.objects.select_for_update().get(pk=group.pk)
+    referrals = list(Referral.objects.select_related("person", "requirement__sentence")
+                     .filter(group=group, status__in=PLACE_STATUSES))
+    sessions = list(GroupSession.objects.select_related("group__programme")
+                    .filter(group=group, catch_up_for__isnull=True, starts_at__gt=now))
+    booked = set(GroupPlace.objects.filter(session__in=sessions).values_list("session_id", "referral_id"))
+    added = 0
+    for session in sessions:
+        for referral in referrals:
+            if (session.pk, referral.pk) not in booked:
+                _place_book(session=session, referral=referral, by=by, now=now)
+                added += 1
+    return added
+
+
+@transaction.atomic
+def catch_up_book(*, referral, number: int, starts_at: datetime.datetime, by, hours: int = 2, now=None):
+    """A catch-up for a numbered session the person missed (absent, acceptably or not), with their place on it."""
+    from interventions.models import GroupPlace
+
+    now = now or timezone.now()
+    missed = GroupPlace.objects.filter(referral=referral, session__number=number,
+                                       session__catch_up_for__isnull=True,
+                                       appointment__outcome__in=MISSED_OUTCOMES).exists()
+    if not missed:
+        raise ValidationError({"number": f"Session {number} was not missed: a catch-up is for a missed session."})
+    if GroupPlace.objects.filter(referral=referral, session__number=number,
+                                 session__catch_up_for=referral).exists():
+        raise ValidationError({"number": f"A catch-up for session {number} is already booked."})
+    session = catch_up_add(referral=referral, number=number, starts_at=starts_at, hours=hours)
+    session = type(session).objects.select_related("group__programme").get(pk=session.pk)
+    return _place_book(session=session, referral=referral.__class__.objects.select_related(
+        "person", "requirement__sentence").get(pk=referral.pk), by=by, now=now)
+
+
+@transaction.atomic
+def group_attendance_record(*, session, marks: dict, by, now=None) -> list:
+    """A facilitator records a whole session at once: `marks` maps each place id to (outcome, absence_reason).
+    Each is the appointment's outcome through supervision (an unacceptable absence: one failure, one proposal).
+    All or nothing: one bad mark stores none, with the error under that place's field."""
+    from interventions.models import GroupPlace
+
+    places = {p.pk: p for p in GroupPlace.objects.select_related("appointment").filter(session=session)}
+    unknown = [pk for pk in marks if pk not in places]
+    if unknown:
+        raise ValidationError({"__all__": "A place is not on this session."})
+    recorded = []
+    for pk, (outcome, reason) in marks.items():
+        try:
+            recorded.append(supervision.appointment_record_outcome(
+                appointment=places[pk].appointment, outcome=outcome, absence_reason=reason or "", by=by, now=now))
+        except ValidationError as error:
+            raise ValidationError({f"place_{pk}": error.messages}) from error
+    return recorded
+
+
 # --- women's hubs -----------------------------------------------------------------------------------------------------
 
 @transaction.atomic

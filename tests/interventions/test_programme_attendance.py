@@ -1,0 +1,135 @@
+"""Accredited programme sessions: participants' places are supervision appointments (type programme session) run by
+a facilitator who does not hold the case; a facilitator records a whole session's attendance; an absence is
+supervision's to enforce, once; catch-ups are for missed numbered sessions."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cases.models import Requirement
+from interventions import services
+from interventions.models import GroupPlace, Programme, ReferralStatus
+from partners.models import Borough
+from supervision import services as supervision
+from supervision.models import AbsenceReason, Appointment, AppointmentType, Enforcement, Failure, Outcome, Place
+from tests.cases.factories import AllocatedPersonFactory, RequirementFactory
+from tests.supervision.factories import case_on_order
+
+pytestmark = pytest.mark.django_db
+S = ReferralStatus
+START = datetime.date(2026, 4, 6)
+BEFORE = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+
+
+def _participant():
+    person = case_on_order(sentence_date=datetime.date(2026, 1, 5), months=24, rosh_level="medium")
+    sentence = person.sentences.get()
+    requirement = RequirementFactory(sentence=sentence, kind=Requirement.Kind.ACCREDITED_PROGRAMME, rar_days=None,
+                                     programme="Thinking Skills Programme", start_date=sentence.sentence_date,
+                                     end_date=sentence.end_date)
+    return person, requirement
+
+
+def _group_with(count=2):
+    facilitator = AllocatedPersonFactory().offender_manager
+    group = services.group_create(programme=Programme.objects.get(code="thinking-skills-programme"),
+                                  borough=Borough.objects.get(code="camden"), start_date=START,
+                                  facilitators=[facilitator], by=facilitator)
+    referrals = []
+    for _ in range(count):
+        person, requirement = _participant()
+        referral = services.referral_create(person=person, programme=group.programme, by=person.offender_manager,
+                                            reason="Thinking skills need", requirement=requirement)
+        for status in (S.ASSESSED, S.WAITING, S.ALLOCATED):
+            referral = services.referral_move(referral=referral, to=status, by=person.offender_manager,
+                                              reason="Next step", group=group if status == S.ALLOCATED else None)
+        referrals.append(referral)
+    return group, facilitator, referrals
+
+
+def _after(session):
+    return session.ends_at + datetime.timedelta(minutes=15)
+
+
+def test_participants_are_booked_onto_every_numbered_session_run_by_a_facilitator_who_does_not_hold_the_case():
+    group, facilitator, referrals = _group_with(2)
+    assert services.group_places_book(group=group, by=facilitator, now=BEFORE) == 2 * 19
+    appointments = Appointment.objects.filter(group_place__session__group=group)
+    assert appointments.count() == 38
+    assert set(appointments.values_list("type", "officer")) == {(AppointmentType.PROGRAMME, facilitator.pk)}
+    assert all(r.person.offender_manager_id != facilitator.pk for r in referrals)
+    assert services.group_places_book(group=group, by=facilitator, now=BEFORE) == 0
+
+
+def test_supervision_lets_a_facilitator_book_only_a_programme_session_against_a_programme_requirement():
+    person, requirement = _participant()
+    facilitator = AllocatedPersonFactory().offender_manager
+    starts = datetime.datetime(2026, 4, 6, 17, tzinfo=datetime.UTC)
+
+    def booking(**kwargs):
+        values = {"person": person, "type": AppointmentType.PROGRAMME, "place": Place.OFFICE, "starts_at": starts,
+                  "ends_at": starts + datetime.timedelta(hours=2), "officer": facilitator,
+                  "requirement": requirement, "run_by_facilitator": True} | kwargs
+        return supervision.Booking(**values)
+
+    with pytest.raises(ValidationError) as error:
+        supervision.appointment_book(booking=booking(run_by_facilitator=False), by=facilitator, now=BEFORE)
+    assert "caseload" in str(error.value.message_dict["officer"])
+    with pytest.raises(ValidationError) as error:
+        supervision.appointment_book(booking=booking(type=AppointmentType.SUPERVISION), by=facilitator, now=BEFORE)
+    assert "type" in error.value.message_dict
+    rar = RequirementFactory(sentence=requirement.sentence, kind=Requirement.Kind.RAR, rar_days=10,
+                             start_date=requirement.start_date, end_date=requirement.end_date)
+    with pytest.raises(ValidationError) as error:
+        supervision.appointment_book(booking=booking(requirement=rar), by=facilitator, now=BEFORE)
+    assert "accredited programme" in str(error.value.message_dict["requirement"])
+    assert supervision.appointment_book(booking=booking(), by=facilitator, now=BEFORE).officer == facilitator
+
+
+def test_a_facilitator_records_a_whole_session_and_an_unacceptable_absence_is_one_failure_and_one_proposal():
+    group, facilitator, referrals = _group_with(3)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    first = group.sessions.get(number=1)
+    there, excused, absent = GroupPlace.objects.filter(session=first).order_by("referral_id")
+    marks = {there.pk: (Outcome.ATTENDED, ""), excused.pk: (Outcome.ACCEPTABLE_ABSENCE, AbsenceReason.CUSTODY),
+             absent.pk: (Outcome.UNACCEPTABLE_ABSENCE, "")}
+    services.group_attendance_record(session=first, marks=marks, by=facilitator, now=_after(first))
+    services.group_attendance_record(session=first, marks=marks, by=facilitator, now=_after(first))  # again: no-op
+    outcomes = dict(Appointment.objects.filter(group_place__session=first).values_list("group_place", "outcome"))
+    assert outcomes == {there.pk: "attended", excused.pk: "acceptable_absence", absent.pk: "unacceptable_absence"}
+    assert Failure.objects.count() == 1
+    assert Failure.objects.get().person_id == absent.referral.person_id
+    assert Enforcement.objects.count() == 1
+
+
+def test_one_bad_mark_stores_no_attendance_for_the_session_and_names_the_place():
+    group, facilitator, referrals = _group_with(2)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    first = group.sessions.get(number=1)
+    good, bad = GroupPlace.objects.filter(session=first).order_by("referral_id")
+    with pytest.raises(ValidationError) as error:
+        services.group_attendance_record(session=first, by=facilitator, now=_after(first), marks={
+            good.pk: (Outcome.ATTENDED, ""), bad.pk: (Outcome.ACCEPTABLE_ABSENCE, "")})
+    assert f"place_{bad.pk}" in error.value.message_dict
+    assert not Appointment.objects.filter(group_place__session=first).exclude(outcome="").exists()
+
+
+def test_a_catch_up_is_booked_only_for_a_missed_numbered_session_and_only_once():
+    group, facilitator, (referral,) = _group_with(1)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    first, second = group.sessions.get(number=1), group.sessions.get(number=2)
+    services.group_attendance_record(session=first, by=facilitator, now=_after(second), marks={
+        first.places.get().pk: (Outcome.ATTENDED, "")})
+    services.group_attendance_record(session=second, by=facilitator, now=_after(second), marks={
+        second.places.get().pk: (Outcome.ACCEPTABLE_ABSENCE, AbsenceReason.PROFESSIONAL_JUDGEMENT)})
+    catch_up_at = second.starts_at + datetime.timedelta(days=2)
+    with pytest.raises(ValidationError) as error:
+        services.catch_up_book(referral=referral, number=1, starts_at=catch_up_at, by=facilitator, now=_after(second))
+    assert "not missed" in str(error.value.message_dict["number"])
+    place = services.catch_up_book(referral=referral, number=2, starts_at=catch_up_at, by=facilitator,
+                                   now=_after(second))
+    assert place.session.catch_up_for == referral and place.session.number == 2
+    assert place.appointment.type == AppointmentType.PROGRAMME and place.appointment.officer == facilitator
+    with pytest.raises(ValidationError):
+        services.catch_up_book(referral=referral, number=2, starts_at=catch_up_at, by=facilitator, now=_after(second))
