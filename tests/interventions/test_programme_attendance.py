@@ -6,6 +6,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cases.models import Requirement
 from interventions import services
@@ -133,3 +136,42 @@ def test_a_catch_up_is_booked_only_for_a_missed_numbered_session_and_only_once()
     assert place.appointment.type == AppointmentType.PROGRAMME and place.appointment.officer == facilitator
     with pytest.raises(ValidationError):
         services.catch_up_book(referral=referral, number=2, starts_at=catch_up_at, by=facilitator, now=_after(second))
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_session_page_records_everyone_at_once_and_refuses_a_colleague_who_does_not_facilitate(client):
+    group, facilitator, referrals = _group_with(2)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    first = group.sessions.get(number=1)
+    url = reverse("interventions:group_session", args=[first.pk])
+    client.force_login(referrals[0].person.offender_manager)
+    assert client.get(url).status_code == 403
+    client.force_login(facilitator)
+    places = list(first.places.order_by("referral__person__last_name", "id"))
+    data = {"row-TOTAL_FORMS": "2", "row-INITIAL_FORMS": "2", "row-0-place": places[0].pk,
+            "row-0-outcome": "acceptable_absence", "row-0-absence_reason": "", "row-1-place": places[1].pk,
+            "row-1-outcome": "unacceptable_absence", "row-1-absence_reason": ""}
+    response = client.post(url, data)  # the session is in the past: attendance is recorded now
+    assert response.status_code == 400 and "reason the absence is acceptable" in response.content.decode()
+    assert Failure.objects.count() == 0
+    data["row-0-absence_reason"] = AbsenceReason.CUSTODY
+    assert client.post(url, data).status_code == 302
+    assert set(Appointment.objects.filter(group_place__session=first).values_list("outcome", flat=True)) == {
+        "acceptable_absence", "unacceptable_absence"}
+    assert Failure.objects.count() == 1 and Enforcement.objects.count() == 1
+
+
+def test_the_session_page_is_constant_in_queries(client):
+    small, facilitator, _ = _group_with(1)
+    services.group_places_book(group=small, by=facilitator, now=BEFORE)
+    big, other, _ = _group_with(4)
+    services.group_places_book(group=big, by=other, now=BEFORE)
+    client.force_login(facilitator)
+    few = _queries(client, reverse("interventions:group_session", args=[small.sessions.get(number=1).pk]))
+    client.force_login(other)
+    assert _queries(client, reverse("interventions:group_session", args=[big.sessions.get(number=1).pk])) == few

@@ -141,6 +141,7 @@ MATRIX = {
     # programmes: waiting lists and groups for officers and SPOs; completion rates (no names) also for HOSPs
     "interventions:waiting_list": ("get", row(om=A, spo=A, admin=A)),
     "interventions:group": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:group_session": ("get", row(om=A, spo=A, admin=A)),  # om facilitates the group
     "interventions:programme_rates": ("get", row(om=A, spo=A, hosp=A, admin=A)),
     "interventions:referral_new": ("get", row(om=A, spo=A, admin=A)),
     "interventions:referral": ("get", row(om=A, spo=A, admin=A)),
@@ -310,6 +311,7 @@ def world(db):
                                              override_reason="Matrix")
     kwargs["interventions:waiting_list"] = {"code": "camden"}
     kwargs["interventions:group"] = {"pk": programme_group.pk}
+    kwargs["interventions:group_session"] = {"pk": programme_group.sessions.first().pk}
     kwargs["interventions:referral_new"] = {"crn": person.crn}
     kwargs["interventions:referral"] = {"pk": referral.pk}
     from interventions.models import WomensHub
