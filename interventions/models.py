@@ -275,6 +275,9 @@ class ProgrammeGroup(models.Model):
     start_date = models.DateField()
     capacity = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1), MaxValueValidator(30)])
     facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="programme_groups_facilitated")
+    partner = models.ForeignKey("partners.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="programme_groups",
+                                help_text="The supply-chain partner that delivers the group, if not the CRC itself.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -358,7 +358,7 @@ def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
 
 @transaction.atomic
 def group_create(*, programme, borough, start_date: datetime.date, facilitators, by, start: datetime.time =
-                 datetime.time(18), hours: int = 2, every_days: int = 7, capacity: int = 12):
+                 datetime.time(18), hours: int = 2, every_days: int = 7, capacity: int = 12, partner=None):
     """A group with its facilitators and a start date, and its numbered sessions `every_days` apart."""
     from interventions.models import GroupSession, ProgrammeGroup
 
@@ -370,7 +370,7 @@ def group_create(*, programme, borough, start_date: datetime.date, facilitators,
     if errors:
         raise ValidationError(errors)
     group = ProgrammeGroup.objects.create(programme=programme, borough=borough, start_date=start_date, created_by=by,
-                                          capacity=capacity)
+                                          capacity=capacity, partner=partner)
     group.facilitators.set(facilitators)
     sessions = []
     for number in range(1, programme.sessions + 1):
@@ -403,18 +403,21 @@ MISSED_OUTCOMES = (Outcome.ACCEPTABLE_ABSENCE, Outcome.UNACCEPTABLE_ABSENCE)
 
 
 def _place_book(*, session, referral, by, now):
-    """One participant's place at one group session: a programme-session appointment run by the group's first
-    facilitator (supervision allows that for the person's own accredited programme requirement)."""
+    """One participant's place at one group session: a programme-session appointment run by the group's partner if a
+    partner delivers it, else by its first facilitator (supervision allows that for the person's own accredited
+    programme requirement)."""
     from interventions.models import GroupPlace
 
-    facilitator = session.group.facilitators.order_by("id").first()
+    partner = session.group.partner
+    facilitator = None if partner else session.group.facilitators.order_by("id").first()
     if referral.requirement_id is None:
         raise ValidationError({"referral": f"{referral.person.full_name}'s referral names no accredited programme "
                                            f"requirement."})
     appointment = supervision.appointment_book(
         booking=supervision.Booking(
             person=referral.person, type=AppointmentType.PROGRAMME, place=Place.OFFICE, starts_at=session.starts_at,
-            ends_at=session.ends_at, officer=facilitator, requirement=referral.requirement, run_by_facilitator=True,
+            ends_at=session.ends_at, officer=facilitator, partner_organisation=partner, requirement=referral.requirement,
+            run_by_facilitator=facilitator is not None,
             notes=f"{session}"[:500]),
         by=by, allow_clash=True, now=now)
     return GroupPlace.objects.create(session=session, referral=referral, appointment=appointment, booked_by=by,
@@ -431,7 +434,7 @@ def group_places_book(*, group, by, now=None) -> int:
     group = ProgrammeGroup.objects.select_for_update().get(pk=group.pk)
     referrals = list(Referral.objects.select_related("person", "requirement__sentence")
                      .filter(group=group, status__in=PLACE_STATUSES))
-    sessions = list(GroupSession.objects.select_related("group__programme")
+    sessions = list(GroupSession.objects.select_related("group__programme", "group__partner")
                     .filter(group=group, catch_up_for__isnull=True, starts_at__gt=now))
     booked = set(GroupPlace.objects.filter(session__in=sessions).values_list("session_id", "referral_id"))
     added = 0
@@ -458,7 +461,7 @@ def catch_up_book(*, referral, number: int, starts_at: datetime.datetime, by, ho
                                  session__catch_up_for=referral).exists():
         raise ValidationError({"number": f"A catch-up for session {number} is already booked."})
     session = catch_up_add(referral=referral, number=number, starts_at=starts_at, hours=hours)
-    session = type(session).objects.select_related("group__programme").get(pk=session.pk)
+    session = type(session).objects.select_related("group__programme", "group__partner").get(pk=session.pk)
     return _place_book(session=session, referral=referral.__class__.objects.select_related(
         "person", "requirement__sentence").get(pk=referral.pk), by=by, now=now)
 

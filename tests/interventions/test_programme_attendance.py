@@ -17,6 +17,8 @@ from partners.models import Borough
 from supervision import services as supervision
 from supervision.models import AbsenceReason, Appointment, AppointmentType, Enforcement, Failure, Outcome, Place
 from tests.cases.factories import AllocatedPersonFactory, RequirementFactory
+from tests.partners.factories import PartnerMembershipFactory, SupplyChainPartnerFactory, api_client_for
+from tests.safeguarding.test_api import error_attrs
 from tests.supervision.factories import case_on_order
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +36,11 @@ def _participant():
     return person, requirement
 
 
-def _group_with(count=2):
+def _group_with(count=2, partner=None):
     facilitator = AllocatedPersonFactory().offender_manager
     group = services.group_create(programme=Programme.objects.get(code="thinking-skills-programme"),
                                   borough=Borough.objects.get(code="camden"), start_date=START,
-                                  facilitators=[facilitator], by=facilitator)
+                                  facilitators=[facilitator], by=facilitator, partner=partner)
     referrals = []
     for _ in range(count):
         person, requirement = _participant()
@@ -175,3 +177,27 @@ def test_the_session_page_is_constant_in_queries(client):
     few = _queries(client, reverse("interventions:group_session", args=[small.sessions.get(number=1).pk]))
     client.force_login(other)
     assert _queries(client, reverse("interventions:group_session", args=[big.sessions.get(number=1).pk])) == few
+
+
+def test_a_partner_records_attendance_at_its_own_groups_sessions_only_in_the_one_error_format():
+    partner = SupplyChainPartnerFactory()
+    group, facilitator, (referral,) = _group_with(1, partner=partner)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    theirs, _, _ = _group_with(1, partner=SupplyChainPartnerFactory())
+    services.group_places_book(group=theirs, by=facilitator, now=BEFORE)
+    place = group.sessions.get(number=1).places.get()
+    assert place.appointment.partner_organisation == partner and place.appointment.officer is None
+    own = api_client_for(PartnerMembershipFactory(organisation=partner).user)
+    url = reverse("interventions-api:programme-place-attendance", args=[place.pk])
+    other_place = theirs.sessions.get(number=1).places.get()
+    assert own.post(reverse("interventions-api:programme-place-attendance", args=[other_place.pk]),
+                    {"outcome": "attended"}, format="json").status_code == 404
+    bad = own.post(url, {"outcome": "acceptable_absence"}, format="json")
+    assert bad.status_code == 400 and error_attrs(bad) == {"absence_reason"}
+    assert error_attrs(own.post(url, {"outcome": "maybe"}, format="json")) == {"outcome"}
+    ok = own.post(url, {"outcome": "unacceptable_absence"}, format="json")
+    assert ok.status_code == 200 and ok.json()["outcome"] == "unacceptable_absence"
+    assert own.post(url, {"outcome": "unacceptable_absence"}, format="json").status_code == 200  # again: no change
+    assert Failure.objects.count() == 1 and Enforcement.objects.count() == 1
+    listing = own.get(reverse("interventions-api:programme-place-list")).json()
+    assert listing["count"] == 19 and {p["group"] for p in listing["results"]} == {group.pk}
