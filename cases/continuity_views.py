@@ -33,6 +33,8 @@ from probation.policy import require
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}  # an unbound form (e.g. an approval refused by the service) still shows the error
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -108,7 +110,9 @@ def transfer_decide_view(request, pk):
         CaseTransfer.objects.select_related("person", "from_team", "to_team", "requested_by", "from_approved_by",
                                             "to_approved_by"), pk=pk)
     require(request.user, "cases.decide_transfer", transfer)
-    refuse_form = TransferRefuseForm(request.POST if request.POST.get("decision") == "refuse" else None)
+    # Bound for any post but an approval, so a refusal without a reason, or no decision at all, is shown as errors.
+    refuse_form = TransferRefuseForm(
+        request.POST if request.method == "POST" and request.POST.get("decision") != "approve" else None)
     status = 200
     if request.method == "POST":
         try:
@@ -116,11 +120,13 @@ def transfer_decide_view(request, pk):
                 transfer = transfer_approve(transfer=transfer, by=request.user)
                 messages.success(request, "Transfer completed." if transfer.completed_at else
                                  "Approved: waiting for the other team's SPO.")
-            elif refuse_form.is_valid():
+            elif request.POST.get("decision") == "refuse" and refuse_form.is_valid():
                 transfer_refuse(transfer=transfer, by=request.user, reason=refuse_form.cleaned_data["reason"])
                 messages.success(request, "Transfer refused.")
+            elif request.POST.get("decision") == "refuse":
+                raise ValidationError({})  # the bound form already holds its errors (reason missing or too long)
             else:
-                raise ValidationError({"reason": refuse_form.errors.get("reason", ["Choose approve or refuse."])})
+                raise ValidationError({"__all__": "Choose approve, or refuse with a reason."})
         except (ValidationError, AllocationError) as exc:
             _apply_errors(refuse_form, exc)
             status = 400

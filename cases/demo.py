@@ -38,7 +38,9 @@ DEMO_PREFIX = "E"  # E000001.. are the demo users' own cases
 CASES_PER_OFFICER = 45
 COHORT_SHARE = {Cohort.WOMEN: 0.16, Cohort.YOUNG_ADULT_MEN: 0.13, Cohort.WORKING_AGE_MEN: 0.37, Cohort.MEN_50_PLUS: 0.34}
 GTO_BOROUGHS = ["camden", "enfield", "hackney", "haringey", "islington", "newham", "tower-hamlets", "waltham-forest"]
-FIRST_BOROUGHS = ["camden", "hackney", "islington", "haringey"]
+# Seeded in this order: north, east, south and west London, so even a small demo spreads across the city.
+FIRST_BOROUGHS = ["camden", "hackney", "islington", "haringey", "lambeth", "newham", "southwark", "croydon",
+                  "tower-hamlets", "ealing", "enfield", "lewisham"]
 MALE_FIRST = list(Names.first_names_male)
 FEMALE_FIRST = list(Names.first_names_female)
 LAST = list(Names.last_names)
@@ -50,7 +52,7 @@ COURTS = ["Highbury Corner Magistrates' Court", "Snaresbrook Crown Court", "West
 
 
 def _boroughs(size: int) -> list[Borough]:
-    wanted = min(33, max(4, math.ceil(size / 500)))
+    wanted = min(33, max(6, math.ceil(size / 500)))
     everything = list(Borough.objects.all())
     ordered = sorted(everything, key=lambda b: (b.code not in FIRST_BOROUGHS, FIRST_BOROUGHS.index(b.code)
                                                 if b.code in FIRST_BOROUGHS else 0, b.name))
@@ -74,9 +76,11 @@ def _teams_and_officers(boroughs, size: int, stdout) -> dict[int, list[int]]:
     existing = set(Team.objects.filter(name__in=names).values_list("name", flat=True))
     manager_names = {f"spo-{b.code}-{c.value}"[:150]: (b, c) for b, c in specs}
     existing_users = set(User.objects.filter(username__in=manager_names).values_list("username", flat=True))
+    picker = random.Random(11)
     User.objects.bulk_create([
-        User(username=u, role=Role.TEAM_MANAGER, first_name="Team", last_name=f"Manager {b.name}",
-             job_title="Senior probation officer", password=password)
+        # Real-looking people (not four "Team Manager Camden"s): a dropdown tells them apart by name and team.
+        User(username=u, role=Role.TEAM_MANAGER, first_name=picker.choice(MALE_FIRST + FEMALE_FIRST),
+             last_name=picker.choice(LAST), job_title="Senior probation officer", password=password)
         for u, (b, c) in manager_names.items() if u not in existing_users
     ], batch_size=BATCH)
     managers = dict(User.objects.filter(username__in=manager_names).values_list("username", "id"))
@@ -251,7 +255,9 @@ def _demo_users_part(teams, stdout) -> None:
     people, extras = [], []
     for i in range(1, 16):
         person, extra = _person(rng, f"{DEMO_PREFIX}{i:06d}", [camden], {}, {}, _active_rules(), today, now)
+        # The team is working-age men: a man of 27 to 48, with a man's name (not a woman recorded as male).
         person.gender, person.cohort, person.team = "male", Cohort.WORKING_AGE_MEN, team
+        person.first_name = rng.choice(MALE_FIRST)
         person.date_of_birth = today - datetime.timedelta(days=rng.randint(27 * 365, 48 * 365))
         person.offender_manager = om if i <= 12 else None
         person.allocation_due_since = None if i <= 12 else now - datetime.timedelta(days=i - 12)

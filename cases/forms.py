@@ -1,9 +1,11 @@
 from django import forms
 
 from cases.models import Cohort, Person, RoshLevel, Sentence, StaffProfile
+from cases.selectors import staff_label, staff_with_teams
+from probation.forms import GovukFormMixin
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(GovukFormMixin, forms.Form):
     q = forms.CharField(
         label="Name, CRN or PNC number", required=False, max_length=200,
         help_text="For example John Smith, X123456 or 2015/0123456U. Misspellings and aliases are found too.",
@@ -20,7 +22,7 @@ class PersonSearchForm(forms.Form):
         return data
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(GovukFormMixin, forms.Form):
     officer = forms.ModelChoiceField(
         label="Offender manager", queryset=StaffProfile.objects.none(), to_field_name="user_id",
         error_messages={"required": "Choose an offender manager.",
@@ -36,13 +38,16 @@ class AllocateForm(forms.Form):
         self.team = team
 
 
-class RoshForm(forms.Form):
+class RoshForm(GovukFormMixin, forms.Form):
     level = forms.ChoiceField(label="RoSH level", choices=RoshLevel.choices,
                               error_messages={"required": "Choose a RoSH level."})
     reason = forms.CharField(label="Reason", max_length=300, error_messages={"required": "Give a reason."})
 
 
-class NewPersonForm(forms.ModelForm):
+# Tiers as nDelius writes them: a letter for risk of harm (A highest) and a digit for need (3 highest).
+
+
+class NewPersonForm(GovukFormMixin, forms.ModelForm):
     """A new case allocated to the CRC by the NPS on the day of sentence: who they are."""
 
     class Meta:
@@ -62,13 +67,14 @@ class NewPersonForm(forms.ModelForm):
         self.fields["rosh_level"].help_text = "High and very high risk cases are supervised by the NPS."
 
 
-class NewSentenceForm(forms.ModelForm):
+class NewSentenceForm(GovukFormMixin, forms.ModelForm):
     class Meta:
         model = Sentence
         fields = ["kind", "sentence_date", "offence_date", "length_months", "length_weeks", "length_days", "is_extended",
                   "extension_months",
                   "release_date", "court"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["sentence_date", "offence_date", "release_date"]}
+        labels = {"extension_months": "Extension period, in months", "release_date": "Release date"}
 
     LENGTH_FIELDS = ("length_months", "length_weeks", "length_days")
 
@@ -99,6 +105,21 @@ class CohortChoiceForm(forms.Form):
                                error_messages={"required": "Choose a cohort.", "invalid_choice": "Choose a cohort."})
     reason = forms.CharField(label="Why this cohort", max_length=300, widget=forms.TextInput(),
                              error_messages={"required": "Say why this cohort: it is recorded with your name."})
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A choice of staff, each named with their team (cases.selectors.staff_label)."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(staff_with_teams(queryset), **kwargs)
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else staff_with_teams(queryset))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj):
+        return staff_label(obj)
 
 
 class _DateInput(forms.DateInput):

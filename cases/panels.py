@@ -16,7 +16,10 @@ def unallocated(request) -> dict:
 # Apps that depend on cases (supervision, interventions...) add sections to the case page and columns to the
 # caseload here, in their AppConfig.ready(), so cases never imports them.
 #
-#   register_case_panel(key, template, builder, order)      builder(request, person) -> dict | None (None: not shown)
+#   register_case_panel(key, template, builder, order, title=)
+#                                                           builder(request, person) -> dict | None (None: not shown);
+#                                                           with a title the case page wraps the template in a
+#                                                           headed section, without one the template brings its own
 #   register_caseload_column(key, header, template, builder, order)
 #                                                           builder(request, people: list[Person]) -> {person.pk: value}
 #
@@ -33,14 +36,15 @@ class CaseSection:
     template: str = field(compare=False, default="")
     builder: Callable | None = field(compare=False, default=None)
     header: str = field(compare=False, default="")
+    title: str = field(compare=False, default="")
 
 
 _case_panels: dict[str, CaseSection] = {}
 _caseload_columns: dict[str, CaseSection] = {}
 
 
-def register_case_panel(key: str, template: str, builder: Callable, order: int = 100) -> None:
-    _case_panels[key] = CaseSection(order, key, template, builder)
+def register_case_panel(key: str, template: str, builder: Callable, order: int = 100, title: str = "") -> None:
+    _case_panels[key] = CaseSection(order, key, template, builder, title=title)
 
 
 def register_caseload_column(key: str, header: str, template: str, builder: Callable, order: int = 100) -> None:
@@ -52,7 +56,8 @@ def case_panels(request, person) -> list[dict]:
     for section in sorted(_case_panels.values()):
         context = section.builder(request, person)
         if context is not None:
-            panels.append({"key": section.key, "template": section.template, "context": context})
+            panels.append({"key": section.key, "title": section.title, "template": section.template,
+                           "context": context})
     return panels
 
 

@@ -9,6 +9,7 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
@@ -526,6 +527,73 @@ def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime
     return result
 
 
+# --- the allocation queue's suggestions: officers' workloads per team, cached --------------------------------------
+
+QUEUE_WORKLOAD_SECONDS = 300  # the services drop a team's entry on each change they make; this bounds the rest
+
+
+def _candidates_key(team_id: int, on: datetime.date) -> str:
+    return f"cases:queue-candidates:{on.isoformat()}:{team_id}"
+
+
+def workload_changed(*, team_ids=(), officer_ids=()) -> None:
+    """Caseloads, absences or working patterns in these teams (or these officers' teams) changed: drop those teams'
+    cached queue candidates, so the next view recomputes them (and only them). The allocation, move, absence,
+    working-pattern and tier services call it on commit."""
+    from django.core.cache import cache
+
+    from cases.models import StaffProfile
+
+    teams = {t for t in team_ids if t is not None}
+    if officer_ids:
+        teams |= set(StaffProfile.objects.filter(user_id__in=list(officer_ids)).values_list("team_id", flat=True))
+    today = timezone.localdate()
+    cache.delete_many([_candidates_key(t, today) for t in teams if t is not None])
+
+
+class QueueCandidate(NamedTuple):
+    """An officer who can be offered a case from the queue, as the page shows them (what the cache holds)."""
+    user_id: int
+    name: str
+    percent: int
+    headroom: int
+
+
+def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) -> dict[int, list[QueueCandidate]]:
+    """For the teams of the queue page shown only: the officers who can be offered a case (available, not SPOs,
+    not away, with capacity), least loaded first, as allocation_suggestions orders them; a case's suggestion is the
+    first with headroom for its points. Each team's list is cached for QUEUE_WORKLOAD_SECONDS and dropped by the
+    services on commit of every allocation, move, absence, working pattern or tier change in the team
+    (workload_changed), so the suggestions are exact after those and at most that old for anything else (a new sentence's case type, points edited in
+    admin); case_allocate re-checks the officer's room under a lock whatever the page suggested. Teams not cached
+    are computed together in one officer_workloads call (its constant number of queries)."""
+    from django.core.cache import cache
+
+    from cases.models import StaffProfile
+
+    on = on or timezone.localdate()
+    team_ids = sorted({t for t in team_ids if t is not None})
+    if not team_ids:
+        return {}
+    cached = cache.get_many([_candidates_key(t, on) for t in team_ids])
+    by_team = {t: cached[_candidates_key(t, on)] for t in team_ids if _candidates_key(t, on) in cached}
+    missing = [t for t in team_ids if t not in by_team]
+    if missing:
+        fits: dict[int, list[OfficerWorkload]] = {t: [] for t in missing}
+        profiles = StaffProfile.objects.filter(team_id__in=missing, is_available=True).exclude(grade="spo")
+        for w in officer_workloads(profiles, points=points, on=on):
+            if w.holds_cases and not w.is_away and w.capacity:
+                fits[w.profile.team_id].append(w)
+        fresh = {
+            t: [QueueCandidate(w.user.pk, str(w.user), w.percent or 0, w.headroom)
+                for w in sorted(rows, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))]
+            for t, rows in fits.items()
+        }
+        cache.set_many({_candidates_key(t, on): rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
+        by_team.update(fresh)
+    return by_team
+
+
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,
                            points=None, on: datetime.date | None = None) -> list[OfficerWorkload]:
     """Officers in the case's team (right borough and cohort) who can take it, least loaded first: not SPOs, not
@@ -745,3 +813,23 @@ def borough_report(borough, month) -> dict:
                   "datasets": [{"label": "People on probation", "data": [n for _, n in cohorts]}]},
         "notes": ["Caseload and cohorts as at the date the report was produced; allocations and escalations in the month."],
     }
+
+
+def staff_with_teams(users):
+    """Users with what `staff_label` needs, in two queries however many there are."""
+    return users.select_related("staff_profile__team").prefetch_related("managed_teams")
+
+
+def staff_label(user) -> str:
+    """A member of staff as a dropdown should name them: "Sarah Pryce (Camden working-age men)", so two people with
+    the same name (or four "Team Manager Camden"s) can be told apart by their team."""
+    name = user.get_full_name() or user.username
+    profile = getattr(user, "staff_profile", None) if hasattr(user, "staff_profile") else None
+    team = profile.team if profile is not None and profile.team_id else None
+    if team is None:
+        managed = list(user.managed_teams.all())
+        team = managed[0] if managed else None
+        if len(managed) > 1:
+            return f"{name} ({team.name} and {len(managed) - 1} more)"
+    detail = team.name if team else (user.job_title or user.get_role_display())
+    return f"{name} ({detail})" if detail else name

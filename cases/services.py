@@ -29,7 +29,14 @@ from cases.models import (
     StaffProfile,
     Team,
 )
-from cases.selectors import capacity_for, case_points, grade_capacities, officer_workloads, tier_points
+from cases.selectors import (
+    capacity_for,
+    case_points,
+    grade_capacities,
+    officer_workloads,
+    tier_points,
+    workload_changed,
+)
 from cases.sentence_dates import add_months
 
 logger = logging.getLogger(__name__)
@@ -66,6 +73,8 @@ def person_escalate_to_nps(*, person: Person, by, reason: str) -> NpsHandover:
         previous_team_id=person.team_id,
     )
     previous_om = person.offender_manager
+    previous_team_id = person.team_id
+    transaction.on_commit(lambda: workload_changed(team_ids=[previous_team_id]))
     Person.objects.filter(pk=person.pk).update(
         provider=Provider.NPS, offender_manager=None, team=None, allocation_due_since=None, updated_at=timezone.now()
     )
@@ -276,6 +285,8 @@ def case_allocate(*, person: Person, officer, by, reason: str = "", automatic: b
     from cases.deadlines import allocation_target_cancel
 
     allocation_target_cancel(person_id=person.pk)
+    team_id = person.team_id  # the queue's cached candidates for the team (selectors.queue_candidates)
+    transaction.on_commit(lambda: workload_changed(team_ids=[team_id]))
     return allocation
 
 
@@ -451,6 +462,7 @@ def absence_record(*, officer, kind: str, start_date: datetime.date, end_date: d
     from cases.models import CaseworkSettings
 
     absence_arm(absence=absence, limit_days=CaseworkSettings.current().absence_flag_days)
+    transaction.on_commit(lambda: workload_changed(officer_ids=[absence.officer_id]))
     return absence
 
 
@@ -462,6 +474,7 @@ def absence_cancel(*, absence, by) -> None:
 
     Absence.objects.filter(pk=absence.pk, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
     absence_disarm(absence_id=absence.pk)
+    transaction.on_commit(lambda: workload_changed(officer_ids=[absence.officer_id]))
 
 
 @transaction.atomic
@@ -473,6 +486,7 @@ def working_pattern_set(*, officer, hours_per_week, effective_from: datetime.dat
         officer=officer, effective_from=effective_from, defaults={"hours_per_week": hours_per_week, "recorded_by": by}
     )
     pattern.full_clean()
+    transaction.on_commit(lambda: workload_changed(officer_ids=[pattern.officer_id]))
     return pattern
 
 
@@ -528,6 +542,7 @@ def _move_case(*, person: Person, allocation, to_user, to_team_id: int, by) -> N
     from cases.deadlines import allocation_target_cancel
 
     from_user = person.offender_manager
+    from_team_id = person.team_id
     queued_at = None if to_user else timezone.now()
     Person.objects.filter(pk=person.pk).update(offender_manager=to_user, team_id=to_team_id,
                                                allocation_due_since=queued_at, updated_at=timezone.now())
@@ -536,6 +551,7 @@ def _move_case(*, person: Person, allocation, to_user, to_team_id: int, by) -> N
     else:
         allocation_target_cancel(person_id=person.pk)
     moved = open_work_follow(person=person, from_user=from_user, to_user=to_user, by=by)
+    transaction.on_commit(lambda: workload_changed(team_ids=[from_team_id, to_team_id]))
     person.offender_manager, person.team_id = to_user, to_team_id
     url = reverse("cases:case_detail", args=[person.crn])
     if to_user is not None and to_user != by:
@@ -823,6 +839,9 @@ def person_recompute_tier(*, person: Person, trigger: str, by=None, today: datet
     change = TierChange.objects.create(person=person, by=by, trigger=trigger[:200], computed_tier=computed,
                                        tier=in_force, previous_tier=person.tier, inputs=inputs)
     Person.objects.filter(pk=person.pk).update(computed_tier=computed, tier=in_force, updated_at=timezone.now())
+    if in_force != person.tier and person.offender_manager_id:  # the officer's points change with the tier
+        officer_id = person.offender_manager_id
+        transaction.on_commit(lambda: workload_changed(officer_ids=[officer_id]))
     return change
 
 

@@ -22,6 +22,7 @@ from partners.services import (
     api_token_issue,
     api_token_revoke,
     api_token_rotate,
+    _token_lifetime,
     borough_report_regenerate,
 )
 from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
@@ -90,9 +91,21 @@ class PartnerMembershipAdmin(AuditedModelAdmin):
 
 
 class ApiTokenAdminForm(forms.ModelForm):
+    never_expires = forms.BooleanField(
+        required=False, label="Never expires",
+        help_text="Only for a credential whose holder is reviewed another way; most should expire.",
+    )
+
     class Meta:
         model = ApiToken
         fields = ("user", "name", "expires_at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "expires_at" in self.fields:
+            days = _token_lifetime().days
+            # Says what a blank expiry does: the standard lifetime, not "never" (that is the box below).
+            self.fields["expires_at"].help_text = f"Blank: expires {days} days from today."
 
     def clean(self):
         cleaned = super().clean()
@@ -105,6 +118,8 @@ class ApiTokenAdminForm(forms.ModelForm):
         expires_at = cleaned.get("expires_at")
         if self.instance._state.adding and expires_at is not None and expires_at <= timezone.now():
             self.add_error("expires_at", "The expiry must be in the future.")
+        if expires_at is not None and cleaned.get("never_expires"):
+            self.add_error("never_expires", "Give an expiry date or tick never expires, not both.")
         return cleaned
 
 
@@ -114,7 +129,8 @@ class ApiTokenAdmin(AuditedModelAdmin):
 
     form = ApiTokenAdminForm
     list_display = ("prefix", "user", "organisation", "name", "status_label", "expires_at", "last_used_at", "created_at")
-    list_filter = ("revoked_at", "expires_at", "user__partner_membership__organisation")
+    # Only the organisations that hold tokens (a handful), not all 160 partners.
+    list_filter = ("revoked_at", "expires_at", ("user__partner_membership__organisation", admin.RelatedOnlyFieldListFilter))
     search_fields = ("prefix", "name", "user__username", "user__last_name", "user__partner_membership__organisation__name")
     list_select_related = ("user", "user__partner_membership__organisation")
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by", "replaces")
@@ -139,7 +155,7 @@ class ApiTokenAdmin(AuditedModelAdmin):
             return
         token, key = api_token_issue(
             user=form.cleaned_data["user"], by=request.user, name=form.cleaned_data.get("name", ""),
-            expires_at=form.cleaned_data.get("expires_at"),
+            expires_at=form.cleaned_data.get("expires_at"), never_expires=form.cleaned_data.get("never_expires", False),
         )
         for field in ApiToken._meta.concrete_fields:
             setattr(obj, field.attname, getattr(token, field.attname))

@@ -1,9 +1,10 @@
 from django import forms
 
+from probation.forms import GovukFormMixin
 from partners.models import Borough, Organisation, Service
 
 
-class DirectorySearchForm(forms.Form):
+class DirectorySearchForm(GovukFormMixin, forms.Form):
     """The one search for "who is the HOSP here" and "which partners work here on X"."""
 
     borough = forms.ModelChoiceField(

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from numbers import Number
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -255,8 +255,8 @@ def _pdf_chart(chart: dict):
 
     if not chart["labels"] or not chart["datasets"]:
         return None
-    drawing = Drawing(440, 180)
     if chart["type"] in ("pie", "doughnut"):
+        drawing = Drawing(440, 180)
         pie = Pie()
         pie.x, pie.y, pie.width, pie.height = 150, 10, 150, 150
         dataset = chart["datasets"][0]
@@ -270,12 +270,16 @@ def _pdf_chart(chart: dict):
         drawing.add(pie)
         return drawing
     plot = VerticalBarChart() if chart["type"] == "bar" else HorizontalLineChart()
-    plot.x, plot.y, plot.width, plot.height = 40, 40, 380, 125
+    several = len(chart["datasets"]) > 1
+    drawing = Drawing(440, 215 if several else 190)
+    plot.x, plot.y, plot.width, plot.height = 40, 70 if several else 45, 380, 125
     plot.data = [tuple(d["data"]) for d in chart["datasets"]]
-    plot.categoryAxis.categoryNames = [label[:14] for label in chart["labels"]]
-    plot.categoryAxis.labels.angle = 30 if len(chart["labels"]) > 5 else 0
-    plot.categoryAxis.labels.boxAnchor = "ne" if len(chart["labels"]) > 5 else "n"
-    plot.categoryAxis.labels.fontSize = 7
+    # Whole labels, wrapped onto short lines ("Young adult men", not "Young adult me"; "Accommodation settled" and
+    # "Accommodation not settled", not two bars both called "Accommodation").
+    plot.categoryAxis.categoryNames = pdf_axis_labels(chart["labels"])
+    plot.categoryAxis.labels.angle = 0
+    plot.categoryAxis.labels.boxAnchor = "n"
+    plot.categoryAxis.labels.fontSize = 7 if len(chart["labels"]) <= 8 else 6
     plot.valueAxis.valueMin = 0
     top = max((max(d["data"]) for d in chart["datasets"] if d["data"]), default=0)
     plot.valueAxis.valueMax = max(top * 1.1, 1)
@@ -287,10 +291,31 @@ def _pdf_chart(chart: dict):
             for j, name in enumerate(dataset["colours"]):
                 plot.bars[(i, j)].fillColor = colors.HexColor(COLOURS[name])
     drawing.add(plot)
+    if several:
+        # Which colour is which series ("On time", "Late or overdue"), as the page's chart shows.
+        from reportlab.graphics.charts.legends import Legend
+
+        legend = Legend()
+        legend.x, legend.y, legend.alignment, legend.fontSize = 40, 12, "right", 8
+        legend.columnMaximum, legend.dxTextSpace = 1, 4
+        legend.colorNamePairs = [
+            (colors.HexColor(COLOURS[d["colours"][0]] if d["colours"] else PALETTE[i % len(PALETTE)]), d["label"])
+            for i, d in enumerate(chart["datasets"])
+        ]
+        drawing.add(legend)
     return drawing
 
 
-def report_pdf(report: dict) -> bytes:
+def pdf_axis_labels(labels: list[str], width: int = 14) -> list[str]:
+    """Each label whole, on lines of about `width` characters (reportlab draws "\n" as a new line)."""
+    import textwrap
+
+    return ["\n".join(textwrap.wrap(label, width, break_long_words=False)) or label for label in labels]
+
+
+def report_pdf(report: dict, *, provisional: bool = False) -> bytes:
+    """The report as a PDF. `provisional`: built from today's data before the month's report is produced, and says
+    so under its title."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -301,7 +326,8 @@ def report_pdf(report: dict) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     month = date.fromisoformat(report["month"])
-    title = f"{report['borough']['name']}: borough report for {month:%B %Y}"
+    title = f"{report['borough']['name']}: borough report for {month:%B %Y}" + (" (provisional)" if provisional else "")
+    built = timezone.localtime(datetime.fromisoformat(report["built_at"]))
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, title=title, author="London CRC – Probation Ops",
         leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
@@ -316,6 +342,10 @@ def report_pdf(report: dict) -> bytes:
         ),
         Spacer(1, 6 * mm),
     ]
+    if provisional:
+        story.insert(3, Paragraph(
+            f"<b>PROVISIONAL</b>: built {built.day} {built:%B %Y at %H:%M} from the data as it stood then. The monthly "
+            f"report is produced on the 1st of the following month; figures may still change.", styles["Normal"]))
     grid = TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b1b4b6")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
@@ -345,6 +375,6 @@ def report_pdf(report: dict) -> bytes:
             story += [table, Spacer(1, 3 * mm)]
         for note in data.get("notes", []):
             story.append(Paragraph(escape(note), styles["Italic"]))
-    story += [Spacer(1, 6 * mm), Paragraph(escape(f"Produced {report['built_at'][:16].replace('T', ' ')} UTC."), styles["Normal"])]
+    story += [Spacer(1, 6 * mm), Paragraph(escape(f"Produced {built.day} {built:%B %Y at %H:%M} (London time)."), styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()

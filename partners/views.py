@@ -139,5 +139,5 @@ def borough_report_csv(request, code, month):
 @staff_permission("partners.view_borough_report")
 def borough_report_pdf(request, code, month):
     borough, month, data, stored = _report(code, month)
-    pdf = bytes(stored.pdf) if stored and stored.pdf else report_pdf(data)
+    pdf = bytes(stored.pdf) if stored and stored.pdf else report_pdf(data, provisional=stored is None)
     return _download(request, borough, month, stored, pdf, "application/pdf", "pdf")

@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from probation.audit import Action, audit_record
-from probation.forms import OneTimeCodeForm, SignInForm
+from probation.forms import OneTimeCodeForm, PasswordChangeForm, SignInForm
 from probation.middleware import SIGNED_IN_AT
 from probation.services import (
     mfa_enrol_confirm,
@@ -113,6 +113,7 @@ def recovery_codes_renew(request):
 
 class PasswordChange(PasswordChangeView):
     template_name = "registration/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):

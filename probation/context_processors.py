@@ -8,6 +8,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if not (hasattr(user, "is_verified") and user.is_verified()):
+        # Between the password and the security code: nothing of the service (navigation, notifications) yet.
+        return {"nav_items": [], "session_timeout_seconds": settings.SESSION_COOKIE_AGE,
+                "session_warning_seconds": settings.SESSION_WARNING_SECONDS}
     items = []
     for entry in nav_items(user.role):
         try:

@@ -69,6 +69,31 @@ class TwoFactorRequiredMiddleware:
         return self.get_response(request)
 
 
+class ServiceErrorPagesMiddleware:
+    """With DEBUG on (the development demo), Django answers a 404 with its debug page, which lists every URL of the
+    service, and a 500 with a traceback. Staff see the service's own pages instead, as in production; the traceback
+    still goes to the console log. The API keeps its JSON answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code in (404, 500)
+            and not getattr(response, "service_page", False)
+            and not request.path.startswith(("/api/", "/static/", "/admin/"))
+            and "text/html" in response.get("Content-Type", "")
+        ):
+            from probation import views
+
+            if response.status_code == 404:
+                return views.page_not_found(request, None)
+            return views.server_error(request)
+        return response
+
+
 class RejectNulBytesMiddleware:
     """A NUL byte is never part of a real path, reference or filter, and PostgreSQL refuses it in text ("A string
     literal cannot contain NUL"), which would otherwise be a 500: a path holding one is not found (404), a query

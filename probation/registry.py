@@ -87,3 +87,5 @@ def register_nav_item(url_name: str, label: str, roles: set[str] | frozenset[str
 
 def nav_items(role: str) -> list[Entry]:
     return sorted(e for e in _nav_items.values() if role in e.extra["roles"])
+
+

@@ -55,9 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "probation.third_party_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, with a readable name
+    "probation.third_party_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
+    "probation.third_party_apps.SignInLockoutsConfig",  # axes
     "csp",
     "probation",
     "partners",
@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "probation.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "probation.middleware.ServiceErrorPagesMiddleware",
     "probation.middleware.StaffLoginRequiredMiddleware",
     "probation.middleware.SessionLifetimeMiddleware",
     "probation.middleware.TwoFactorRequiredMiddleware",
@@ -377,6 +378,7 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {"client_errors_without_traceback": {"()": "probation.security_log.ClientErrorsWithoutTraceback"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
@@ -386,5 +388,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "probation.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
     },
 }

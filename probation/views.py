@@ -2,16 +2,17 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
-
-from probation.api.errors import error_response
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.utils import timezone
 
+from probation.api.errors import error_response
 from probation.audit import Action, audit_record
 from probation.celery import app as celery_app
 from probation.registry import landing_panels
@@ -26,18 +27,34 @@ def home(request):
     return render(request, "probation/home.html", {"panels": panels})
 
 
+NOTIFICATIONS_PER_PAGE = 25
+
+
 def notification_list(request):
-    notifications = request.user.notifications.all()[:100]
-    return render(request, "probation/notifications.html", {"notifications": notifications})
+    """The user's notifications, newest first, a page at a time; "Unread" shows only those not yet read."""
+    show = "unread" if request.GET.get("show") == "unread" else "all"
+    notifications = request.user.notifications.all()
+    if show == "unread":
+        notifications = notifications.unread()
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "probation/notifications.html", {
+        "page": page, "show": show, "querystring": "show=unread" if show == "unread" else "",
+        "all_count": request.user.notifications.count(),
+    })
 
 
 @require_POST
 def notification_read(request, pk):
+    """Marks one notification read; "Open" then goes to what it is about, "Mark as read" back to the list."""
     notification = get_object_or_404(request.user.notifications, pk=pk)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    return redirect(notification.url or "notifications")
+    back = request.POST.get("back", "")
+    if request.POST.get("action") == "mark" or not notification.url:
+        # Back to the same page and filter of the list (only ever a path under /notifications/).
+        return redirect(back if back.startswith("/notifications/") and "//" not in back else "notifications")
+    return redirect(notification.url)
 
 
 @require_POST
@@ -98,10 +115,15 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _service_page(response):
+    response.service_page = True  # not Django's debug page: ServiceErrorPagesMiddleware leaves it alone
+    return response
+
+
 def page_not_found(request, exception):
     if _is_api(request):
         return error_response(404, "not_found", "Not found.")
-    return render(request, "404.html", status=404)
+    return _service_page(render(request, "404.html", status=404))
 
 
 def permission_denied(request, exception):
@@ -110,7 +132,7 @@ def permission_denied(request, exception):
         audit_record(action=Action.DENIED, request=request, detail={"status": 403})
     if _is_api(request):
         return error_response(403, "permission_denied", "You do not have permission to perform this action.")
-    return render(request, "403.html", status=403)
+    return _service_page(render(request, "403.html", status=403))
 
 
 def bad_request(request, exception):
@@ -120,10 +142,11 @@ def bad_request(request, exception):
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, "request_too_large", _too_large_message())
         return error_response(400, "bad_request", "Bad request.")
-    return render(request, "400.html", status=400)
+    return _service_page(render(request, "400.html", status=400))
 
 
 def server_error(request):
     if _is_api(request):
         return error_response(500, "error", "Sorry, there is a problem with the service. Try again later.")
-    return render(request, "500.html", status=500)
+    # No request context: rendering must not need the database or the session, which may be what failed.
+    return _service_page(HttpResponseServerError(loader.render_to_string("500.html")))

@@ -6,6 +6,7 @@ class ResettlementConfig(AppConfig):
     verbose_name = "Through the Gate resettlement"
 
     def ready(self):
+        from cases.panels import register_case_panel
         from probation.models import Role
         from probation.registry import (
             register_demo_seeder,
@@ -27,6 +28,7 @@ class ResettlementConfig(AppConfig):
                                order=40)
         register_report_section("resettlement", "Through the Gate: resettlement outcomes",
                                 panels.borough_report_section, order=40)
+        register_case_panel("custody", "resettlement/panels_case.html", panels.case_panel, order=30, title="Through the Gate")
         # After the people and partner organisations are seeded.
         register_demo_seeder("resettlement", seed_resettlement, order=60)
 

@@ -7,9 +7,11 @@ import random
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Gender, Person
 from partners.models import Borough, Organisation, PartnerMembership
+from probation.demo import DEMO_DEVICE_NAME
 from probation.models import Role, User
 from resettlement import services
 from resettlement.models import (
@@ -32,7 +34,6 @@ SUPPLY_CHAIN = [
     ("Women in Prison", Pathway.FAMILY, "wip"),
 ]
 BOROUGHS = ["camden", "hackney", "islington", "lambeth", "southwark", "newham"]
-DEMO_PASSWORD_NOTE = "Supply-chain partner demo sign-ins (same password as the others): "
 
 
 def _organisation(name: str) -> Organisation:
@@ -62,6 +63,9 @@ def _partner_user(username: str, organisation: Organisation) -> User:
         user.set_password(demo_password())
         user.save()
     PartnerMembership.objects.get_or_create(user=user, defaults={"organisation": organisation})
+    # A demo authenticator like the other demo users', so `manage.py demo_totp stmungos` gives a code and the
+    # sign-in printed at the end of seed_demo works.
+    TOTPDevice.objects.get_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True})
     return user
 
 
@@ -173,8 +177,7 @@ def seed_resettlement(*, size: int, stdout) -> None:
             finance = plan.actions.get(pathway=Pathway.FINANCE)
             services.action_update(action=finance, status=ActionStatus.DONE, outcome="Bank account opened.", by=ttg)
     _seed_programmes(rng, ttg, today)
-    stdout.write(f"  resettlement: {created} custody episodes created; "
-                 + DEMO_PASSWORD_NOTE + ", ".join(u for _, _, u in SUPPLY_CHAIN))
+    stdout.write(f"  resettlement: {created} custody episodes created")
 
 
 def _seed_programmes(rng: random.Random, by: User, today: datetime.date) -> None:

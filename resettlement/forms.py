@@ -3,10 +3,11 @@ form so they show in the GOV.UK error summary beside their fields."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Case, When
 
+from cases.forms import StaffChoiceField
 from cases.models import Person
 from partners.models import Organisation
+from probation.forms import GovukFormMixin
 from probation.models import STAFF_ROLES, User
 from resettlement.models import (
     ActionStatus,
@@ -26,19 +27,9 @@ def staff_users():
     return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("last_name", "first_name")
 
 
-class GovukForm(forms.Form):
-    """Gives text inputs GOV.UK classes; radios, selects and textareas are drawn by resettlement/_field.html."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            label = (field.label or name.replace("_", " ")).lower()
-            choosing = isinstance(field, (forms.ChoiceField, forms.ModelChoiceField))
-            field.error_messages["required"] = f"{'Choose' if choosing else 'Enter'} the {label}."
-            widget = field.widget
-            if getattr(widget, "input_type", "") in ("text", "number", "date", "datetime-local", "email"):
-                css = "govuk-input govuk-input--width-20" if widget.input_type != "number" else "govuk-input govuk-input--width-5"
-                widget.attrs["class"] = css
+class GovukForm(GovukFormMixin, forms.Form):
+    """Errors name their field and text inputs get GOV.UK classes and widths (probation.forms.GovukFormMixin);
+    radios, selects and textareas are drawn by resettlement/_field.html."""
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -68,7 +59,7 @@ class EpisodeForm(GovukForm):
     )
     sentence_length_months = forms.IntegerField(label="Sentence length (months)", required=False, min_value=1, max_value=1200)
     expected_release_date = forms.DateField(required=False, widget=DATE_WIDGET)
-    ttg_worker = forms.ModelChoiceField(staff_users(), required=False, label="Through the Gate worker")
+    ttg_worker = StaffChoiceField(staff_users(), required=False, label="Through the Gate worker")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,11 +95,37 @@ class NeedForm(GovukForm):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# The partners' services (partners.london.SERVICES) that serve each resettlement pathway.
+PATHWAY_SERVICES = {
+    Pathway.ACCOMMODATION: "accommodation", Pathway.ATTITUDES: "attitudes", Pathway.FAMILY: "family",
+    Pathway.DRUGS_ALCOHOL: "substance-misuse", Pathway.EDUCATION_WORK: "employment", Pathway.FINANCE: "finance",
+    Pathway.HEALTH: "health", Pathway.SEX_WORK: "sex-work", Pathway.DOMESTIC_VIOLENCE: "domestic-abuse",
+}
+
+
+def supply_chain_choices(organisations) -> list:
+    """Choices grouped by pathway: each partner under every pathway it serves; others under "Other services"."""
+    groups = {pathway: [] for pathway in PATHWAY_SERVICES}
+    other = []
+    for organisation in organisations:
+        codes = {service.code for service in organisation.services.all()}
+        served = [pathway for pathway, code in PATHWAY_SERVICES.items() if code in codes]
+        for pathway in served:
+            groups[pathway].append((organisation.pk, organisation.name))
+        if not served:
+            other.append((organisation.pk, organisation.name))
+    choices = [("", "Not a partner referral")]
+    choices += [(pathway.label, members) for pathway, members in groups.items() if members]
+    if other:
+        choices.append(("Other services", other))
+    return choices
+
+
 class ActionForm(GovukForm):
     pathway = forms.ChoiceField(choices=[("", "Choose a pathway")] + list(Pathway.choices))
     description = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     due_on = forms.DateField(label="Due date", widget=DATE_WIDGET)
-    owner_user = forms.ModelChoiceField(staff_users(), required=False, label="CRC staff owner",
+    owner_user = StaffChoiceField(staff_users(), required=False, label="CRC staff owner",
                                         empty_label="Not owned by CRC staff")
     owner_organisation = forms.ModelChoiceField(
         Organisation.objects.filter(is_active=True), required=False, label="Supply-chain partner",
@@ -124,12 +141,16 @@ class ActionForm(GovukForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_user"].queryset = staff_users()
-        # Any active organisation may be chosen, so that a wrong choice gets a clear error rather than a missing
-        # option; the service accepts only supply-chain partners (shown first).
-        self.fields["owner_organisation"].queryset = Organisation.objects.filter(is_active=True).order_by(
-            Case(When(kind=Organisation.Kind.SUPPLY_CHAIN, then=0), default=1), "name"
-        )
-        self.fields["owner_organisation"].label_from_instance = lambda o: f"{o.name} ({o.get_kind_display()})"
+        # Only active supply-chain partners, grouped by the pathway they serve (St Mungo's under Accommodation); a
+        # MASH or a Community Safety Partnership is not offered, and one posted anyway gets a field error.
+        partners = self.fields["owner_organisation"]
+        partners.queryset = Organisation.objects.filter(
+            is_active=True, kind=Organisation.Kind.SUPPLY_CHAIN).prefetch_related("services").order_by("name")
+        partners.error_messages["invalid_choice"] = (
+            "That organisation is not an active supply-chain partner: select one from the list.")
+        partners.choices = supply_chain_choices(partners.queryset)
+        partners.grouped = True
+        partners.widget.attrs["class"] = "govuk-select"
 
 
 class ActionUpdateForm(GovukForm):
@@ -159,7 +180,7 @@ class ReleaseDateForm(GovukForm):
 
 class ReleaseForm(GovukForm):
     released_on = forms.DateField(label="Date of release", widget=DATE_WIDGET)
-    community_offender_manager = forms.ModelChoiceField(
+    community_offender_manager = StaffChoiceField(
         staff_users(), required=False, help_text="Leave blank to keep the person's current offender manager."
     )
 

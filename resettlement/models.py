@@ -88,6 +88,11 @@ class CustodyEpisodeQuerySet(models.QuerySet):
     def transfer_outstanding(self):
         return self.long_sentences().filter(current_prison__is_resettlement_prison=False)
 
+    def release_unrecorded(self, today: datetime.date):
+        """Still shown in custody after the expected release date: released without it being recorded, or the date
+        moved without being changed here. Either way someone must check."""
+        return self.in_custody().filter(expected_release_date__lt=today)
+
 
 class CustodyEpisode(models.Model):
     """One spell in prison, from reception to release, for a person on probation. Transfers are rows of their own
@@ -159,6 +164,12 @@ class CustodyEpisode(models.Model):
     @property
     def in_custody(self) -> bool:
         return self.released_on is None
+
+    @property
+    def release_unrecorded(self) -> bool:
+        """The expected release date has passed and no release is recorded (see the queryset method)."""
+        return (self.released_on is None and self.expected_release_date is not None
+                and self.expected_release_date < london_today())
 
     @property
     def is_long_sentence(self) -> bool:

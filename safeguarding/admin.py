@@ -54,7 +54,9 @@ class SafeguardingRequestAdmin(AuditedModelAdmin, ReadOnlyAdmin):
 
     list_display = ("reference", "organisation", "borough", "rating", "received_at", "due_at", "assignee", "responded_at", "withdrawn_at")
     list_filter = ("rating", "channel", "match_outcome", "borough")
-    search_fields = ("reference", "organisation__name")
+    # Hub staff look a request up by the person it is about as often as by its reference.
+    search_fields = ("reference", "organisation__name", "subject_first_name", "subject_last_name", "subject_aliases",
+                     "subject_pnc")
     list_select_related = ("organisation", "borough", "assignee")
     date_hierarchy = "received_at"
     show_full_result_count = False

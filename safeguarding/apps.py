@@ -6,6 +6,7 @@ class SafeguardingConfig(AppConfig):
     verbose_name = "MASH safeguarding requests"
 
     def ready(self):
+        from cases.panels import register_case_panel
         from probation.models import Role
         from probation.registry import (
             register_demo_seeder,
@@ -26,6 +27,7 @@ class SafeguardingConfig(AppConfig):
         register_landing_panel(Role.TEAM_MANAGER, "mash-team", "safeguarding/panels/team.html", panels.team_panel, order=20)
         register_report_section("mash", "MASH response performance", borough_report_section, order=30)
         register_demo_seeder("safeguarding", seed_safeguarding, order=40)
+        register_case_panel("mash", "safeguarding/panels/case.html", panels.case_panel, order=20, title="MASH requests")
 
         from probation import deadlines
         from safeguarding.deadlines import OverdueStep, RemindStep

@@ -3,9 +3,12 @@ from datetime import date, datetime
 from django import forms
 from django.utils import timezone
 
+from cases.forms import StaffChoiceField
 from cases.models import Person
+from cases.selectors import staff_label, staff_with_teams
 from partners.models import Borough, Organisation
 from probation.calendar import LONDON
+from probation.forms import GovukFormMixin
 from probation.models import Role, User
 from safeguarding.models import ADDRESS_MAX, ALIASES_MAX, REASON_MAX, ConcernedPerson, MatchOutcome, Rag, Response
 from safeguarding.selectors import STATE_CHOICES
@@ -15,8 +18,8 @@ def _date_widget():
     return forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 
 
-class GovukMixin:
-    """Adds GOV.UK classes to widgets so templates can render fields plainly."""
+class GovukMixin(GovukFormMixin):
+    """Adds GOV.UK classes to widgets so templates can render fields plainly; errors name their field."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +116,7 @@ class SearchForm(GovukMixin, forms.Form):
     crn = forms.CharField(required=False, label="CRN")
 
 
-class TriageForm(forms.Form):
+class TriageForm(GovukFormMixin, forms.Form):
     outcome = forms.ChoiceField(choices=MatchOutcome.choices, widget=forms.RadioSelect, label="Match outcome")
     person = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, widget=forms.HiddenInput)
 
@@ -125,8 +128,8 @@ class TriageForm(forms.Form):
 
 
 class AssignForm(GovukMixin, forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name"),
+    assignee = StaffChoiceField(
+        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name"),
         label="Assign to",
     )
     reason = forms.CharField(max_length=200, required=False, label="Reason")
@@ -178,19 +181,25 @@ class QueueFilterForm(GovukMixin, forms.Form):
         choices = cache.get("mash:queue-filter-choices")
         if choices is None:
             boroughs = list(Borough.objects.values_list("code", "name"))
-            staff = User.objects.filter(is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name")
-            choices = (boroughs, [(str(u.pk), str(u)) for u in staff])
+            # Staff named with their team, so two people of the same name can be told apart.
+            staff = staff_with_teams(User.objects.filter(
+                is_active=True, role__in=[Role.OFFENDER_MANAGER, Role.TEAM_MANAGER, Role.HUB]).order_by("last_name", "first_name"))
+            choices = (boroughs, [(str(u.pk), staff_label(u)) for u in staff])
             cache.set("mash:queue-filter-choices", choices, self.CHOICES_SECONDS)
         self.fields["borough"].choices = [("", "Any")] + choices[0]
         self.fields["assignee"].choices = [("", "Anyone"), ("none", "Not assigned")] + choices[1]
 
 
-class ComplianceForm(forms.Form):
+class ComplianceForm(GovukFormMixin, forms.Form):
     # Figures exist from the service's first requests; a date outside this range is refused, not computed.
     EARLIEST = date(2000, 1, 1)
 
-    as_of = forms.DateField(required=False, error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
-    borough = forms.SlugField(required=False)
+    as_of = forms.DateField(required=False, label="As it stood at the end of",
+                            error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
+    borough = forms.ModelChoiceField(
+        queryset=Borough.objects.order_by("name"), to_field_name="code", required=False, empty_label="All of London",
+        error_messages={"invalid_choice": "Select a London borough from the list."},
+    )
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]

@@ -55,6 +55,11 @@ RESPONSE_EMAIL_LEASE = timedelta(minutes=10)
 # --- Intake --------------------------------------------------------------------------------------------------------
 
 
+def _with_article(word: str) -> str:
+    """"an amber", "a red": the article that reads right before a rating."""
+    return f"{'An' if word[:1].lower() in 'aeiou' else 'A'} {word}"
+
+
 def reference_next(*, year: int) -> str:
     """The next reference for `year`, e.g. MASH-2026-000123. One atomic upsert: concurrent callers each get their
     own number (the row lock taken by ON CONFLICT DO UPDATE serialises them) and numbers restart each year."""
@@ -338,8 +343,8 @@ def request_assign(*, request: SafeguardingRequest, assignee: User, by: User | N
         recipient=assignee,
         key=f"mash:{request.pk}:assigned:{assignment.pk}",
         subject=f"MASH request {request.reference} assigned to you",
-        body=f"A {request.get_rating_display().lower()} MASH request has been assigned to you. Please answer it by "
-        f"{_local(request.due_at)}." if request.due_at else "A MASH request has been assigned to you.",
+        body=f"{_with_article(request.get_rating_display().lower())} MASH request has been assigned to you. Please answer "
+        f"it by {_local(request.due_at)}." if request.due_at else "A MASH request has been assigned to you.",
         url=reverse("safeguarding:detail", args=[request.reference]),
     )
     return assignment

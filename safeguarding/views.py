@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from partners.models import Borough
 from probation.audit import audit_record, audit_view, audit_view_many
 from probation.policy import can, require
 from safeguarding import selectors, services
@@ -101,6 +102,7 @@ def detail(request, reference):
         "can_triage": mash.is_open and can(user, "safeguarding.triage_request", mash),
         "can_respond": can(user, "safeguarding.respond_request", mash),
         "can_assign": mash.is_open and can(user, "safeguarding.assign_request", mash),
+        "can_open_case": mash.person_id is not None and can(user, "cases.view_person", mash.person),
         "rating_form": RatingChangeForm(initial={"rating": mash.rating}),
         "assign_form": AssignForm(),
         "withdraw_form": WithdrawForm(),
@@ -259,12 +261,15 @@ def compliance(request):
     form = ComplianceForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
-    result = selectors.compliance(as_of=data.get("as_of"), borough=data.get("borough") or "")
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    borough = data.get("borough")
+    result = selectors.compliance(as_of=data.get("as_of"), borough=borough.code if borough else "")
     charts = {
         name: {"labels": [r.label for r in rows], "on_time": [r.on_time for r in rows], "late": [r.late + r.overdue for r in rows],
                "percent": [r.percent for r in rows]}
         for name, rows in (("rating", result.by_rating), ("borough", result.by_borough), ("team", result.by_team), ("month", result.by_month))
     }
-    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form},
+    boroughs = Borough.objects.order_by("name").values_list("code", "name")
+    return render(request, "safeguarding/compliance.html", {"result": result, "charts": charts, "form": form,
+                                                            "boroughs": boroughs, "borough": borough},
                   status=400 if form.is_bound and form.errors else 200)

@@ -33,3 +33,11 @@ def widget_type(bound_field) -> str:
     if getattr(widget, "input_type", "") == "checkbox":
         return "checkbox"
     return "input"
+
+
+@register.filter
+def may_view_case(user, person) -> bool:
+    """Whether to link a plan to the person's case page (only for those the case policy lets in)."""
+    from probation.policy import can
+
+    return can(user, "cases.view_person", person)

@@ -14,6 +14,7 @@ def test_a_team_manager_allocates_from_the_queue_with_one_click(page, live_serve
     page.click("text=Unallocated cases")
     row = page.locator(f"[data-testid=queue-row-{person.crn}]")
     assert str(officer) in row.inner_text()
+    page.screenshot(path="test-results/cases-unallocated-queue.png", full_page=True)
     row.locator("button", has_text="Allocate").click()
     page.wait_for_selector("[data-testid=unallocated-count]")
     assert "0 cases waiting" in page.inner_text("[data-testid=unallocated-count]")

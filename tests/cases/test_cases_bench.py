@@ -5,9 +5,10 @@ import os
 import subprocess  # nosec B404 - runs this checkout's own script
 import sys
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
+
+from tests.scratch_db import scratch_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _own_database_url() -> str:
     """A database of this test's own next to the suite's (probation_x -> probation_x_cases_bench_ci), kept between
     runs so only the first run migrates and seeds."""
-    parsed = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation"))
-    return urlunparse(parsed._replace(path=f"/{parsed.path.lstrip('/')}_cases_bench_ci"))
+    return scratch_database_url("cases_bench_ci")
 
 
 @pytest.mark.load

@@ -571,3 +571,22 @@ def test_the_officer_agrees_a_sentence_plan_and_records_an_ending_on_their_pages
     assert requirement.completed_on is None
     client.force_login(StaffProfileFactory().user)  # another officer's case
     assert client.get(end_url).status_code == 403
+
+
+@pytest.mark.parametrize("post, message", [
+    ({}, "Choose approve, or refuse with a reason."),
+    ({"decision": "refuse", "reason": ""}, "Enter the reason for refusing the transfer."),
+])
+def test_a_transfer_decision_without_a_choice_or_reason_is_a_clear_error_not_a_500(client, post, message):
+    from django.urls import reverse
+
+    from cases.models import CaseTransfer
+    from cases.services import transfer_request
+
+    team, other = TeamFactory(), TeamFactory()
+    person = AllocatedPersonFactory(team=team)
+    transfer = transfer_request(person=person, to_team=other, by=team.manager, reason="Moving home")
+    client.force_login(other.manager)
+    response = client.post(reverse("cases:transfer_decide", args=[transfer.pk]), post)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert CaseTransfer.objects.get(pk=transfer.pk).completed_at is None

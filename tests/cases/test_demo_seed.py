@@ -23,7 +23,7 @@ def seed(people: int):
 def test_seed_builds_teams_people_and_gives_the_demo_users_work(capsys):
     seed(600)
     assert Person.objects.filter(crn__startswith="D").count() == 600
-    assert Team.objects.count() == 16  # at least four boroughs (one per 500 people) x four cohorts
+    assert Team.objects.count() == 24  # at least six boroughs (one per 500 people) x four cohorts
     om, spo = User.objects.get(username="om"), User.objects.get(username="spo")
     assert om.staff_profile.team.manager == spo
     # 12 from the cases seeder; the MASH and resettlement seeders may add their own demo subjects to om's caseload.

@@ -1,6 +1,7 @@
 """Hub staff key in a new case: bad input gives clear field errors and saves nothing."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -81,6 +82,14 @@ def test_a_release_date_after_the_custodial_term_saves_nothing(client, hub_user)
 def test_offender_managers_cannot_add_cases(client, offender_manager):
     client.force_login(offender_manager)
     assert client.get(URL).status_code == 403
+
+
+def test_the_add_case_form_offers_tier_as_a_choice_and_says_what_length_means(client, hub_user):
+    client.force_login(hub_user)
+    text = client.get(URL).content.decode()
+    assert re.search(r'<select[^>]*name="person-tier"', text) and '<option value="B2">B2</option>' in text
+    assert "Length: months" in text and "Length months" not in text
+    assert "govuk-input--width-10" in text  # a CRN box as wide as a CRN, not the whole page
 
 
 def test_a_sixteen_week_sentence_is_keyed_in_on_the_new_case_page(client, hub_user):

@@ -40,3 +40,14 @@ def test_admin_actions_revoke_and_rotate_tokens(client, admin_user):
     second.refresh_from_db()
     assert second.is_revoked and second.replaced_by.user == second.user
     assert client.get("/admin/partners/apitoken/").status_code == 200
+
+
+def test_the_token_form_says_what_a_blank_expiry_does_and_never_expires_is_a_choice(client, admin_user):
+    membership = PartnerMembershipFactory()
+    client.force_login(admin_user)
+    form = client.get("/admin/partners/apitoken/add/").content.decode()
+    assert "Blank: never expires" not in form and "Blank: expires 90 days from today." in form
+    client.post("/admin/partners/apitoken/add/", {"user": membership.user.pk, "name": "Standard"})
+    assert ApiToken.objects.get(name="Standard").expires_at is not None
+    client.post("/admin/partners/apitoken/add/", {"user": membership.user.pk, "name": "Forever", "never_expires": "on"})
+    assert ApiToken.objects.get(name="Forever").expires_at is None

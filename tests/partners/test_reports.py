@@ -217,3 +217,57 @@ def test_the_report_names_the_boroughs_hosp():
     area.save()
     data = build_report(borough("camden"), LAST_MONTH)
     assert data["hosp_area"] == "North West London" and data["hosp"] == "Helen Osei"
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn in a reportlab PDF: its content streams, inflated."""
+    import re
+    import zlib
+
+    import base64
+
+    text = []
+    for stream in re.findall(rb"\bstream\r?\n(.*?)endstream", pdf, re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):  # reportlab's default: ASCII85, then deflate
+            data = base64.a85decode(data, adobe=True)
+        try:
+            text.append(zlib.decompress(data).decode("latin-1"))
+        except zlib.error:
+            text.append(data.decode("latin-1"))
+    assert text, "no content streams found"
+    return "\n".join(text)
+
+
+def test_a_provisional_pdf_says_so_and_gives_london_time(monkeypatch):
+    import datetime
+
+    data = build_report(borough("camden"), LAST_MONTH)
+    data["built_at"] = datetime.datetime(2026, 7, 1, 8, 30, tzinfo=datetime.timezone.utc).isoformat()  # 09:30 BST
+    text = _pdf_text(report_pdf(data, provisional=True))
+    assert "(PROVISIONAL) Tj" in text and "\\(provisional\\)" in text  # PDF strings escape brackets
+    assert "Produced 1 July 2026 at 09:30 \\(London time\\)" in text and "UTC" not in text
+    final = _pdf_text(report_pdf(data))
+    assert "PROVISIONAL" not in final
+
+
+def test_pdf_chart_labels_are_whole_and_distinct_and_a_two_series_chart_has_a_legend():
+    from reportlab.graphics.charts.legends import Legend
+
+    labels = ["Accommodation settled", "Accommodation not settled", "Young adult men (18-25)"]
+    wrapped = reports.pdf_axis_labels(labels)
+    assert [w.replace("\n", " ") for w in wrapped] == labels  # nothing cut off
+    assert len(set(wrapped)) == len(labels)
+    chart = {"type": "bar", "labels": ["Red", "Amber", "Green"], "datasets": [
+        {"label": "On time", "data": [1, 2, 3], "colours": ["green"] * 3},
+        {"label": "Late or overdue", "data": [0, 1, 0], "colours": ["red"] * 3}]}
+    drawing = reports._pdf_chart(chart)
+    legends = [c for c in drawing.contents if isinstance(c, Legend)]
+    assert legends and [name for _, name in legends[0].colorNamePairs] == ["On time", "Late or overdue"]
+
+
+def test_the_live_pdf_download_is_marked_provisional(client, hub_user):
+    client.force_login(hub_user)
+    response = client.get(f"/partners/reports/hackney/{timezone.localdate():%Y-%m}/report.pdf")
+    assert response.content.startswith(b"%PDF"), response.content[:200]
+    assert "PROVISIONAL" in _pdf_text(response.content), response.content[:1500]

@@ -86,3 +86,37 @@ def test_a_real_worker_sends_queued_notifications(live_celery_worker, hub_user):
         time.sleep(0.2)
     assert Notification.objects.get().email_sent_at is not None
     assert result.id
+
+
+def test_the_notifications_page_has_pages_an_unread_filter_and_mark_as_read(client, hub_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(30):
+        notification_send(recipient=hub_user, key=f"page-{i}", subject=f"Notice {i:02d}", body="x", url="/safeguarding/")
+    client.force_login(hub_user)
+    first = client.get("/notifications/")
+    assert first.context["page"].paginator.num_pages == 2 and len(first.context["page"].object_list) == 25
+    assert "Notice 29" in first.content.decode() and "Notice 00" not in first.content.decode()
+    assert "Notice 00" in client.get("/notifications/?page=2").content.decode()
+
+    newest = hub_user.notifications.get(subject="Notice 29")
+    back = client.post(f"/notifications/{newest.pk}/read/", {"action": "mark", "back": "/notifications/?show=unread"})
+    assert back["Location"] == "/notifications/?show=unread"  # stays on the list, where it was
+    newest.refresh_from_db()
+    assert newest.read_at is not None
+    unread = client.get("/notifications/?show=unread")
+    assert unread.context["page"].paginator.count == 29 and "Notice 29" not in unread.content.decode()
+    opened = hub_user.notifications.get(subject="Notice 28")
+    assert client.post(f"/notifications/{opened.pk}/read/", {"action": "open"})["Location"] == "/safeguarding/"
+    # Not an open redirect: "back" only ever leads to the notifications list.
+    other = hub_user.notifications.get(subject="Notice 27")
+    assert client.post(f"/notifications/{other.pk}/read/", {"action": "mark", "back": "https://evil.example/"})["Location"] == "/notifications/"
+
+    with CaptureQueriesContext(connection) as small:
+        client.get("/notifications/")
+    for i in range(30, 90):
+        notification_send(recipient=hub_user, key=f"page-{i}", subject=f"Notice {i:02d}", body="x")
+    with CaptureQueriesContext(connection) as large:
+        client.get("/notifications/")
+    assert len(small) == len(large)

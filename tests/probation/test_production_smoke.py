@@ -21,10 +21,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import httpx
 import pytest
+
+from tests.scratch_db import scratch_database_url
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,10 +51,9 @@ def _free_port() -> int:
 
 
 def _scratch_database_url() -> str:
-    """A database of this test's own next to the suite's (probation_x -> probation_x_smoke). It is kept between runs
+    """A database of this test's own next to the suite's (tests/scratch_db.py). It is kept between runs
     (only the first run migrates from nothing); each run's records have names of their own."""
-    parsed = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation"))
-    return urlunparse(parsed._replace(path=f"/{parsed.path.lstrip('/')}_smoke"))
+    return scratch_database_url("smoke")
 
 
 def _recreate_database(url: str) -> None:
@@ -197,7 +198,7 @@ def stack(tmp_path_factory):
         "EMAIL_PORT": str(_free_port()),  # no mail server: notification emails fail and are retried, never sent out
         "LOG_LEVEL": "WARNING",
     }
-    assert urlparse(env["DATABASE_URL"]).path.endswith("_smoke")
+    assert "_smoke_" in urlparse(env["DATABASE_URL"]).path  # never the suite's own database
     _run(["bash", "scripts/build.sh"], env, timeout=600)
     migrate = _compose_command("migrate", {})
     if not _database_exists(env["DATABASE_URL"]):

@@ -18,6 +18,7 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(client, hub_
     response = client.post(reverse("login"), {"username": hub_user.username, "password": TEST_PASSWORD})
     assert response.status_code == 429
     assert b"Your account is locked" in response.content
+    assert b"you cannot sign in for 15 minutes." in response.content and b"0:15:00" not in response.content
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="login_failed", actor_label=hub_user.username).count() >= 5
 

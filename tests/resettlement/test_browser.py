@@ -25,7 +25,7 @@ def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_th
         page.check(f"#id_{pathway}_1")  # support not required
     page.check("#id_accommodation_0")  # support required
     page.click("button:has-text('Complete BCST2')")
-    assert "BCST2 completed" in page.inner_text(".moj-alert")
+    assert "BCST2 completed" in page.inner_text("[data-testid=message]")
     assert "Support required" in page.inner_text("[data-testid=need-accommodation]")
     assert "Completed" in page.inner_text("[data-testid=screening-bcst2]")
 
@@ -35,7 +35,7 @@ def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_th
     page.fill("#id_description", "Hostel place from release day")
     due = (timezone.localdate() + datetime.timedelta(days=21)).isoformat()
     page.fill("#id_due_on", due)
-    page.select_option("#id_owner_organisation", label="St Mungo's (Supply-chain partner)")
+    page.select_option("#id_owner_organisation", label="St Mungo's")
     page.click("button:has-text('Add action')")
     assert "Record the person's consent" in page.inner_text(".govuk-error-summary")
     assert not PlanAction.objects.exists()
@@ -53,7 +53,7 @@ def test_a_ttg_worker_completes_a_bcst2_and_refers_an_action_that_the_partner_th
     partner_page.select_option("#id_status", "done")
     partner_page.fill("#id_outcome", "Room at the Camden hostel confirmed")
     partner_page.click("button:has-text('Save')")
-    assert "Action updated" in partner_page.inner_text(".moj-alert")
+    assert "Action updated" in partner_page.inner_text("[data-testid=message]")
     context.close()
     action = PlanAction.objects.get()
     assert action.status == "done" and action.outcome == "Room at the Camden hostel confirmed"

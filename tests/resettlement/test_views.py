@@ -355,7 +355,7 @@ def test_recording_a_review_and_changing_a_need(om_client):
 def test_an_empty_action_form_names_each_missing_field(om_client):
     episode = record_episode()
     page = om_client.post(reverse("resettlement:action_new", args=[episode.pk]), {}).content.decode()
-    for message in ("Choose the pathway.", "Enter the description.", "Enter the due date."):
+    for message in ("Select the pathway.", "Enter the description.", "Enter the due date."):
         assert message in page
     page = om_client.post(reverse("resettlement:bcst2", args=[episode.pk]), {}).content.decode()
     assert "Choose the need for accommodation." in page
@@ -369,3 +369,20 @@ def test_a_hosp_sees_programme_completion_rates_but_not_who_is_enrolled(client, 
     assert client.get(reverse("resettlement:programmes")).status_code == 200
     assert client.get(reverse("resettlement:programme", args=[gir.code])).status_code == 403
     assert client.get(reverse("resettlement:enrolment", args=[enrolment.pk])).status_code == 403
+
+
+def test_the_action_form_offers_only_supply_chain_partners_grouped_by_pathway(om_client):
+    from partners.models import Service
+
+    episode = record_episode()
+    mungos = supply_chain_partner("St Mungo's")
+    mungos.services.add(Service.objects.get(code="accommodation"))
+    novus = supply_chain_partner("Novus")
+    novus.services.add(Service.objects.get(code="employment"))
+    OrganisationFactory(name="Camden MASH", kind=Organisation.Kind.MASH)
+    OrganisationFactory(name="Camden Community Safety Partnership", kind=Organisation.Kind.CSP)
+    page = om_client.get(reverse("resettlement:action_new", args=[episode.pk])).content.decode()
+    select = page.split('name="owner_organisation"')[1].split("</select>")[0]
+    assert "Camden MASH" not in select and "Community Safety Partnership" not in select
+    assert '<optgroup label="Accommodation">' in select and "St Mungo" in select.split('label="Accommodation"')[1].split("</optgroup>")[0]
+    assert "Novus" in select.split('label="Education, skills and work')[1].split("</optgroup>")[0]

@@ -91,6 +91,12 @@ def test_the_hub_keys_in_a_secure_email_request_and_gets_a_reference(page, live_
     page.get_by_text("Request recorded. Reference MASH-2026-").wait_for()
     request = SafeguardingRequest.objects.get()
     assert page.get_by_test_id("reference").inner_text().startswith(request.reference)
+    # The success banner spans the page, so the reference the hub reads out is one line, not one word a line.
+    banner = page.get_by_test_id("message")
+    box = banner.bounding_box()
+    assert box["width"] > 600 and box["height"] < 150, box
+    assert "GDS Transport" in banner.evaluate("el => getComputedStyle(el).fontFamily")
+    page.screenshot(path="test-results/safeguarding-recorded-banner.png", full_page=True)
 
 
 def test_the_assignee_sees_information_a_partner_added_and_a_refused_change(page, live_server, sign_in, hub_user):

@@ -104,3 +104,15 @@ def test_the_borough_report_section(hub_user):
     report = build_report(borough("camden"), datetime(2026, 3, 1).date())
     mash = next(s for s in report["sections"] if s["key"] == "mash")
     assert mash["error"] == "" and mash["data"]["chart"]["datasets"][0]["data"] == [1, 0, 0]
+
+
+def test_the_dashboard_offers_boroughs_as_a_choice_and_refuses_a_name_typed_in_their_place(client, hub_user):
+    request = mash_request(organisation=OrganisationFactory(borough_codes=["camden"]), received_at=MON, rating=Rag.RED)
+    _answer(request, hub_user, MON + timedelta(hours=2))
+    client.force_login(hub_user)
+    page = client.get("/safeguarding/compliance/", {"as_of": "2026-03-31"}).content.decode()
+    assert '<select class="govuk-select" name="borough" id="id_borough">' in page and '<option value="camden">Camden</option>' in page
+    camden = client.get("/safeguarding/compliance/", {"as_of": "2026-03-31", "borough": "camden"})
+    assert camden.context["result"].total.on_time == 1 and "MASH response performance: Camden" in camden.content.decode()
+    typed = client.get("/safeguarding/compliance/", {"as_of": "2026-03-31", "borough": "Camden"}, follow=True)
+    assert "Select a London borough from the list." in typed.content.decode()  # not silently zeros

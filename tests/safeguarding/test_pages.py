@@ -70,7 +70,9 @@ def test_the_hub_queue_costs_the_same_number_of_queries_at_any_size(client, hub_
             assert client.get("/safeguarding/").status_code == 200
         counts.append(len(warm))
     assert counts[0] == counts[2] and counts[1] == counts[3]
-    assert counts[1] == counts[0] - 3  # warm: the counts and the filter's boroughs and staff come from the cache
+    # warm: the counts, the filter's boroughs and its staff (two queries: staff, and the teams they manage, to name
+    # each with their team) come from the cache
+    assert counts[1] == counts[0] - 4
 
 
 def test_the_queue_counts_follow_every_change_at_once(client, hub_user):
@@ -263,3 +265,40 @@ def test_only_the_hub_triages(client, offender_manager):
     request = mash_request()
     client.force_login(offender_manager)
     assert client.get(f"/safeguarding/{request.reference}/triage/").status_code == 403
+
+
+def test_the_triage_search_keeps_the_subjects_date_of_birth_in_a_form_the_date_box_accepts(client, hub_user):
+    from datetime import date
+
+    request = mash_request(subject_date_of_birth=date(1981, 4, 12))
+    client.force_login(hub_user)
+    page = client.get(f"/safeguarding/{request.reference}/triage/").content.decode()
+    assert 'value="1981-04-12"' in page and "12/04/1981" not in page.split('data-testid="search-form"')[1].split("</form>")[0]
+    again = client.get(f"/safeguarding/{request.reference}/triage/", {"text": "Daniel Okafor", "date_of_birth": "1981-04-12"})
+    assert again.context["search"].cleaned_data["date_of_birth"] == date(1981, 4, 12)
+    assert 'value="1981-04-12"' in again.content.decode()
+
+
+def test_recently_answered_requests_show_when_they_were_answered_not_a_running_clock(client, hub_user):
+    person = AllocatedPersonFactory()
+    request = mash_request(received_at=timezone.now() - timedelta(days=9))
+    request_assign(request=request, assignee=person.offender_manager, by=hub_user)
+    request_respond(request=request, by=person.offender_manager, **ANSWER)
+    client.force_login(person.offender_manager)
+    page = client.get("/safeguarding/mine/").content.decode()
+    answered = page.split("Recently answered")[1]
+    assert request.reference in answered
+    assert "data-deadline" not in answered and "Answered " in answered and "Late" in answered
+
+
+def test_staff_with_the_same_name_are_told_apart_by_their_team_in_the_assign_dropdown(client, hub_user):
+    from tests.cases.factories import TeamFactory
+    from tests.probation.factories import TeamManagerFactory
+
+    for cohort_team in ("Camden women", "Camden young adult men"):
+        manager = TeamManagerFactory(first_name="Team", last_name="Manager Camden")
+        TeamFactory(name=cohort_team, manager=manager)
+    request = mash_request()
+    client.force_login(hub_user)
+    page = client.get(f"/safeguarding/{request.reference}/").content.decode()
+    assert "Team Manager Camden (Camden women)" in page and "Team Manager Camden (Camden young adult men)" in page

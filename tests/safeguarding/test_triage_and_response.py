@@ -119,3 +119,18 @@ def test_the_state_at_a_past_moment_is_derived_from_the_timestamps(hub_user):
     request.refresh_from_db()
     assert request.state_at(received + timedelta(minutes=1)) == State.RECEIVED
     assert request.state_at(timezone.now()) == State.RESPONDED
+
+
+def test_the_assignment_notice_says_an_amber_request_and_the_timeline_reads_received_by(client, hub_user):
+    from django.urls import reverse
+
+    from safeguarding.models import Rag
+
+    officer = StaffProfileFactory().user
+    request = mash_request(rating=Rag.AMBER, received_by=hub_user)
+    request_assign(request=request, assignee=officer, by=hub_user, reason="")
+    assert Notification.objects.get(recipient=officer).body.startswith("An amber MASH request has been assigned to you.")
+    client.force_login(hub_user)
+    text = client.get(reverse("safeguarding:detail", args=[request.reference])).content.decode()
+    # The title and the byline are inline: without a space between them the page reads "Receivedby".
+    assert '</h3><p class="moj-timeline__byline">' not in text and '</h3> <p class="moj-timeline__byline">by ' in text

@@ -8,9 +8,10 @@ import socket
 import subprocess  # nosec B404 - runs this checkout's own script
 import sys
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
+
+from tests.scratch_db import scratch_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "load_test.py"
@@ -33,8 +34,7 @@ def _free_port() -> int:
 def _own_database_url() -> str:
     """A database of this test's own next to the suite's (probation_x -> probation_x_load_ci), so parallel suites
     of different engineers never share it; it is kept between runs, so only the first run migrates."""
-    parsed = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation"))
-    return urlunparse(parsed._replace(path=f"/{parsed.path.lstrip('/')}_load_ci"))
+    return scratch_database_url("load_ci")
 
 
 @pytest.mark.load

@@ -20,9 +20,30 @@ class Command(BaseCommand):
             with transaction.atomic():
                 entry.callable(size=people, stdout=self.stdout)
         if not quiet_logins:
-            self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: %s)" % demo_password()))
-            for username, role, *_ in DEMO_USERS:
-                self.stdout.write(f"  {username:<10} {role.label}")
-            self.stdout.write(
-                "Two-factor code for a demo user (valid 30 seconds): .venv/bin/python manage.py demo_totp <user name>"
-            )
+            self._print_sign_ins()
+
+    def _print_sign_ins(self):
+        """Only sign-ins that work: demo users with the demo password and a demo authenticator (so `demo_totp`
+        gives their code), each on its own line, ending with a newline."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from probation.demo import DEMO_DEVICE_NAME
+        from probation.models import Role, User
+
+        password = demo_password()
+        with_device = set(TOTPDevice.objects.filter(name=DEMO_DEVICE_NAME, confirmed=True).values_list("user_id", flat=True))
+        first = [username for username, *_ in DEMO_USERS]
+        users = sorted(User.objects.filter(pk__in=with_device, is_active=True),
+                       key=lambda u: (u.username not in first, first.index(u.username) if u.username in first else 0, u.username))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo sign-ins (password for all: {password})"))
+        for user in users:
+            if user.check_password(password):
+                detail = Role(user.role).label
+                membership = getattr(user, "partner_membership", None) if user.role == Role.PARTNER else None
+                if membership is not None:
+                    detail += f", {membership.organisation.name}"
+                self.stdout.write(f"  {user.username:<10} {detail}")
+        self.stdout.write(
+            "Two-factor code for a demo user (valid 30 seconds): .venv/bin/python manage.py demo_totp <user name>"
+        )
+        self.stdout.write("")  # a blank line before what the server prints next

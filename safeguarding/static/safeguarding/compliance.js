@@ -3,6 +3,9 @@
   const source = document.getElementById('compliance-data')
   if (!source || typeof window.Chart === 'undefined') return
   const data = JSON.parse(source.textContent)
+  // Axis labels and legends in the page's GOV.UK font stack, not the canvas default.
+  window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
+  window.Chart.defaults.color = '#0b0c0c'
   document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
     const series = data[canvas.dataset.chart]
     if (!series || !series.labels.length) return
