@@ -67,8 +67,7 @@ def unsuitability(project: Project, person: Person, *, on: datetime.date) -> lis
     if project.gender == Project.Gender.MEN_ONLY and person.gender != Gender.MALE:
         reasons.append(f"{project} is for men only.")
     if project.children_present:
-        active = Register.objects.filter(person=person, code__in=CHILD_SAFEGUARDING_CODES, start_date__lte=on) \
-            .exclude(end_date__lt=on)
+        active = Register.objects.in_force(on).filter(person=person, code__in=CHILD_SAFEGUARDING_CODES)
         if active.exists():
             reasons.append(f"Children may be present at {project}, and {person.full_name} has a child "
                            f"safeguarding register.")
@@ -266,8 +265,7 @@ def programme_eligibility(*, programme, person: Person, on: datetime.date | None
     if programme.genders and person.gender not in programme.genders:
         reasons.append(f"{programme} is for {' or '.join(programme.genders)} participants.")
     if programme.needs_any_register:
-        active = Register.objects.filter(person=person, code__in=programme.needs_any_register, start_date__lte=on) \
-            .exclude(end_date__lt=on)
+        active = Register.objects.in_force(on).filter(person=person, code__in=programme.needs_any_register)
         if not active.exists():
             reasons.append(f"{programme} needs one of the registers {', '.join(programme.needs_any_register)}.")
     return reasons

@@ -118,6 +118,14 @@ def test_an_ended_register_no_longer_bars_a_project_with_children():
     assert book(session(ProjectFactory(children_present=True)), person)
 
 
+def test_a_register_ending_on_the_session_day_no_longer_bars_a_project_with_children():
+    """A register's end date is the first day it no longer applies (Register.in_force), here as everywhere."""
+    person = upw_case()
+    Register.objects.create(person=person, code=RegisterCode.RCCO, start_date=datetime.date(2025, 1, 1),
+                            end_date=datetime.date(2026, 3, 10))  # the default session day
+    assert book(session(ProjectFactory(children_present=True)), person)
+
+
 def test_a_high_rosh_case_may_only_work_on_a_project_marked_no_public_contact():
     for level in (RoshLevel.HIGH, RoshLevel.VERY_HIGH):
         person = upw_case(rosh_level=level)
