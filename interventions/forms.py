@@ -30,6 +30,19 @@ class AttendanceForm(forms.Form):
 AttendanceFormSet = forms.formset_factory(AttendanceForm, extra=0, max_num=30, absolute_max=30)
 
 
+class GroupAttendanceForm(forms.Form):
+    """One participant's row on a programme session's attendance page (blank outcome: not recorded yet)."""
+
+    place = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label="Outcome", required=False,
+                                choices=[("", "Not recorded")] + [(o.value, o.label) for o in RECORDABLE_OUTCOMES])
+    absence_reason = forms.ChoiceField(label="Absence reason", required=False,
+                                       choices=[("", "None")] + AbsenceReason.choices)
+
+
+GroupAttendanceFormSet = forms.formset_factory(GroupAttendanceForm, extra=0)
+
+
 class SessionBookingForm(forms.Form):
     session = forms.ModelChoiceField(label="Session", queryset=Session.objects.none(),
                                      error_messages={"required": "Choose a session.",

@@ -275,6 +275,9 @@ class ProgrammeGroup(models.Model):
     start_date = models.DateField()
     capacity = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1), MaxValueValidator(30)])
     facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="programme_groups_facilitated")
+    partner = models.ForeignKey("partners.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="programme_groups",
+                                help_text="The supply-chain partner that delivers the group, if not the CRC itself.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -417,3 +420,22 @@ class HubPlace(models.Model):
 
     def __str__(self):
         return f"{self.person_id} at {self.session_id}"
+
+
+class GroupPlace(models.Model):
+    """A participant's place at one session of a programme group (numbered or a catch-up): a supervision
+    appointment of type programme session run by a facilitator, whose outcome is the attendance (recorded through
+    supervision, so an absence is enforced there, once)."""
+
+    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="places")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="places")
+    appointment = models.OneToOneField("supervision.Appointment", on_delete=models.PROTECT, related_name="group_place")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "referral"], name="one_group_place_per_session")]
+
+    def __str__(self):
+        return f"{self.referral_id} at {self.session_id}"

@@ -25,6 +25,11 @@ def partner_runs_session(user, session):
     return session is not None and membership is not None and session.project.partner_id == membership.organisation_id
 
 
+@rules.predicate
+def facilitates_group_session(user, session):
+    return session is not None and session.group.facilitators.filter(pk=user.pk).exists()
+
+
 case_worker = (is_offender_manager & (_on_person(is_case_offender_manager) | _on_person(is_in_case_team))) | (
     is_team_manager & _on_person(manages_case_team))
 
@@ -32,6 +37,9 @@ case_worker = (is_offender_manager & (_on_person(is_case_offender_manager) | _on
 rules.add_perm("interventions.view_unpaid_work", is_offender_manager | is_team_manager | is_admin)
 # A session's attendance page and roster: its supervisor, team managers (unpaid work managers) and administrators.
 rules.add_perm("interventions.record_attendance", (is_offender_manager & supervises_session) | is_team_manager | is_admin)
+# A programme group session's attendance page: the group's facilitators, team managers and administrators.
+rules.add_perm("interventions.record_programme_attendance",
+               (is_offender_manager & facilitates_group_session) | is_team_manager | is_admin)
 rules.add_perm("interventions.record_partner_attendance", is_partner & partner_runs_session)
 # A person's ledger, bookings and budget: the case's officers and their SPO.
 rules.add_perm("interventions.view_case", case_worker | is_admin)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases.models import Gender, Person, Register, RegisterCode, Requirement
+from cases.models import Gender, Person, Register, RegisterCode, Requirement, RoshLevel
 from interventions.models import (
     LONDON,
     SESSION_HOURS,
@@ -30,6 +30,11 @@ from supervision.models import AppointmentType, Outcome, Place
 
 # Registers that mean a person must not work where children are present.
 CHILD_SAFEGUARDING_CODES = (RegisterCode.RCCO, RegisterCode.RCPR)
+# Who must work out of the public's sight: a high or very high risk of serious harm, or a stalking register in force.
+# Such a person may be booked only onto a project marked "no public contact" (a workshop, a closed site); every other
+# project puts them among the public.
+NO_PUBLIC_CONTACT_ROSH = (RoshLevel.HIGH, RoshLevel.VERY_HIGH)
+NO_PUBLIC_CONTACT_CODES = (RegisterCode.RSTK,)
 UPW_MONTHS = 12  # unpaid work must be completed within 12 months of the order
 
 
@@ -62,11 +67,17 @@ def unsuitability(project: Project, person: Person, *, on: datetime.date) -> lis
     if project.gender == Project.Gender.MEN_ONLY and person.gender != Gender.MALE:
         reasons.append(f"{project} is for men only.")
     if project.children_present:
-        active = Register.objects.filter(person=person, code__in=CHILD_SAFEGUARDING_CODES, start_date__lte=on) \
-            .exclude(end_date__lt=on)
+        active = Register.objects.in_force(on).filter(person=person, code__in=CHILD_SAFEGUARDING_CODES)
         if active.exists():
             reasons.append(f"Children may be present at {project}, and {person.full_name} has a child "
                            f"safeguarding register.")
+    if not project.no_public_contact:
+        if person.rosh_level in NO_PUBLIC_CONTACT_ROSH:
+            reasons.append(f"{person.full_name}'s risk of serious harm is {person.get_rosh_level_display().lower()}: "
+                           f"book a project marked no public contact; {project} is not.")
+        elif Register.objects.filter(person=person, code__in=NO_PUBLIC_CONTACT_CODES).in_force(on).exists():
+            reasons.append(f"{person.full_name} has a stalking register: book a project marked no public contact; "
+                           f"{project} is not.")
     return reasons
 
 
@@ -254,8 +265,7 @@ def programme_eligibility(*, programme, person: Person, on: datetime.date | None
     if programme.genders and person.gender not in programme.genders:
         reasons.append(f"{programme} is for {' or '.join(programme.genders)} participants.")
     if programme.needs_any_register:
-        active = Register.objects.filter(person=person, code__in=programme.needs_any_register, start_date__lte=on) \
-            .exclude(end_date__lt=on)
+        active = Register.objects.in_force(on).filter(person=person, code__in=programme.needs_any_register)
         if not active.exists():
             reasons.append(f"{programme} needs one of the registers {', '.join(programme.needs_any_register)}.")
     return reasons
@@ -346,7 +356,7 @@ def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
 
 @transaction.atomic
 def group_create(*, programme, borough, start_date: datetime.date, facilitators, by, start: datetime.time =
-                 datetime.time(18), hours: int = 2, every_days: int = 7, capacity: int = 12):
+                 datetime.time(18), hours: int = 2, every_days: int = 7, capacity: int = 12, partner=None):
     """A group with its facilitators and a start date, and its numbered sessions `every_days` apart."""
     from interventions.models import GroupSession, ProgrammeGroup
 
@@ -358,7 +368,7 @@ def group_create(*, programme, borough, start_date: datetime.date, facilitators,
     if errors:
         raise ValidationError(errors)
     group = ProgrammeGroup.objects.create(programme=programme, borough=borough, start_date=start_date, created_by=by,
-                                          capacity=capacity)
+                                          capacity=capacity, partner=partner)
     group.facilitators.set(facilitators)
     sessions = []
     for number in range(1, programme.sessions + 1):
@@ -382,6 +392,97 @@ def catch_up_add(*, referral, number: int, starts_at: datetime.datetime, hours: 
         raise ValidationError({"number": f"Sessions are numbered 1 to {referral.programme.sessions}."})
     return GroupSession.objects.create(group_id=referral.group_id, number=number, starts_at=starts_at,
                                        ends_at=starts_at + datetime.timedelta(hours=hours), catch_up_for=referral)
+
+
+# --- programme session places and attendance --------------------------------------------------------------------
+
+PLACE_STATUSES = ("allocated", "on_programme")
+MISSED_OUTCOMES = (Outcome.ACCEPTABLE_ABSENCE, Outcome.UNACCEPTABLE_ABSENCE)
+
+
+def _place_book(*, session, referral, by, now):
+    """One participant's place at one group session: a programme-session appointment run by the group's partner if a
+    partner delivers it, else by its first facilitator (supervision allows that for the person's own accredited
+    programme requirement)."""
+    from interventions.models import GroupPlace
+
+    partner = session.group.partner
+    facilitator = None if partner else session.group.facilitators.order_by("id").first()
+    if referral.requirement_id is None:
+        raise ValidationError({"referral": f"{referral.person.full_name}'s referral names no accredited programme "
+                                           f"requirement."})
+    appointment = supervision.appointment_book(
+        booking=supervision.Booking(
+            person=referral.person, type=AppointmentType.PROGRAMME, place=Place.OFFICE, starts_at=session.starts_at,
+            ends_at=session.ends_at, officer=facilitator, partner_organisation=partner, requirement=referral.requirement,
+            run_by_facilitator=facilitator is not None,
+            notes=f"{session}"[:500]),
+        by=by, allow_clash=True, now=now)
+    return GroupPlace.objects.create(session=session, referral=referral, appointment=appointment, booked_by=by,
+                                     booked_at=now)
+
+
+@transaction.atomic
+def group_places_book(*, group, by, now=None) -> int:
+    """Book every participant allocated to (or on) the group onto each of its numbered sessions still to come.
+    Safe to run again (after a new allocation): places already booked are kept. Returns how many were added."""
+    from interventions.models import GroupPlace, GroupSession, ProgrammeGroup, Referral
+
+    now = now or timezone.now()
+    group = ProgrammeGroup.objects.select_for_update().get(pk=group.pk)
+    referrals = list(Referral.objects.select_related("person", "requirement__sentence")
+                     .filter(group=group, status__in=PLACE_STATUSES))
+    sessions = list(GroupSession.objects.select_related("group__programme", "group__partner")
+                    .filter(group=group, catch_up_for__isnull=True, starts_at__gt=now))
+    booked = set(GroupPlace.objects.filter(session__in=sessions).values_list("session_id", "referral_id"))
+    added = 0
+    for session in sessions:
+        for referral in referrals:
+            if (session.pk, referral.pk) not in booked:
+                _place_book(session=session, referral=referral, by=by, now=now)
+                added += 1
+    return added
+
+
+@transaction.atomic
+def catch_up_book(*, referral, number: int, starts_at: datetime.datetime, by, hours: int = 2, now=None):
+    """A catch-up for a numbered session the person missed (absent, acceptably or not), with their place on it."""
+    from interventions.models import GroupPlace
+
+    now = now or timezone.now()
+    missed = GroupPlace.objects.filter(referral=referral, session__number=number,
+                                       session__catch_up_for__isnull=True,
+                                       appointment__outcome__in=MISSED_OUTCOMES).exists()
+    if not missed:
+        raise ValidationError({"number": f"Session {number} was not missed: a catch-up is for a missed session."})
+    if GroupPlace.objects.filter(referral=referral, session__number=number,
+                                 session__catch_up_for=referral).exists():
+        raise ValidationError({"number": f"A catch-up for session {number} is already booked."})
+    session = catch_up_add(referral=referral, number=number, starts_at=starts_at, hours=hours)
+    session = type(session).objects.select_related("group__programme", "group__partner").get(pk=session.pk)
+    return _place_book(session=session, referral=referral.__class__.objects.select_related(
+        "person", "requirement__sentence").get(pk=referral.pk), by=by, now=now)
+
+
+@transaction.atomic
+def group_attendance_record(*, session, marks: dict, by, now=None) -> list:
+    """A facilitator records a whole session at once: `marks` maps each place id to (outcome, absence_reason).
+    Each is the appointment's outcome through supervision (an unacceptable absence: one failure, one proposal).
+    All or nothing: one bad mark stores none, with the error under that place's field."""
+    from interventions.models import GroupPlace
+
+    places = {p.pk: p for p in GroupPlace.objects.select_related("appointment").filter(session=session)}
+    unknown = [pk for pk in marks if pk not in places]
+    if unknown:
+        raise ValidationError({"__all__": "A place is not on this session."})
+    recorded = []
+    for pk, (outcome, reason) in marks.items():
+        try:
+            recorded.append(supervision.appointment_record_outcome(
+                appointment=places[pk].appointment, outcome=outcome, absence_reason=reason or "", by=by, now=now))
+        except ValidationError as error:
+            raise ValidationError({f"place_{pk}": error.messages}) from error
+    return recorded
 
 
 # --- women's hubs -----------------------------------------------------------------------------------------------------

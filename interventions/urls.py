@@ -15,6 +15,7 @@ urlpatterns = [
     path("budgets/<int:pk>/spend/", views.budget_spend, name="budget_spend"),
     path("programmes/waiting-lists/<slug:code>/", views.waiting_list, name="waiting_list"),
     path("programmes/groups/<int:pk>/", views.group, name="group"),
+    path("programmes/sessions/<int:pk>/", views.group_session_attendance, name="group_session"),
     path("programmes/completion-rates/", views.programme_rates, name="programme_rates"),
     path("cases/<str:crn>/programmes/refer/", views.referral_new, name="referral_new"),
     path("programmes/referrals/<int:pk>/", views.referral, name="referral"),

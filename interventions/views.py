@@ -17,12 +17,13 @@ from interventions import roster, selectors, services
 from interventions.forms import (
     AttendanceFormSet,
     BudgetForm,
+    GroupAttendanceFormSet,
     ReferralForm,
     ReferralMoveForm,
     SessionBookingForm,
     SpendForm,
 )
-from interventions.models import PersonalBudget, ProgrammeGroup, Referral, Session, WomensHub
+from interventions.models import GroupPlace, GroupSession, PersonalBudget, ProgrammeGroup, Referral, Session, WomensHub
 from partners.models import Borough
 from probation.audit import Action, audit_record, audit_view, audit_view_many
 from probation.policy import require
@@ -209,6 +210,51 @@ def group(request, pk):
     context = selectors.group_page(item)
     audit_view_many(request, [r.person for r in context["members"]])
     return render(request, "interventions/group.html", context)
+
+
+def group_session_attendance(request, pk):
+    """A facilitator records a programme session for everyone on it at once (all or nothing): each mark is the
+    participant's appointment outcome through supervision."""
+    session = get_object_or_404(GroupSession.objects.select_related("group__programme", "group__borough",
+                                                                    "catch_up_for"), pk=pk)
+    require(request.user, "interventions.record_programme_attendance", session)
+    places = list(GroupPlace.objects.filter(session=session)
+                  .select_related("referral__person", "appointment").order_by("referral__person__last_name", "id"))
+    open_places = [p for p in places if not p.appointment.outcome]
+    formset = GroupAttendanceFormSet(request.POST or None, initial=[{"place": p.pk} for p in open_places], prefix="row")
+    status = 200
+    if request.method == "POST":
+        by_pk = {p.pk: p for p in open_places}
+        if formset.is_valid():
+            marks = {}
+            for form in formset.forms:
+                data = form.cleaned_data
+                if data.get("place") not in by_pk:
+                    form.add_error(None, "This person is not waiting for attendance on this session.")
+                elif data.get("outcome"):
+                    marks[data["place"]] = (data["outcome"], data.get("absence_reason", ""))
+            if not any(f.errors for f in formset.forms):
+                try:
+                    services.group_attendance_record(session=session, marks=marks, by=request.user)
+                except ValidationError as exc:
+                    forms_by_place = {f.cleaned_data["place"]: f for f in formset.forms}
+                    for key, errors in exc.message_dict.items():
+                        form = forms_by_place.get(int(key[6:])) if key.startswith("place_") else None
+                        for error in errors:
+                            (form or formset.forms[0]).add_error(None, error)
+                else:
+                    for pk_ in marks:
+                        audit_record(action=Action.UPDATE, request=request, obj=by_pk[pk_].appointment,
+                                     detail={"attendance": marks[pk_][0]})
+                    messages.success(request, f"Attendance recorded for {len(marks)} "
+                                              f"{'person' if len(marks) == 1 else 'people'}.")
+                    return redirect("interventions:group_session", pk=session.pk)
+        status = 400
+    audit_view_many(request, [p.referral.person for p in places])
+    forms_by_pk = dict(zip([p.pk for p in open_places], formset.forms))
+    rows = [{"place": p, "form": forms_by_pk.get(p.pk)} for p in places]
+    return render(request, "interventions/group_session.html",
+                  {"session": session, "rows": rows, "formset": formset, "open": bool(open_places)}, status=status)
 
 
 def referral_new(request, crn):

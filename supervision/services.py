@@ -31,6 +31,7 @@ from supervision.models import (
     AamrReading,
     Appointment,
     AppointmentSeries,
+    AppointmentType,
     ContactPreference,
     Enforcement,
     EvidenceStatus,
@@ -113,6 +114,9 @@ class Booking:
     partner_organisation: object = None
     requirement: Requirement | None = None
     notes: str = ""
+    # A session of an accredited programme group, run by one of its facilitators (who does not hold the case). Only
+    # valid for a programme-session appointment against the person's own accredited programme requirement.
+    run_by_facilitator: bool = False
 
 
 def _validate_booking(booking: Booking, *, new: bool, now: datetime.datetime) -> None:
@@ -145,7 +149,15 @@ def _validate_booking(booking: Booking, *, new: bool, now: datetime.datetime) ->
                 f"The requirement runs from {requirement.start_date:%d %b %Y} to {requirement.end_date:%d %b %Y}.")
     if booking.officer is None and booking.partner_organisation is None:
         errors.setdefault("officer", []).append("Choose the officer or the partner who runs the appointment.")
-    if booking.officer is not None and not is_on_caseload(booking.person, booking.officer):
+    if booking.run_by_facilitator:
+        if booking.type != AppointmentType.PROGRAMME:
+            errors.setdefault("type", []).append("Only a programme session is run by a facilitator.")
+        if booking.officer is None:
+            errors.setdefault("officer", []).append("Choose the facilitator who runs the session.")
+        if booking.requirement is None or booking.requirement.kind != Requirement.Kind.ACCREDITED_PROGRAMME:
+            errors.setdefault("requirement", []).append(
+                "A facilitator books only against the person's accredited programme requirement.")
+    elif booking.officer is not None and not is_on_caseload(booking.person, booking.officer):
         errors.setdefault("officer", []).append(
             f"{booking.person.full_name} is not on {booking.officer}'s caseload or team.")
     if errors:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from interventions.models import Behaviour, Booking
+from interventions.models import Behaviour, Booking, GroupPlace
 from supervision.models import AbsenceReason, Outcome, RECORDABLE_OUTCOMES
 
 
@@ -35,6 +35,39 @@ class AttendanceInputSerializer(serializers.Serializer):
     minutes_worked = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=600)
     minutes_stood_down = serializers.IntegerField(required=False, min_value=0, max_value=600, default=0)
     behaviour = serializers.ChoiceField(choices=Behaviour.choices, required=False, allow_blank=True, default="")
+    absence_reason = serializers.ChoiceField(choices=AbsenceReason.choices, required=False, allow_blank=True,
+                                             default="")
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class PartnerGroupPlaceSerializer(serializers.ModelSerializer):
+    """A participant's place at a session of an accredited programme group your organisation delivers, with the
+    attendance once recorded."""
+
+    person = BookingPersonSerializer(source="referral.person", read_only=True)
+    programme = serializers.CharField(source="session.group.programme.name", read_only=True)
+    group = serializers.IntegerField(source="session.group_id", read_only=True)
+    session_number = serializers.IntegerField(source="session.number", read_only=True)
+    catch_up = serializers.SerializerMethodField()
+    starts_at = serializers.DateTimeField(source="session.starts_at", read_only=True)
+    ends_at = serializers.DateTimeField(source="session.ends_at", read_only=True)
+    outcome = serializers.ChoiceField(source="appointment.outcome", choices=Outcome.choices, read_only=True,
+                                      allow_blank=True)
+    absence_reason = serializers.ChoiceField(source="appointment.absence_reason", choices=AbsenceReason.choices,
+                                             read_only=True, allow_blank=True)
+
+    class Meta:
+        model = GroupPlace
+        fields = ["id", "group", "programme", "session_number", "catch_up", "person", "starts_at", "ends_at",
+                  "outcome", "absence_reason"]
+        read_only_fields = fields
+
+    def get_catch_up(self, place) -> bool:
+        return place.session.catch_up_for_id is not None
+
+
+class ProgrammeAttendanceInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=RECORDABLE_OUTCOME_CHOICES)
     absence_reason = serializers.ChoiceField(choices=AbsenceReason.choices, required=False, allow_blank=True,
                                              default="")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

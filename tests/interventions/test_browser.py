@@ -64,3 +64,24 @@ def test_a_supervisor_records_a_sessions_attendance_on_one_page(page, live_serve
     page.wait_for_selector("[data-testid=upw-ledger]")
     _axe(page)
     _shot(page, "case-ledger")
+
+
+def test_a_facilitator_records_a_programme_session_on_one_page(page, live_server, sign_in):
+    from interventions import services
+    from tests.interventions.test_programme_attendance import BEFORE, _group_with
+
+    group, facilitator, _ = _group_with(2)
+    services.group_places_book(group=group, by=facilitator, now=BEFORE)
+    first = group.sessions.get(number=1)
+    sign_in(page, facilitator)
+    page.goto(f"{live_server.url}/interventions/programmes/sessions/{first.pk}/")
+    page.wait_for_selector("[data-testid=attendance]")
+    _axe(page)
+    page.select_option("#id_row-0-outcome", "attended")
+    page.select_option("#id_row-1-outcome", "acceptable_absence")
+    page.select_option("#id_row-1-absence_reason", "custody")
+    _shot(page, "programme-session-filled")
+    page.click("button:has-text('Record attendance')")
+    page.wait_for_selector("text=Attendance recorded for 2 people")
+    _axe(page)
+    _shot(page, "programme-session-recorded")

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from cases.models import Gender, Register, RegisterCode
+from cases.models import Gender, Register, RegisterCode, RoshLevel
 from interventions import selectors, services
 from interventions.models import Booking, Project, credited
 from supervision.models import Enforcement, Failure, Outcome
@@ -116,6 +116,36 @@ def test_an_ended_register_no_longer_bars_a_project_with_children():
     Register.objects.create(person=person, code=RegisterCode.RCPR, start_date=datetime.date(2025, 1, 1),
                             end_date=datetime.date(2025, 6, 1))
     assert book(session(ProjectFactory(children_present=True)), person)
+
+
+def test_a_register_ending_on_the_session_day_no_longer_bars_a_project_with_children():
+    """A register's end date is the first day it no longer applies (Register.in_force), here as everywhere."""
+    person = upw_case()
+    Register.objects.create(person=person, code=RegisterCode.RCCO, start_date=datetime.date(2025, 1, 1),
+                            end_date=datetime.date(2026, 3, 10))  # the default session day
+    assert book(session(ProjectFactory(children_present=True)), person)
+
+
+def test_a_high_rosh_case_may_only_work_on_a_project_marked_no_public_contact():
+    for level in (RoshLevel.HIGH, RoshLevel.VERY_HIGH):
+        person = upw_case(rosh_level=level)
+        with pytest.raises(ValidationError) as error:
+            book(session(ProjectFactory(no_public_contact=False)), person)
+        assert "no public contact" in str(error.value.message_dict["person"])
+        assert book(session(ProjectFactory(no_public_contact=True)), person)
+    assert book(session(ProjectFactory(no_public_contact=False)), upw_case(rosh_level=RoshLevel.MEDIUM))
+
+
+def test_a_stalking_register_in_force_bars_public_contact_and_an_ended_one_does_not():
+    person = upw_case()
+    register = Register.objects.create(person=person, code=RegisterCode.RSTK, start_date=datetime.date(2025, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        book(session(ProjectFactory()), person)
+    assert "stalking" in str(error.value.message_dict["person"])
+    assert book(session(ProjectFactory(no_public_contact=True)), person)
+    register.end_date = datetime.date(2025, 6, 1)
+    register.save()
+    assert book(session(ProjectFactory(), day=datetime.date(2026, 3, 11)), person)
 
 
 def test_a_full_session_refuses_the_next_person():

@@ -141,6 +141,7 @@ MATRIX = {
     # programmes: waiting lists and groups for officers and SPOs; completion rates (no names) also for HOSPs
     "interventions:waiting_list": ("get", row(om=A, spo=A, admin=A)),
     "interventions:group": ("get", row(om=A, spo=A, admin=A)),
+    "interventions:group_session": ("get", row(om=A, spo=A, admin=A)),  # om facilitates the group
     "interventions:programme_rates": ("get", row(om=A, spo=A, hosp=A, admin=A)),
     "interventions:referral_new": ("get", row(om=A, spo=A, admin=A)),
     "interventions:referral": ("get", row(om=A, spo=A, admin=A)),
@@ -162,6 +163,8 @@ MATRIX = {
     "supervision-api:aamr-reading-create": ("post", PARTNERS),  # 400 for the empty body
     "interventions-api:booking-list": ("get", PARTNERS),
     "interventions-api:booking-attendance": ("post", PARTNER_A_ONLY),  # A runs the project: 400 for the empty body
+    "interventions-api:programme-place-list": ("get", PARTNERS),
+    "interventions-api:programme-place-attendance": ("post", PARTNER_A_ONLY),  # A delivers the group: 400 (empty body)
     "api-schema": ("get", PUBLIC),
     "api-docs": ("get", PUBLIC),
 }
@@ -285,7 +288,7 @@ def world(db):
     from partners.models import Borough
     from tests.cases.factories import RequirementFactory
 
-    sentence = person.sentences.order_by("-sentence_date", "-pk").first()  # the current order
+    sentence = person.sentences.get(sentence_date=today - datetime.timedelta(days=60))  # the order running today
     RequirementFactory(sentence=sentence, kind=Requirement.Kind.UNPAID_WORK, rar_days=None, hours=60,
                        start_date=sentence.sentence_date, end_date=sentence.end_date)
     project = Project.objects.create(name="Park clearance", partner=org_a, borough=Borough.objects.get(code="camden"),
@@ -305,11 +308,21 @@ def world(db):
 
     programme = Programme.objects.get(code="thinking-skills-programme")
     programme_group = interventions.group_create(programme=programme, borough=Borough.objects.get(code="camden"),
-                                                 start_date=today, facilitators=[om], by=om)
+                                                 start_date=today, facilitators=[om], by=om, partner=org_a)
+    programme_requirement = RequirementFactory(sentence=sentence, kind=Requirement.Kind.ACCREDITED_PROGRAMME,
+                                               rar_days=None, start_date=sentence.sentence_date,
+                                               end_date=sentence.end_date)
     referral = interventions.referral_create(person=person, programme=programme, by=om, reason="Matrix",
-                                             override_reason="Matrix")
+                                             override_reason="Matrix", requirement=programme_requirement)
+    for status in ("assessed", "waiting", "allocated"):
+        referral = interventions.referral_move(referral=referral, to=status, by=om, reason="Matrix",
+                                               group=programme_group)
+    interventions.group_places_book(group=programme_group, by=om)
+    kwargs["interventions-api:programme-place-attendance"] = {
+        "pk": programme_group.sessions.filter(places__isnull=False).first().places.get().pk}
     kwargs["interventions:waiting_list"] = {"code": "camden"}
     kwargs["interventions:group"] = {"pk": programme_group.pk}
+    kwargs["interventions:group_session"] = {"pk": programme_group.sessions.first().pk}
     kwargs["interventions:referral_new"] = {"crn": person.crn}
     kwargs["interventions:referral"] = {"pk": referral.pk}
     from interventions.models import WomensHub
