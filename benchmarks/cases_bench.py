@@ -12,50 +12,17 @@ partner token issued for the run (the API takes tokens only). `tests/cases/test_
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import ensure_database, timed  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.settings")
 os.environ.setdefault("DJANGO_ENV", "development")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation_cases_bench")
-
-
-def _create_database(url: str) -> None:
-    import psycopg2
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                            password=parsed.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def _timed(fn, repeat: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()  # warm-up, and the query count of one call
-    queries = len(ctx.captured_queries)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return {"median_ms": statistics.median(times), "p95_ms": p95, "queries": queries}
 
 
 def _typo(rng, word: str) -> str:
@@ -71,7 +38,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
 
-    _create_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -119,7 +86,7 @@ def main() -> None:
             if person in [m.person for m in matches]:  # among the 20 returned (namesakes can outrank a typo)
                 hits[0] += 1
 
-        result = _timed(run, args.repeat)
+        result = timed(run, args.repeat)
         result["found"] = f"{hits[0]}/{args.repeat + 1}"
         return label, result
 
@@ -167,7 +134,7 @@ def main() -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
-        return label, _timed(run, args.repeat)
+        return label, timed(run, args.repeat)
 
     def api(label, user, url):
         """The API takes partner tokens only (a staff or partner session opens no API door): issue one, as an
@@ -181,7 +148,7 @@ def main() -> None:
             response = api_client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        return label, _timed(run, args.repeat)
+        return label, timed(run, args.repeat)
 
     rows += [
         page("page: search (typo)", hub, f"/cases/search/?q={_typo(rng, targets[0].first_name)}+{targets[0].last_name}"),

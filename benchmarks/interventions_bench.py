@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import ensure_database, timed  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.settings")
 os.environ.setdefault("DJANGO_ENV", "development")
 os.environ.setdefault("DJANGO_DEBUG", "0")
@@ -27,39 +28,6 @@ os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
                                             "postgres://postgres@127.0.0.1:5432/probation_interventions_bench")
 
 BATCH = 5000
-
-
-def _create_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                            password=parsed.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def _timed(fn, repeat: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"median_ms": statistics.median(times), "p95_ms": times[int(round(0.95 * (len(times) - 1)))],
-            "queries": len(ctx.captured_queries)}
 
 
 def _seed(people: int, attendances: int) -> None:
@@ -188,7 +156,7 @@ def main() -> None:
     parser.add_argument("--attendances", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    _create_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -225,7 +193,7 @@ def main() -> None:
     bare = None
     for label, url in pages.items():
         assert client.get(url).status_code == 200, url
-        result = _timed(lambda: client.get(url), args.repeat)
+        result = timed(lambda: client.get(url), args.repeat)
         bare = bare or result["median_ms"]
         lines.append(f"{label:36s} median {result['median_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms  "
                      f"x{result['median_ms'] / bare:4.1f} of bare")

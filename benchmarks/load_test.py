@@ -33,7 +33,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess  # nosec B404 - starts gunicorn from this checkout's own virtualenv
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import ensure_database  # noqa: E402
 
 API = "/api/v1/safeguarding/requests/"
 ORGANISATION_PREFIX = "Load test MASH"
@@ -80,21 +80,6 @@ def parse_args(argv=None):
 
 
 # --- 1. Database -------------------------------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')  # nosec B608 - name from the operator's own --database-url
-    admin.close()
 
 
 def server_environment(args, secret_key: str) -> dict:

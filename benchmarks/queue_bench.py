@@ -16,7 +16,6 @@ import io
 import os
 import pstats
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +26,7 @@ os.environ.setdefault("DJANGO_ENV", "development")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation_queue_bench")
 
-from cases_bench import _create_database, _timed  # noqa: E402
+from benchmarks.common import ensure_database, timed  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +36,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    _create_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -91,7 +90,7 @@ def main() -> None:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        return label, _timed(run, args.repeat)
+        return label, timed(run, args.repeat)
 
     url = os.environ.get("PROFILE_URL", "/cases/unallocated/")
     def cold(label, user, url, team_ids):
@@ -106,7 +105,7 @@ def main() -> None:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        return label, _timed(run, args.repeat)
+        return label, timed(run, args.repeat)
 
     if args.profile:
         client = client_for(spo if "workload" in url else hub)
