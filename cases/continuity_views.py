@@ -29,14 +29,8 @@ from cases.services import (
     transfer_request,
 )
 from probation.audit import Action, audit_record, audit_view
+from probation.forms import form_add_service_errors
 from probation.policy import require
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if not hasattr(form, "cleaned_data"):
-        form.cleaned_data = {}  # an unbound form (e.g. an approval refused by the service) still shows the error
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _person(crn: str) -> Person:
@@ -63,7 +57,7 @@ def case_reallocate_view(request, crn):
                     handover_note=data["handover_note"], effective_from=data["effective_from"],
                     expected_officer_id=data["expected_officer"])
             except AllocationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 audit_record(action=Action.UPDATE, request=request, obj=person,
                              detail={"changed": ["offender_manager"], "reallocation": allocation.pk})
@@ -93,7 +87,7 @@ def case_transfer_view(request, crn):
                                             reason=form.cleaned_data["reason"],
                                             handover_note=form.cleaned_data["handover_note"])
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 audit_record(action=Action.CREATE, request=request, obj=transfer)
                 done = "completed" if transfer.completed_at else "asked for: both teams' SPOs must approve"
@@ -128,7 +122,7 @@ def transfer_decide_view(request, pk):
             else:
                 raise ValidationError({"__all__": "Choose approve, or refuse with a reason."})
         except (ValidationError, AllocationError) as exc:
-            _apply_errors(refuse_form, exc)
+            form_add_service_errors(refuse_form, exc)
             status = 400
         else:
             audit_record(action=Action.UPDATE, request=request, obj=transfer,
@@ -152,7 +146,7 @@ def caseload_reallocate_view(request, user_id):
                                                  reason=form.cleaned_data["reason"],
                                                  handover_note=form.cleaned_data["handover_note"])
         except AllocationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=profile, detail={"bulk_reallocation": result})
             messages.success(request, f"{result['reallocated']} cases reallocated, {result['returned_to_queue']} "
@@ -181,7 +175,7 @@ def absence_new_view(request):
             absence = absence_record(officer=data["officer"].user, kind=data["kind"], start_date=data["start_date"],
                                      end_date=data["end_date"], by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=absence)
             messages.success(request, f"Absence recorded for {absence.officer}.")
@@ -223,7 +217,7 @@ def order_end_view(request, crn, pk):
         try:
             ending = order_end(sentence=sentence, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=ending)
             flag = " No requirement was completed: the order is flagged." if ending.no_requirement_completed else ""
@@ -250,7 +244,7 @@ def sentence_plan_view(request, crn, pk):
         try:
             plan_objective_add(plan=plan, by=request.user, **objective_form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(objective_form, exc)
+            form_add_service_errors(objective_form, exc)
     elif action in ("agree", "review") and date_form.is_valid():
         try:
             if action == "agree":

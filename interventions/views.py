@@ -26,15 +26,10 @@ from interventions.forms import (
 from interventions.models import GroupPlace, GroupSession, PersonalBudget, ProgrammeGroup, Referral, Session, WomensHub
 from partners.models import Borough
 from probation.audit import Action, audit_record, audit_view, audit_view_many
+from probation.forms import form_add_service_errors
 from probation.policy import require
 
 WAITING_PAGE_SIZE = 50
-
-
-def _errors(form, exc: ValidationError) -> None:
-    for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _day(value):
@@ -97,7 +92,7 @@ def session_attendance(request, pk):
                         behaviour=data.get("behaviour", ""), absence_reason=data.get("absence_reason", ""),
                         notes=data.get("notes", ""))
                 except ValidationError as exc:
-                    _errors(form, exc)
+                    form_add_service_errors(form, exc)
                 else:
                     recorded += 1
                     audit_record(action=Action.UPDATE, request=request, obj=booking, detail={"attendance": data["outcome"]})
@@ -135,7 +130,7 @@ def book(request, crn):
         try:
             booking = services.session_book(session=form.cleaned_data["session"], person=person, by=request.user)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=booking)
             messages.success(request, "Booked onto the session.")
@@ -162,7 +157,7 @@ def budget_new(request, crn):
         try:
             budget = services.budget_create(person=person, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=budget)
             return redirect("interventions:budget_statement", crn=person.crn)
@@ -179,7 +174,7 @@ def budget_spend(request, pk):
         try:
             spend = services.budget_spend(budget=budget, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=spend)
             messages.success(request, f"£{spend.amount} spent on {spend.get_purpose_display().lower()}.")
@@ -265,7 +260,7 @@ def referral_new(request, crn):
         try:
             referral = services.referral_create(person=person, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.CREATE, request=request, obj=referral)
             return redirect("interventions:referral", pk=referral.pk)
@@ -282,7 +277,7 @@ def referral(request, pk):
         try:
             services.referral_move(referral=item, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=item, detail={"to": form.cleaned_data["to"]})
             return redirect("interventions:referral", pk=item.pk)

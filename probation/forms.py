@@ -104,3 +104,17 @@ class OneTimeCodeForm(GovukFormMixin, forms.Form):
 
 class PasswordChangeForm(GovukFormMixin, auth_forms.PasswordChangeForm):
     pass
+
+
+def form_add_service_errors(form, exc, *, rename: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: each message on its field (`rename` maps a service's field name
+    to the form's, e.g. starts_at -> date), anything else at the top. Works on an unbound form too (an action refused
+    by the service when there was nothing to fill in)."""
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}
+    rename = rename or {}
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for field, errors in messages.items():
+        field = rename.get(field, field)
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)

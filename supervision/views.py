@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Person, Team
 from probation.audit import Action, audit_record, audit_view, audit_view_many
+from probation.forms import form_add_service_errors
 from probation.models import Role, User
 from probation.policy import can, require
 from supervision import selectors, services
@@ -28,16 +29,8 @@ from supervision.forms import (
 )
 from supervision.models import Appointment, ContactPreference, Enforcement, Failure, Letter, Reminder, Step
 
-
-def _copy_errors(form, exc: ValidationError) -> None:
-    for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
-        target = field if field in form.fields else None
-        if field in ("starts_at",):
-            target = "date"
-        elif field in ("ends_at",):
-            target = "end_time" if "end_time" in form.fields else None
-        for error in errors:
-            form.add_error(target, error)
+# The booking services name times as the model does; the forms ask for a date and an end time.
+FORM_FIELDS = {"starts_at": "date", "ends_at": "end_time"}
 
 
 def _day(value: str | None) -> datetime.date:
@@ -111,7 +104,7 @@ def book(request, crn):
         except services.ClashWarning as exc:
             clashes = exc.clashes
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             for appointment in made:
                 audit_record(action=Action.CREATE, request=request, obj=appointment)
@@ -145,7 +138,7 @@ def move(request, pk):
         except services.ClashWarning as exc:
             clashes = exc.clashes
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             audit_record(action=Action.CREATE, request=request, obj=new, detail={"moved_from": appointment.pk})
             messages.success(request, "Appointment moved.")
@@ -161,7 +154,7 @@ def cancel(request, pk):
         try:
             services.appointment_cancel(appointment=appointment, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=appointment, detail={"changed": ["cancelled"]})
             messages.success(request, "Appointment cancelled.")
@@ -181,7 +174,7 @@ def outcome(request, pk):
             services.appointment_record_outcome(appointment=appointment, outcome=data["outcome"], by=request.user,
                                                 notes=data["notes"], absence_reason=data["absence_reason"])
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=appointment, detail={"changed": ["outcome"]})
             messages.success(request, "Outcome recorded.")
@@ -203,7 +196,7 @@ def evidence(request, pk):
                 services.evidence_decide(appointment=appointment, accept=data["action"] == "accept", by=request.user,
                                          reason=data["reason"])
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=appointment, detail={"evidence": data["action"]})
             messages.success(request, "Evidence recorded." if data["action"] == "received" else "Decision recorded.")
@@ -223,7 +216,7 @@ def judge(request, pk):
             services.failure_judge(failure=failure, confirm=form.cleaned_data["confirm"], by=request.user,
                                    reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         else:
             audit_record(action=Action.UPDATE, request=request, obj=failure, detail={"judged": True})
             messages.success(request, "Judgement recorded.")
@@ -269,7 +262,7 @@ def enforcement(request, pk):
                 raise Http404
         except ValidationError as exc:
             form = form or decision_form
-            _copy_errors(form, exc)
+            form_add_service_errors(form, exc, rename=FORM_FIELDS)
         if form is None or not form.errors:
             audit_record(action=Action.UPDATE, request=request, obj=item, detail={"action": action})
             messages.success(request, "Recorded.")
@@ -302,7 +295,7 @@ def reminders(request, crn):
             try:
                 services.reminders_consent_record(person=person, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _copy_errors(form, exc)
+                form_add_service_errors(form, exc, rename=FORM_FIELDS)
             else:
                 audit_record(action=Action.UPDATE, request=request, obj=person,
                              detail={"changed": ["reminders_consent"]})

@@ -4,7 +4,7 @@ attendance goes through the same service as the supervisor's page (and so throug
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,15 +19,12 @@ from interventions.models import Booking, GroupPlace
 from supervision import services as supervision
 from partners.scoping import get_scoped_object_or_404
 from partners.selectors import organisation_for
+from probation.api.errors import service_validation_error
 from probation.audit import Action, audit_record, audit_view_many
 from probation.policy import IsPartnerUser
 
 BOOKINGS = Booking.objects.live().select_related("person", "session__project", "appointment")
 PLACES = GroupPlace.objects.select_related("referral__person", "session__group__programme", "appointment")
-
-
-def _field_errors(exc: ValidationError):
-    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 @extend_schema_view(get=extend_schema(summary="List the Community Payback bookings at your projects",
@@ -63,7 +60,7 @@ class BookingAttendance(APIView):
         try:
             booking = services.attendance_record(booking=booking, by=request.user, **payload.validated_data)
         except ValidationError as exc:
-            raise _field_errors(exc) from None
+            raise service_validation_error(exc) from None
         audit_record(action=Action.UPDATE, request=request, obj=booking, detail={"changed": ["attendance"], "via": "api"})
         booking = BOOKINGS.get(pk=booking.pk)
         return Response(PartnerBookingSerializer(booking).data)
@@ -103,7 +100,7 @@ class GroupPlaceAttendance(APIView):
             supervision.appointment_record_outcome(appointment=place.appointment, by=request.user,
                                                    **payload.validated_data)
         except ValidationError as exc:
-            raise _field_errors(exc) from None
+            raise service_validation_error(exc) from None
         audit_record(action=Action.UPDATE, request=request, obj=place.appointment,
                      detail={"changed": ["outcome"], "via": "api"})
         return Response(PartnerGroupPlaceSerializer(PLACES.get(pk=place.pk)).data)

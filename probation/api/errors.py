@@ -75,3 +75,8 @@ class ExceptionHandler(_BaseHandler):
         if isinstance(exc, RequestDataTooBig):
             return RequestTooLarge(f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
         return super().convert_known_exceptions(exc)
+
+
+def service_validation_error(exc) -> exceptions.ValidationError:
+    """A service's Django ValidationError as the API's 400: field errors under their fields, others under `detail`."""
+    return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})

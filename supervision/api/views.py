@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Requirement
 from partners.scoping import deny_as_not_found, get_scoped_object_or_404
 from partners.selectors import organisation_for
+from probation.api.errors import service_validation_error
 from probation.audit import Action, audit_record, audit_view_many
 from probation.policy import IsPartnerUser
 from supervision import services
@@ -23,10 +24,6 @@ from supervision.api.serializers import (
     PartnerAppointmentSerializer,
 )
 from supervision.models import Appointment
-
-
-def _field_errors(exc: ValidationError):
-    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 def _appointments(user):
@@ -80,7 +77,7 @@ class AppointmentOutcome(APIView):
                 absence_reason=payload.validated_data.get("absence_reason", ""),
                 notes=payload.validated_data.get("notes", ""))
         except ValidationError as exc:
-            raise _field_errors(exc) from None
+            raise service_validation_error(exc) from None
         audit_record(action=Action.UPDATE, request=request, obj=appointment, detail={"changed": ["outcome"], "via": "api"})
         return Response(PartnerAppointmentSerializer(appointment).data)
 
@@ -109,7 +106,7 @@ class AamrReadingCreate(APIView):
                 requirement=requirement, organisation=organisation, day=payload.validated_data["day"],
                 result=payload.validated_data["result"], by=request.user, now=timezone.now())
         except ValidationError as exc:
-            raise _field_errors(exc) from None
+            raise service_validation_error(exc) from None
         audit_record(action=Action.CREATE, request=request, obj=reading, detail={"via": "api"})
         return Response(AamrReadingSerializer(reading).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
