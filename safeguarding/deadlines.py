@@ -16,10 +16,11 @@ withdrawn request is also left out by `owners()`, so a missed cancel can never n
 
 from __future__ import annotations
 
+from django.db import connection
 from django.urls import reverse
 
 from probation.calendar import LONDON, Clock, get_calendar
-from probation.deadlines import Notice, Outcome, Step, next_repeat
+from probation.deadlines import Notice, Outcome, Step, next_repeat, sql_array
 from probation.models import Role, User
 from safeguarding.models import Rag, RequestEvent, SafeguardingRequest
 
@@ -37,12 +38,23 @@ _OWNER_FIELDS = (
 )
 
 
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# Both run for every step fired: formatted by hand, a quarter of strftime's cost.
 def _local(moment) -> str:
-    return moment.astimezone(LONDON).strftime("%d %b %Y %H:%M") if moment else ""  # the service's zone, as shown
+    """'01 Dec 2026 14:05' in the service's zone, as shown."""
+    if not moment:
+        return ""
+    m = moment.astimezone(LONDON)
+    return f"{m.day:02d} {_MONTHS[m.month]} {m.year} {m.hour:02d}:{m.minute:02d}"
 
 
 def _stamp(moment) -> str:
-    return moment.strftime("%Y%m%d%H%M%S") if moment else "none"
+    """'20261201140500' in the moment's own zone (UTC as stored): part of a notice's dedupe key."""
+    if not moment:
+        return "none"
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
 
 
 def _assignee_name(owner) -> str:
@@ -50,18 +62,39 @@ def _assignee_name(owner) -> str:
     return full or owner["assignee__username"]
 
 
+# The open requests among the claimed ids with what their notices say, in one statement by raw SQL: the same rows as
+# SafeguardingRequest.objects.open().filter(pk__in=ids).values(*_OWNER_FIELDS), without building the ORM query (4
+# joins) twice a sweep. Tables: the request, its tier, its assignee, the assignee's team and that team's manager.
+_OWNERS_SQL = (
+    "SELECT r.id, r.reference, r.rating, r.due_at, r.assignee_id, a.username, a.first_name, a.last_name, "
+    "t.manager_id, m.is_active, tier.clock, tier.repeat_every_hours "
+    "FROM safeguarding_safeguardingrequest r JOIN safeguarding_deadlinetier tier ON tier.id = r.tier_id "
+    "LEFT JOIN probation_user a ON a.id = r.assignee_id LEFT JOIN cases_staffprofile sp ON sp.user_id = r.assignee_id "
+    "LEFT JOIN cases_team t ON t.id = sp.team_id LEFT JOIN probation_user m ON m.id = t.manager_id "
+    "WHERE r.id = ANY(%s::bigint[]) AND r.responded_at IS NULL AND r.withdrawn_at IS NULL AND r.closed_at IS NULL"
+)
+
+
 class _MashStep(Step):
     event_model = RequestEvent
+    owner_group = "safeguarding.request"  # the reminder and the breach notice share one owners query and context
 
     def owners(self, ids):
-        rows = SafeguardingRequest.objects.open().filter(pk__in=ids).order_by().values(*_OWNER_FIELDS)
-        return {row["id"]: row for row in rows}
+        if connection.vendor != "postgresql":  # the SQLite demo
+            rows = SafeguardingRequest.objects.open().filter(pk__in=ids).order_by().values_list(*_OWNER_FIELDS)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_OWNERS_SQL, [sql_array(ids)])
+                rows = cursor.fetchall()
+        return {row[0]: dict(zip(_OWNER_FIELDS, row)) for row in rows}
 
     def context(self, owners, now):
-        # Rendered once per batch: the hub's users and the detail page's URL pattern (reverse() is not per row).
+        # Once per batch: the hub's users and the detail page's URL pattern (reverse() is not per row).
         hub = list(User.objects.filter(role=Role.HUB, is_active=True).order_by("pk").values_list("pk", flat=True))
         url = reverse("safeguarding:detail", args=[_PLACEHOLDER])
-        return {"hub": hub, "url": url.replace(_PLACEHOLDER, "{}")}
+        clocks = {owner["tier__clock"] for owner in owners.values()}
+        return {"hub": hub, "url": url.replace(_PLACEHOLDER, "{}"),
+                "calendar": get_calendar() if clocks - {Clock.ELAPSED} else None}
 
 
 class RemindStep(_MashStep):
@@ -71,10 +104,10 @@ class RemindStep(_MashStep):
         due = owner["due_at"]
         if due is None or fired.now >= due:
             return Outcome(tally="late_reminders_dropped")  # past the deadline: the breach notice speaks for it
-        pk, reference = owner["id"], owner["reference"]
+        pk, reference, local = owner["id"], owner["reference"], _local(due)
         recipients = [owner["assignee_id"]] if owner["assignee_id"] else ctx["hub"]
-        subject = f"Reminder: MASH request {reference} is due {_local(due)}"
-        body = (f"The {_RATING[owner['rating']]} MASH request {reference} is due by {_local(due)}. "
+        subject = f"Reminder: MASH request {reference} is due {local}"
+        body = (f"The {_RATING[owner['rating']]} MASH request {reference} is due by {local}. "
                 "Please answer it before the deadline.")
         url, stamp = ctx["url"].format(reference), _stamp(due)
         return Outcome(
@@ -86,12 +119,6 @@ class RemindStep(_MashStep):
 
 class OverdueStep(_MashStep):
     name = OVERDUE
-
-    def context(self, owners, now):
-        ctx = super().context(owners, now)
-        clocks = {owner["tier__clock"] for owner in owners.values()}
-        ctx["calendar"] = get_calendar() if clocks - {Clock.ELAPSED} else None
-        return ctx
 
     def fire(self, owner, fired, ctx):
         pk, reference, due = owner["id"], owner["reference"], owner["due_at"]

@@ -110,16 +110,16 @@ def test_a_step_interrupted_midway_is_redone_not_lost(hub_user, monkeypatch):
     request, person = _assigned_red(timezone.now() - timedelta(hours=3, minutes=5), hub_user)
     from probation import deadlines
 
-    original = deadlines._insert
+    original = deadlines._write
 
     def crash(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(deadlines, "_insert", crash)
+    monkeypatch.setattr(deadlines, "_write", crash)
     with pytest.raises(SystemExit):
         escalation_sweep()
     assert _deadline(request, "remind").fired_count == 0
-    monkeypatch.setattr(deadlines, "_insert", original)
+    monkeypatch.setattr(deadlines, "_write", original)
     assert escalation_sweep()["reminded"] == 1
     assert Notification.objects.filter(recipient=person.offender_manager, dedupe_key__contains=":remind:").count() == 1
 

@@ -116,6 +116,7 @@ def test_a_sweeps_statements_are_the_same_at_10_and_at_1000_due(hub_user):
     small = _sweep_statements(10, hub_user)
     Notification.objects.all().delete()
     assert small == _sweep_statements(1000, hub_user)
-    # Which steps are due (1); per step its transaction (a savepoint inside the test's transaction: 2), the claim,
-    # owners, hub users, notifications, events (+ the re-arm of the repeat); unsent response emails (1).
-    assert small == 1 + 7 + 8 + 1
+    # Which steps are due (1); one transaction for both steps (a savepoint inside the test's transaction: 2) with
+    # one claim for both, one owners query and one hub-users query shared by both (their owner_group), and one
+    # statement writing every notification, event and re-arm; unsent response emails (1).
+    assert small == 1 + 2 + 1 + 2 + 1 + 1
