@@ -61,21 +61,26 @@ belongs to (the step knows which model that is); `due_at` is when it next falls 
 4. The engine runs it. Celery beat calls `probation.tasks.deadlines_sweep` every minute, which calls
    `deadlines_run()`; `deadlines_run(steps=["safeguarding.remind", ...])` runs only some. One statement first finds
    which steps have anything due (an index probe per step on `deadline_due_idx`, never an OR-merged scan), so a
-   sweep with nothing due costs one statement. Then, per due step, until fewer than `batch_size` are claimed, ONE
-   transaction of a constant number of statements whatever the number due:
+   sweep with nothing due costs one statement. Then, in rounds until no step claims a full `batch_size`, ONE
+   transaction (one commit) for every due step, of a constant number of statements whatever the number due:
 
-     claim    WITH due AS (SELECT id, due_at FROM probation_deadline WHERE step = %s AND due_at <= now
-                           ORDER BY due_at LIMIT n FOR UPDATE SKIP LOCKED)
+     claim    WITH due AS (SELECT x.id, x.due_at, s.n FROM unnest(<steps>) WITH ORDINALITY AS s(step, n)
+                           CROSS JOIN LATERAL (SELECT id, due_at FROM probation_deadline WHERE step = s.step
+                           AND due_at <= now ORDER BY due_at LIMIT n FOR UPDATE SKIP LOCKED) AS x)
               UPDATE probation_deadline d SET due_at = NULL, fired_count = d.fired_count + 1, fired_at = now
-              FROM due WHERE d.id = due.id RETURNING d.id, d.owner_id, due.due_at, d.fired_count
-     owners   the step's `owners(ids)` (one query, ids only were read so far)
-     notices  INSERT INTO probation_notification ... ON CONFLICT (dedupe_key) DO NOTHING  (one statement)
-     events   INSERT INTO <event_model> ...                                              (one statement)
-     re-arm   UPDATE probation_deadline ... FROM unnest(...)   (only when some firing repeats or failed)
+              FROM due WHERE d.id = due.id RETURNING d.id, due.n, d.owner_id, due.due_at, d.fired_count
+              (up to batch_size of EACH step, one index probe each; ids only, full rows only for what is claimed)
+     owners   each step's `owners(ids)` (one query; steps of one `owner_group` share one query and one context)
+     write    WITH notices0 AS (INSERT INTO probation_notification ... ON CONFLICT (dedupe_key) DO NOTHING
+                                RETURNING 1), ..., events0 AS (INSERT INTO <event_model> ...),
+                   rearmed AS (UPDATE probation_deadline ...)  SELECT <notifications inserted per step>
+              (ONE statement for the round; every column sent as one array literal, see `sql_array`)
 
-   A worker killed or disconnected mid-batch leaves the whole batch unclaimed (nothing committed), two workers take
-   disjoint batches (SKIP LOCKED), and a batch that raises is rolled back, logged, tallied as "failed" and left for
-   the next run while the sweep goes on with the other steps.
+   Rendering (subjects, bodies, URLs: `reverse()` once per batch in `context`, never per row) is the steps' pure
+   Python `fire`, between the owners query and the write. A worker killed or disconnected mid-round leaves the whole
+   round unclaimed (nothing committed), two workers take disjoint batches (SKIP LOCKED), and a round that raises is
+   rolled back and logged, then each of its steps is tried again on its own (tallied "retried"), so one failing step
+   never stalls the others; a step that fails on its own too is tallied "failed" and left for the next run.
 
    `deadlines_run` returns `{step name: {"fired": n, "notified": n, "skipped": n, "failed": n, <tally>: n}}`.
 
@@ -587,10 +592,33 @@ def _json(field: models.JSONField, value) -> str | None:
     return json.dumps(value, cls=field.encoder or DjangoJSONEncoder)
 
 
+def _column(field: models.Field, values: list) -> list:
+    """A column's values as the driver takes them, checked by type once for the column (field preparation costs
+    ~10 us a value; almost every column the engine writes is plain already)."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN:
+        return values
+    if kinds <= _PLAIN | {datetime} and all(v.tzinfo is not None for v in values if type(v) is datetime):
+        return values
+    if all(issubclass(kind, str) for kind in kinds):  # TextChoices members: their plain values
+        return list(map(str.__str__, values))
+    return [_prepared(field, v) for v in values]
+
+
+def _json_column(field: models.JSONField, values: list) -> str:
+    """A JSON column as ONE JSON array text (one encoder call for the batch), unpacked by jsonb_array_elements."""
+    if field.encoder is None:
+        try:
+            return json.dumps(values)  # the C encoder: plain dicts of strings and numbers, as the engine's events are
+        except TypeError:
+            pass
+    return json.dumps(values, cls=field.encoder or DjangoJSONEncoder)
+
+
 def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None):
-    """INSERT ... SELECT FROM unnest(column arrays) of `n` rows for `columns` ({attname: list of n values, or
-    Same(value)}; other fields take their defaults, evaluated once). Returns (sql, params)."""
-    names, selects, arrays, array_params, params = [], [], [], [], []
+    """INSERT ... SELECT FROM ROWS FROM (unnest(column array), ...) of `n` rows for `columns` ({attname: list of n
+    values, or Same(value)}; other fields take their defaults, evaluated once). Returns (sql, params)."""
+    names, selects, sources, source_params, params = [], [], [], [], []
     for f in model._meta.concrete_fields:
         if f.primary_key and f.attname not in columns:
             continue
@@ -598,29 +626,35 @@ def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, c
         if values is None:
             values = Same(f.get_default())  # callable defaults (timezone.now) evaluated once for the batch
         is_json = isinstance(f, models.JSONField)
-        db_type = "text" if is_json else f.db_type(connection)
-        cast = "::jsonb" if is_json else ""
         names.append(f.column)
         if isinstance(values, Same):
-            value = _json(f, values.value) if is_json else _prepared(f, values.value)
-            selects.append(f"%s::{db_type}{cast}")
-            params.append(value)
+            if is_json:
+                selects.append("%s::jsonb")
+                params.append(_json(f, values.value))
+            else:
+                selects.append(f"%s::{f.db_type(connection)}")
+                params.append(_prepared(f, values.value))
         else:
-            alias = f"c{len(arrays)}"
-            arrays.append(f"%s::{db_type}[]")
-            array_params.append(sql_array([_json(f, v) for v in values] if is_json else [_prepared(f, v) for v in values]))
-            selects.append(f"{alias}{cast}")
+            alias = f"c{len(sources)}"
+            if is_json:  # a JSON null is SQL NULL, as the ORM stores None
+                sources.append("jsonb_array_elements(%s::jsonb)")
+                source_params.append(_json_column(f, values))
+                selects.append(f"NULLIF({alias}, 'null'::jsonb)")
+            else:
+                sources.append(f"unnest(%s::{f.db_type(connection)}[])")
+                source_params.append(sql_array(_column(f, values)))
+                selects.append(alias)
     quote = connection.ops.quote_name
     # Table, column names and types come from the model's own metadata (quoted), never from input; values are
     # parameters.
-    source = (f" FROM unnest({', '.join(arrays)}) AS v({', '.join(f'c{i}' for i in range(len(arrays)))})" if arrays
-              else f" FROM generate_series(1, {int(n)})")
+    source = (f" FROM ROWS FROM ({', '.join(sources)}) AS v({', '.join(f'c{i}' for i in range(len(sources)))})"
+              if sources else f" FROM generate_series(1, {int(n)})")
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in names)}) "  # nosec B608
            f"SELECT {', '.join(selects)}{source}")
     if conflict_target:
         sql += f" ON CONFLICT ({quote(model._meta.get_field(conflict_target).column)}) DO NOTHING"
     # Scalars come first in the SELECT list, arrays in FROM: the parameters in the order they appear.
-    return sql, params + array_params
+    return sql, params + source_params
 
 
 def _insert_orm(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None) -> int:

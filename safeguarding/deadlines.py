@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from probation.calendar import LONDON, Clock, get_calendar
 from probation.deadlines import Notice, Outcome, Step, next_repeat, sql_array
-from probation.models import Role, User
+from probation.models import Role
 from safeguarding.models import Rag, RequestEvent, SafeguardingRequest
 
 REMIND = "safeguarding.remind"
@@ -90,7 +90,10 @@ class _MashStep(Step):
 
     def context(self, owners, now):
         # Once per batch: the hub's users and the detail page's URL pattern (reverse() is not per row).
-        hub = list(User.objects.filter(role=Role.HUB, is_active=True).order_by("pk").values_list("pk", flat=True))
+        with connection.cursor() as cursor:  # plain SQL: the same rows as User.objects.filter(role=HUB, is_active)
+            cursor.execute("SELECT id FROM probation_user WHERE role = %s AND is_active = %s ORDER BY id",
+                           [Role.HUB.value, True])
+            hub = [row[0] for row in cursor.fetchall()]
         url = reverse("safeguarding:detail", args=[_PLACEHOLDER])
         clocks = {owner["tier__clock"] for owner in owners.values()}
         return {"hub": hub, "url": url.replace(_PLACEHOLDER, "{}"),

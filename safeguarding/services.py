@@ -585,12 +585,26 @@ def response_emails_requeue(*, now: datetime | None = None, batch_size: int = 50
     """Queue the response emails still unsent: never queued, or a worker died holding the lease."""
     now = now or timezone.now()
     # Response emails not yet sent: never queued, or a worker died holding the lease (index mash_response_email_due_idx)
-    unsent = (
-        SafeguardingRequest.objects.filter(responded_at__isnull=False, response_emailed_at=None, responded_at__lte=now - timedelta(minutes=2))
-        .filter(Q(response_email_claimed_at=None) | Q(response_email_claimed_at__lt=now - RESPONSE_EMAIL_LEASE))
-        .order_by("responded_at")  # the partial index's order, not Meta.ordering (which would scan every row)
-        .values_list("pk", flat=True)[:batch_size]
-    )
+    if connection.vendor == "postgresql":
+        # Runs every minute and finds nothing almost always: plain SQL, no ORM query to build (half the sweep's cost
+        # when nothing is due).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM safeguarding_safeguardingrequest WHERE responded_at IS NOT NULL "
+                "AND response_emailed_at IS NULL AND responded_at <= %s "
+                "AND (response_email_claimed_at IS NULL OR response_email_claimed_at < %s) ORDER BY responded_at LIMIT %s",
+                [now - timedelta(minutes=2), now - RESPONSE_EMAIL_LEASE, batch_size],
+            )
+            unsent = [row[0] for row in cursor.fetchall()]
+    else:
+        unsent = (
+            SafeguardingRequest.objects.filter(responded_at__isnull=False, response_emailed_at=None, responded_at__lte=now - timedelta(minutes=2))
+            .filter(Q(response_email_claimed_at=None) | Q(response_email_claimed_at__lt=now - RESPONSE_EMAIL_LEASE))
+            .order_by("responded_at")  # the partial index's order, not Meta.ordering (which would scan every row)
+            .values_list("pk", flat=True)[:batch_size]
+        )
+    if not unsent:
+        return 0
     from safeguarding.tasks import send_response_email
 
     queued = 0

@@ -139,3 +139,84 @@ def test_nothing_due_costs_one_statement():
     with CaptureQueriesContext(connection) as queries:
         deadlines_run()
     assert len(queries) == 1
+
+
+class EchoStep(Step):
+    """Tell a user a text that needs quoting in an array literal (quotes, backslashes, a new line, braces, commas,
+    the word NULL, non-Latin letters)."""
+
+    name = "tests.echo"
+    TEXT = 'She said "no" \\ C:\\temp\\{a,b} NULL\nline two: Zoë, 中文'
+
+    def owners(self, ids):
+        return {u["id"]: u for u in User.objects.filter(pk__in=ids).values("id", "username")}
+
+    def fire(self, owner, fired, ctx):
+        return Outcome(notices=[Notice(owner["id"], f"echo:{owner['id']}:{fired.count}", self.TEXT[:40], self.TEXT)])
+
+
+def test_notification_text_that_needs_quoting_is_stored_exactly():
+    deadlines.register(EchoStep())
+    try:
+        users = [OffenderManagerFactory() for _ in range(3)]
+        deadlines_set(step="tests.echo", due={u.pk: timezone.now() - timedelta(minutes=1) for u in users})
+        assert deadlines_run(steps=["tests.echo"])["tests.echo"]["notified"] == 3
+        assert set(Notification.objects.values_list("body", flat=True)) == {EchoStep.TEXT}
+        assert set(Notification.objects.values_list("subject", flat=True)) == {EchoStep.TEXT[:40]}
+    finally:
+        deadlines._steps.pop("tests.echo", None)
+
+
+def test_a_step_that_fails_as_a_whole_does_not_stall_another_due_in_the_same_round():
+    class BrokenOwners(PingStep):
+        name = "tests.broken"
+
+        def owners(self, ids):
+            raise RuntimeError("owners query broke")
+
+    deadlines.register(BrokenOwners())
+    try:
+        user = OffenderManagerFactory()
+        due = timezone.now() - timedelta(minutes=1)
+        deadline_set(step="tests.ping", owner_id=user.pk, due_at=due)
+        deadline_set(step="tests.broken", owner_id=user.pk, due_at=due)
+        result = deadlines_run(steps=["tests.ping", "tests.broken"])
+        # The round for both failed and was rolled back whole; each step was then tried on its own.
+        assert (result["tests.ping"]["fired"], result["tests.ping"]["failed"]) == (1, 0)
+        assert (result["tests.broken"]["fired"], result["tests.broken"]["failed"]) == (0, 1)
+        assert Notification.objects.count() == 1
+        broken = Deadline.objects.get(step="tests.broken")
+        assert (broken.due_at, broken.fired_count) == (due, 0)  # left due for the next run
+    finally:
+        deadlines._steps.pop("tests.broken", None)
+
+
+def test_steps_of_one_owner_group_share_one_owners_query():
+    class First(PingStep):
+        name = "tests.first"
+        owner_group = "tests.users"
+
+    class Second(PingStep):
+        name = "tests.second"
+        owner_group = "tests.users"
+
+    calls = []
+
+    class Counting(First):
+        def owners(self, ids):
+            calls.append(sorted(ids))
+            return super().owners(ids)
+
+    deadlines.register(Counting())
+    deadlines.register(Second())
+    try:
+        a, b = OffenderManagerFactory(), OffenderManagerFactory()
+        due = timezone.now() - timedelta(minutes=1)
+        deadline_set(step="tests.first", owner_id=a.pk, due_at=due)
+        deadline_set(step="tests.second", owner_id=b.pk, due_at=due)
+        result = deadlines_run(steps=["tests.first", "tests.second"])
+        assert result["tests.first"]["notified"] == result["tests.second"]["notified"] == 1
+        assert calls == [sorted([a.pk, b.pk])]  # one query for both steps' owners
+    finally:
+        deadlines._steps.pop("tests.first", None)
+        deadlines._steps.pop("tests.second", None)

@@ -47,8 +47,8 @@ from tests.safeguarding.factories import mash_request
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP_KEY = re.compile(r"^mash:(\d+):(remind|breach|repeat):")
-CLAIM_SQL = "WITH due AS (SELECT id, due_at FROM probation_deadline"  # the engine's batch claim
-NOTIFY_SQL = 'INSERT INTO "probation_notification"'  # the engine's notifications of a batch
+CLAIM_SQL = "WITH due AS (SELECT x.id, x.due_at, s.n FROM unnest("  # the engine's claim of a round (every due step)
+NOTIFY_SQL = 'INSERT INTO "probation_notification"'  # in the engine's one write of a round (notifications, events)
 DUE_CHECK_SQL = "SELECT s.step FROM unnest("  # the engine's "which steps have anything due"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -271,19 +271,18 @@ claims = notifies = 0
 
 if os.environ["CLAIM_COMMITTED_SEPARATELY"] == "1":
     # The design the drills must catch: the claim committed in its own transaction before the notifications.
-    def run_batch(step, now, batch_size, tally):
+    def run_round(steps, now, batch_size):
         with transaction.atomic():
-            rows = deadlines._claim(step.name, now, batch_size)
-        if rows:
-            with transaction.atomic():
-                deadlines._deliver(step, rows, now, tally)
-        return len(rows)
+            rows = deadlines._claim([step.name for step in steps], now, batch_size)
+        with transaction.atomic():
+            tallies = deadlines._deliver(steps, rows, now) if rows else {}
+        return rows, tallies
 
-    deadlines._run_batch = run_batch
+    deadlines._run_round = run_round
 
 def instrument(execute, sql, params, many, context):
     global claims, notifies
-    if sql.startswith(%r):
+    if %r in sql:
         notifies += 1
         if notifies == kill_at_notify:
             # The batch's claim has run (and, in the separately committed variant, committed); its notifications
@@ -347,8 +346,9 @@ def _steps_done() -> int:
 
 
 def test_a_worker_killed_between_a_claim_and_its_notifications_loses_nothing(plan):
-    """SIGKILL lands after the 4th batch's claim UPDATE and before its notifications (batches of 10): claim and
-    notifications are in one transaction, so the kill rolls the 4th batch's claim back and the next sweep does it."""
+    """SIGKILL lands after the 4th round's claim UPDATE and before its notifications (batches of 10 a step, so 10
+    reminders and 10 breach or repeat notices a round): claim and notifications are in one transaction, so the kill
+    rolls the 4th round's claim back and the next sweep does it."""
     plan.add(120)
     process = _sweep_subprocess(kill_at_claim=4)
     try:
@@ -356,23 +356,24 @@ def test_a_worker_killed_between_a_claim_and_its_notifications_loses_nothing(pla
     finally:
         _sigkill(process)
 
-    # The 3 batches before the kill committed with their notifications; the 4th was rolled back with the process.
-    wait_for(lambda: _steps_done() == 30, 5, "30 committed steps")
+    # The 3 rounds before the kill committed with their notifications; the 4th was rolled back with the process.
+    wait_for(lambda: _steps_done() == 60, 5, "60 committed steps")
     claimed = assert_no_claim_without_its_notifications(plan)
-    assert len(claimed) == 30
+    assert len(claimed) == 60
 
     result = escalation_sweep()
-    assert result["reminded"] + result["escalated"] + result["repeated"] == plan.total - 30
+    assert result["reminded"] + result["escalated"] + result["repeated"] == plan.total - 60
     assert_each_step_once(plan)
     assert escalation_sweep()["failed"] == 0
 
 
 @pytest.mark.parametrize("claim_committed_separately", [False, True], ids=["engine", "claim-committed-separately"])
 def test_a_kill_after_the_claim_has_run_and_before_the_notifications_tells_the_designs_apart(plan, claim_committed_separately):
-    """The kill lands later than in the drill above: at the 4th batch's notification INSERT, after its claim ran and
+    """The kill lands later than in the drill above: at the 4th round's notification INSERT, after its claim ran and
     after the point where a design that commits the claim on its own would have committed it. The engine loses
-    nothing; that design leaves ten steps claimed with no notification, which no later sweep sends (they are no
-    longer due), and this drill says so. (So the drills can fail.)"""
+    nothing; that design leaves the round's twenty steps (ten reminders, ten breach or repeat notices) claimed with
+    no notification, which no later sweep sends (they are no longer due), and this drill says so. (So the drills
+    can fail.)"""
     plan.add(120)
     process = _sweep_subprocess(kill_at_notify=4, claim_committed_separately=claim_committed_separately)
     try:
@@ -390,7 +391,7 @@ def test_a_kill_after_the_claim_has_run_and_before_the_notifications_tells_the_d
         assert_each_step_once(plan)
     lost = Deadline.objects.filter(step=REMIND, owner_id__in=plan.reminder, fired_count=1).exclude(
         owner_id__in=RequestEvent.objects.filter(kind=RequestEvent.Kind.REMINDED).values("request_id"))
-    assert lost.count() == 10  # the killed batch: claimed and committed, never notified
+    assert lost.count() == 10  # the killed round's reminders: claimed and committed, never notified
 
 
 def test_a_worker_killed_at_an_arbitrary_point_loses_nothing(plan):
@@ -502,7 +503,7 @@ def _sweep_paused_at(matches, *, after: bool):
     return thread, outcome, pid["pid"], release
 
 
-def test_a_dropped_database_connection_between_claim_and_notify_is_recovered_on_the_next_run(plan):
+def test_a_dropped_database_connection_between_claim_and_notify_is_rolled_back_and_redone_once(plan, caplog):
     plan.add(90)
     claims = Counter()
 
@@ -511,24 +512,27 @@ def test_a_dropped_database_connection_between_claim_and_notify_is_recovered_on_
             claims["n"] += 1
         return claims["n"] == 2
 
-    # Batches of 10: the reminders' second batch is claimed, then its connection is terminated before it notifies.
+    # Batches of 10: the second round (10 reminders, 10 breach or repeat notices) is claimed, then its connection is
+    # terminated before it notifies.
     thread, outcome, pid, release = _sweep_paused_at(second_claim, after=True)
     _terminate_backend(pid)
     release.set()
     thread.join(20)
     assert not thread.is_alive()
 
-    # The failure is seen: the batch in flight fails (rolled back by the server with the dead backend) and its step
-    # waits for the next run; the sweep reconnects for the other step, as one failure must never stall the rest.
+    # The failure is seen (logged), and the round in flight is lost whole: rolled back by the server with the dead
+    # backend, so none of its 20 claims stands. The run then tries each of its steps again on its own, on a fresh
+    # connection (one failure must never stall the rest), and does them: every step exactly once, in this run.
+    assert any(r.levelname == "ERROR" and r.name == "probation.deadlines" for r in caplog.records)
     assert "error" not in outcome, outcome.get("error")
-    assert outcome["result"]["failed"] == 1
-    assert outcome["result"]["reminded"] == 10
-    assert outcome["result"]["escalated"] + outcome["result"]["repeated"] == len(plan.breach) + len(plan.repeat)
-    assert len(assert_no_claim_without_its_notifications(plan)) == plan.total - 20
+    assert outcome["result"]["failed"] == 0
+    assert (outcome["result"]["reminded"], outcome["result"]["escalated"] + outcome["result"]["repeated"]) == (
+        len(plan.reminder), len(plan.breach) + len(plan.repeat))
+    assert_each_step_once(plan)
 
-    # The next run (the next beat, a minute later) does the reminders left; nothing is doubled.
+    # The next run (the next beat, a minute later) finds nothing left; nothing is doubled.
     rerun = escalation_sweep()
-    assert rerun["reminded"] + rerun["escalated"] + rerun["repeated"] == 20
+    assert rerun["reminded"] + rerun["escalated"] + rerun["repeated"] == 0
     assert_each_step_once(plan)
 
 
