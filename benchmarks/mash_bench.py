@@ -511,10 +511,11 @@ def main():
               f"sweep / raw per-row loop {sweep['median_ms'] / raw_loop_result['median_ms']:.2f}; "
               f"queue page / bare page {queue_page['median_ms'] / bare_result['median_ms']:.2f}")
         report.append((size, open_count, results))
-        print("  plan, the engine's claim (breach step):")
+        print("  plan, the engine's claim (both MASH steps, one index probe each):")
         print(explain(
-            "SELECT id, due_at FROM probation_deadline WHERE step = 'safeguarding.overdue' AND due_at IS NOT NULL "
-            "AND due_at <= %s ORDER BY due_at LIMIT 2000 FOR UPDATE SKIP LOCKED", [now]))
+            "SELECT x.id, x.due_at, s.n FROM unnest(%s::varchar[]) WITH ORDINALITY AS s(step, n) CROSS JOIN LATERAL "
+            "(SELECT id, due_at FROM probation_deadline WHERE step = s.step AND due_at IS NOT NULL AND due_at <= %s "
+            "ORDER BY due_at LIMIT 2000 FOR UPDATE SKIP LOCKED) AS x", [["safeguarding.remind", "safeguarding.overdue"], now]))
         print("  plan, hub queue page:")
         print(explain(
             "SELECT id FROM safeguarding_safeguardingrequest WHERE responded_at IS NULL AND withdrawn_at IS NULL "
