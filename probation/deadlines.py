@@ -506,9 +506,10 @@ def _write(notices: dict[str, dict[str, Notice]], events: dict, rearm: list[tupl
         params += [sql_array(r[0] for r in rearm), sql_array(r[1] for r in rearm), sql_array(r[2] for r in rearm)]
     if not parts:
         return {}
-    counts = ", ".join(f"(SELECT count(*) FROM {alias})" for _, alias in counted) or "0"
+    # The CTE names are the engine's own (notices0, notices1 ...); the statements in them come from _insert_sql.
+    counts = ", ".join(f"(SELECT count(*) FROM {alias})" for _, alias in counted) or "0"  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT {counts}", params)  # nosec B608 - see _insert_sql
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {counts}", params)
         row = cursor.fetchone()
     return {name: row[i] for i, (name, _) in enumerate(counted)}
 
