@@ -81,6 +81,9 @@ def person_escalate_to_nps(*, person: Person, by, reason: str) -> NpsHandover:
     from cases.deadlines import allocation_target_cancel
 
     allocation_target_cancel(person_id=person.pk)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     if previous_om is not None and previous_om != by:
         from probation.services import notification_send
 
@@ -285,6 +288,9 @@ def case_allocate(*, person: Person, officer, by, reason: str = "", automatic: b
     from cases.deadlines import allocation_target_cancel
 
     allocation_target_cancel(person_id=person.pk)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     team_id = person.team_id  # the queue's cached candidates for the team (selectors.queue_candidates)
     transaction.on_commit(lambda: workload_changed(team_ids=[team_id]))
     return allocation
@@ -442,7 +448,11 @@ def person_create_from_nps(*, person: Person, sentence, by) -> Person:
     person_recompute_tier(person=person, trigger="New case from the NPS", by=by)
     if sentence is not None:
         sentence_plan_start(sentence=sentence)
-    return person_receive_from_nps(person=person)
+    person = person_receive_from_nps(person=person)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
+    return person
 
 
 # --- continuity: absences and hours -----------------------------------------------------------------------------
@@ -551,6 +561,9 @@ def _move_case(*, person: Person, allocation, to_user, to_team_id: int, by) -> N
     else:
         allocation_target_cancel(person_id=person.pk)
     moved = open_work_follow(person=person, from_user=from_user, to_user=to_user, by=by)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     transaction.on_commit(lambda: workload_changed(team_ids=[from_team_id, to_team_id]))
     person.offender_manager, person.team_id = to_user, to_team_id
     url = reverse("cases:case_detail", args=[person.crn])
@@ -839,6 +852,10 @@ def person_recompute_tier(*, person: Person, trigger: str, by=None, today: datet
     change = TierChange.objects.create(person=person, by=by, trigger=trigger[:200], computed_tier=computed,
                                        tier=in_force, previous_tier=person.tier, inputs=inputs)
     Person.objects.filter(pk=person.pk).update(computed_tier=computed, tier=in_force, updated_at=timezone.now())
+    if in_force != person.tier:
+        from cases.registry import case_changed
+
+        case_changed([person.pk])  # e.g. supervision's contact standard follows the tier
     if in_force != person.tier and person.offender_manager_id:  # the officer's points change with the tier
         officer_id = person.offender_manager_id
         transaction.on_commit(lambda: workload_changed(officer_ids=[officer_id]))

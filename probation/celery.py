@@ -99,15 +99,10 @@ BEAT_SCHEDULE = {
         "task": "supervision.tasks.refresh_reminder_statuses",
         "schedule": 600.0,
     },
-    # The nightly listing of cases overdue for contact (one row per case per night: a rerun adds nothing).
     # Interventions' deadlines run in deadlines-sweep (interventions/deadlines.py); this arms new requirements'.
     "interventions-arm-requirement-deadlines": {
         "task": "interventions.tasks.requirement_deadlines_arm_job",
         "schedule": crontab(hour=3, minute=5),
-    },
-    "supervision-overdue-contact": {
-        "task": "supervision.tasks.overdue_contact_job",
-        "schedule": crontab(hour=2, minute=45),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
