@@ -105,8 +105,14 @@ class AppointmentQuerySet(models.QuerySet):
     def awaiting_outcome(self):
         return self.live().filter(outcome="")
 
+    def standing(self):
+        """Booked, not cancelled and no outcome yet: the same rows as live().awaiting_outcome() without the join on
+        moved_to (a moved appointment always has the outcome "rescheduled")."""
+        return self.filter(outcome="", cancelled_at__isnull=True)
+
     def for_diary(self):
-        return self.select_related("person", "officer", "partner_organisation", "requirement", "moved_from")
+        """What a row of the diary or the case page shows (who it is with, who runs it, its requirement)."""
+        return self.select_related("person", "officer", "partner_organisation", "requirement")
 
 
 class AppointmentSeries(models.Model):

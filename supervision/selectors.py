@@ -76,7 +76,7 @@ def with_compliance(people, *, now=None):
                    .order_by("-proposed_at").values("proposed")[:1])
     evidence = (Appointment.objects.filter(person=person, evidence_status__in=AWAITING_EVIDENCE)
                 .order_by().values("person").annotate(n=Count("pk")).values("n"))
-    upcoming = (Appointment.objects.live().filter(person=person, starts_at__gte=now, outcome="")
+    upcoming = (Appointment.objects.standing().filter(person=person, starts_at__gte=now)
                 .order_by("starts_at").values("starts_at")[:1])
     last_contact = (Appointment.objects.filter(person=person, outcome__in=KEPT_OUTCOMES, starts_at__lte=now)
                     .order_by("-starts_at").values("starts_at")[:1])
@@ -104,10 +104,14 @@ def compliance_for(person_ids: list[int], *, now=None) -> dict[int, Compliance]:
 
 
 def person_appointments(person: Person, *, now=None, upcoming_limit=10, past_limit=20):
+    """The person's next and latest appointments (two index range scans on (person, starts_at)); the person is the
+    one given, not joined again."""
     now = now or timezone.now()
-    base = Appointment.objects.for_diary().filter(person=person)
-    upcoming = list(base.live().filter(starts_at__gte=now, outcome="").order_by("starts_at")[:upcoming_limit])
+    base = Appointment.objects.select_related("officer", "partner_organisation", "requirement").filter(person=person)
+    upcoming = list(base.standing().filter(starts_at__gte=now).order_by("starts_at")[:upcoming_limit])
     past = list(base.filter(starts_at__lt=now).order_by("-starts_at")[:past_limit])
+    for appointment in upcoming + past:
+        appointment.person = person
     return upcoming, past
 
 
