@@ -265,7 +265,7 @@ def main() -> None:
              f"{person.appointments.count()} appointments", ""]
     # The pages are timed in turns (bare, diary, ..., bare, diary, ...), not one after another, so that the load of a
     # shared machine, which comes and goes, weighs on each page alike and the ratios to the bare page hold.
-    queries, times = {}, {label: [] for label in pages}
+    queries, times, cpu = {}, {label: [] for label in pages}, {label: [] for label in pages}
     for label, url in pages.items():
         assert client.get(url).status_code == 200, url
         with CaptureQueriesContext(connection) as ctx:
@@ -273,16 +273,19 @@ def main() -> None:
         queries[label] = len(ctx.captured_queries)
     for _ in range(args.repeat):
         for label, url in pages.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             client.get(url)
             times[label].append((time.perf_counter() - start) * 1000)
+            cpu[label].append((time.process_time() - start_cpu) * 1000)
     bare = statistics.median(times["bare page (notifications)"])
+    bare_cpu = statistics.median(cpu["bare page (notifications)"])
     for label in pages:
         ordered = sorted(times[label])
         median, p95 = statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         # (Query counts per page are asserted constant at two sizes in tests/supervision/test_pages.py.)
+        # CPU: this process's own time (Django, templates, the driver), which other users' load does not inflate.
         lines.append(f"{label:36s} median {median:7.1f} ms  p95 {p95:7.1f} ms  x{median / bare:4.1f} of bare  "
-                     f"({queries[label]} queries)")
+                     f"(CPU x{statistics.median(cpu[label]) / bare_cpu:4.1f}; {queries[label]} queries)")
         print(lines[-1], flush=True)
     lines.append("")
     if not args.pages_only:

@@ -7,7 +7,7 @@ with no appointment booked or kept inside its interval is overdue contact". A bo
 carries the chain on from its day (if it is then missed or cancelled, the deadline moves back).
 
 `contact_deadlines_refresh(person_ids=...)` recomputes and sets the deadlines of some people in a constant number of
-statements (three reads and two writes, whatever the number of people); the services call it in the transaction
+statements (a lock, three reads and two writes, whatever the number of people); the services call it in the transaction
 that books, moves, cancels or records an appointment, and `cases` calls it (registry `case_changed`) when a tier,
 an allocation or a sentence changes. An administrator changing a standard re-arms everyone (`contact_deadlines_arm_all`,
 in chunks, from a Celery task). The engine fires the deadline: the officer is told once, the SPO after a grace
@@ -95,7 +95,7 @@ def contact_due_for(person_ids: list[int], *, now: datetime.datetime) -> dict[in
 
 
 def contact_deadlines_refresh(*, person_ids, now: datetime.datetime | None = None) -> dict[int, datetime.datetime | None]:
-    """Set the contact deadline of each of these people from what is recorded now, in five statements. A deadline
+    """Set the contact deadline of each of these people from what is recorded now, in six statements. A deadline
     that has already fired (the officer told) is not fired again for the same overdue spell: it is re-armed only if
     the new due time is still to come (a contact was made or booked in time), which also closes the open episode."""
     from supervision.deadlines import CONTACT_OVERDUE
@@ -104,6 +104,10 @@ def contact_deadlines_refresh(*, person_ids, now: datetime.datetime | None = Non
     ids = list(dict.fromkeys(pk for pk in person_ids if pk is not None))
     if not ids:
         return {}
+    # Race: two bookings (or a booking and an outcome) for one person at once, each computing the due day without
+    # the other's appointment. Locking the people first (in id order, no deadlock) serialises them: the second
+    # reads the first's committed appointment.
+    list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     due = contact_due_for(ids, now=now)
     deadlines_set(step=CONTACT_OVERDUE, due=due, now=now)
     in_time = [pk for pk, when in due.items() if when is None or when > now]

@@ -140,7 +140,7 @@ def test_refreshing_contact_deadlines_costs_the_same_for_one_case_or_many(django
     cases = [case_on_order(tier="B2") for _ in range(people)]
     for person in cases:
         record(book(person, at(MONDAY)), Outcome.ATTENDED)
-    with django_assert_num_queries(5):  # people, bookings, standards; set the deadlines; close episodes
+    with django_assert_num_queries(6):  # lock the people; people, bookings, standards; set the deadlines; close episodes
         contact_deadlines_refresh(person_ids=[p.pk for p in cases], now=at(MONDAY, 18))
 
 
