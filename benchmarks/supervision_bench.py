@@ -1,20 +1,23 @@
 """Supervision benchmark: the officer's diary, the case page with its supervision panel and the caseload with
-compliance at a glance, against a bare page; and the deadline engine's sweep of supervision's steps at two table
-sizes (its cost must follow the work due, not the table).
+compliance at a glance, against a bare page; and the deadline engine's sweep of supervision's steps (outcome chase,
+enforcement decision, overdue contact) with 1M and 5M appointments' deadlines in the table (its cost must follow the
+work due, not the table).
 
-    .venv/bin/python benchmarks/supervision_bench.py [--people 20000] [--appointments 100000] [--repeat 20]
+    .venv/bin/python benchmarks/supervision_bench.py --people 200000 --appointments 5000000 [--repeat 30]
+        [--seed-only | --pages-only]
 
-Uses its own scratch database (default postgres://postgres@127.0.0.1:5432/probation_supervision_bench), created and
-migrated if needed. Rows are bulk-inserted directly (people, sentences, appointments, failures, deadlines): the
-services are exercised by the test suite; here only the reads and the sweep are timed. Each figure is the median and
-95th percentile of `--repeat` calls through Django's test client (signed in, two-factor verified), with the SQL
-queries of one call. Results are written to benchmarks/supervision_bench_results.txt.
+Uses its own scratch database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/probation_supervision_bench), created and migrated if needed. Rows are seeded in SQL (INSERT ... SELECT over generate_series, about 15 minutes for
+200,000 people and 5,000,000 appointments on a shared 2-core machine): the services are exercised by the test suite;
+here only the reads and the sweep are timed. Pages are timed in turns through Django's test client (signed in,
+two-factor verified): median and 95th percentile wall time, the ratio to the bare page's median, the same ratio of
+this process's CPU time, and the page's query count; with the load average before and after. Results are written to
+benchmarks/supervision_bench_results.txt (not with --pages-only).
 """
 
 import argparse
 import datetime
 import os
-import random
 import statistics
 import sys
 import time
@@ -27,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "probation.settings")
 os.environ.setdefault("DJANGO_ENV", "development")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
-                                            "postgres://postgres@127.0.0.1:5432/probation_supscale_bench")
+                                            "postgres://postgres@127.0.0.1:5432/probation_supervision_bench")
 
 BATCH = 5000
 
@@ -93,8 +96,9 @@ def _seed(people: int, appointments: int) -> None:
                        "offender_manager_id FROM cases_person WHERE crn LIKE 'S%%'")
         cursor.execute("CREATE UNIQUE INDEX ON bench_people (n)")
         template_appointment = Appointment.objects.create(
-            person=template, type="supervision", place="office", starts_at=now, ends_at=now + datetime.timedelta(
-                minutes=45), officer=officers[0], booked_by=officers[0], outcome_due_at=now + datetime.timedelta(days=1))
+            person=template, type="supervision", place="office", starts_at=now,
+            ends_at=now + datetime.timedelta(minutes=45), officer=officers[0], booked_by=officers[0],
+            outcome_due_at=now + datetime.timedelta(days=1))
         cursor.execute("SELECT setseed(0.7)")
         chunk = 1_000_000
         for first in range(0, appointments - 1, chunk):
