@@ -474,14 +474,63 @@ class OfficerWorkload:
         return "red" if self.percent > 100 else "amber" if self.percent >= 85 else "green"
 
 
+def caseload_counts_live(user_ids, *, on: datetime.date) -> dict[int, tuple[dict, dict]]:
+    """Each officer's CRC cases by "case type:tier letter" (case types as they stand on `on`) and open court reports by
+    kind, counted from the cases themselves: two grouped queries over these officers' cases. What OfficerCaseload
+    stores; officer_caseloads_refresh and the drift check call it."""
+    from django.db.models.functions import Substr
+
+    from cases.models import CourtReport
+
+    counts: dict[int, tuple[dict, dict]] = {uid: ({}, {}) for uid in user_ids}
+    if not counts:
+        return counts
+    rows = (
+        Person.objects.crc().filter(offender_manager_id__in=list(counts))
+        .annotate(letter=Substr("tier", 1, 1), case_type=case_type_expression(on))
+        .values_list("offender_manager_id", "case_type", "letter").annotate(n=Count("id")).order_by()
+    )
+    for uid, case_type, letter, n in rows:
+        key = f"{case_type}:{letter or ''}"
+        counts[uid][0][key] = counts[uid][0].get(key, 0) + n
+    for uid, kind, n in (CourtReport.objects.filter(author_id__in=list(counts), completed_on__isnull=True)
+                         .values_list("author_id", "kind").annotate(n=Count("id")).order_by()):
+        counts[uid][1][kind] = n
+    return counts
+
+
+def caseload_counts(user_ids, *, on: datetime.date | None = None) -> dict[int, tuple[dict, dict]]:
+    """Each officer's case and report counts (as caseload_counts_live gives them) for today from the maintained
+    OfficerCaseload rows: one query of one row an officer. Rows missing or counted before today (a custody case
+    may have reached its release date since) are recounted and stored first, in the refresh's locked transaction,
+    for those officers only. Any other day than today is counted live."""
+    from cases.models import OfficerCaseload
+
+    today = timezone.localdate()
+    on = on or today
+    user_ids = list(dict.fromkeys(user_ids))
+    if on != today:
+        return caseload_counts_live(user_ids, on=on)
+    counts = {
+        uid: (cases, reports)
+        for uid, cases, reports in OfficerCaseload.objects.filter(officer_id__in=user_ids, counted_on=today)
+        .values_list("officer_id", "case_counts", "report_counts")
+    }
+    stale = [uid for uid in user_ids if uid not in counts]
+    if stale:
+        from cases.services import officer_caseloads_refresh
+
+        counts.update(officer_caseloads_refresh(officer_ids=stale))
+    return counts
+
+
 def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime.date | None = None,
                       settings_row=None) -> list[OfficerWorkload]:
     """Each officer's CRC caseload and open reports in points against the capacity their available hours give, in
-    a constant number of queries whatever the number of officers: profiles; caseload counts grouped by officer,
-    tier letter and case type; open reports grouped by officer and kind; working patterns; absences."""
-    from django.db.models.functions import Substr
-
-    from cases.models import Absence, CaseworkSettings, CourtReport, WorkingPattern
+    a constant number of queries whatever the number of officers or cases: profiles; the officers' maintained
+    caseload counts (caseload_counts: one row an officer, never the cases themselves); working patterns;
+    absences."""
+    from cases.models import Absence, CaseworkSettings, WorkingPattern
     from probation.calendar import get_calendar
 
     on = on or timezone.localdate()
@@ -493,20 +542,16 @@ def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime
         return []
     user_ids = [p.user_id for p in profiles]
     totals: dict[int, dict] = {uid: {"cases": 0, "points": 0, "by_type": {}, "reports": 0} for uid in user_ids}
-    rows = (
-        Person.objects.crc().filter(offender_manager_id__in=user_ids)
-        .annotate(letter=Substr("tier", 1, 1), case_type=case_type_expression(on))
-        .values("offender_manager_id", "letter", "case_type").annotate(n=Count("id")).order_by()
-    )
-    for row in rows:
-        total = totals[row["offender_manager_id"]]
-        total["cases"] += row["n"]
-        total["points"] += row["n"] * points.for_case(row["case_type"], row["letter"])
-        total["by_type"][row["case_type"]] = total["by_type"].get(row["case_type"], 0) + row["n"]
-    for row in (CourtReport.objects.filter(author_id__in=user_ids, completed_on__isnull=True)
-                .values("author_id", "kind").annotate(n=Count("id")).order_by()):
-        totals[row["author_id"]]["reports"] += row["n"]
-        totals[row["author_id"]]["points"] += row["n"] * points.reports.get(f"{row['kind']}_report", 0)
+    for uid, (case_counts, report_counts) in caseload_counts(user_ids, on=on).items():
+        total = totals[uid]
+        for key, n in case_counts.items():
+            case_type, _, letter = key.partition(":")
+            total["cases"] += n
+            total["points"] += n * points.for_case(case_type, letter)
+            total["by_type"][case_type] = total["by_type"].get(case_type, 0) + n
+        for kind, n in report_counts.items():
+            total["reports"] += n
+            total["points"] += n * points.reports.get(f"{kind}_report", 0)
     days = window_days(on, settings_row.capacity_window_working_days, get_calendar())
     patterns: dict[int, list] = {}
     for pattern in WorkingPattern.objects.filter(officer_id__in=user_ids).order_by("-effective_from"):

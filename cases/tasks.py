@@ -37,13 +37,16 @@ def allocate_new_cases() -> dict:
 @shared_task(name="cases.tasks.continuity_nightly")
 def continuity_nightly() -> dict:
     """Nightly state changes of case continuity: future-dated reallocations whose day has come, and tier overrides
-    that expire. Each claims its rows, so the whole is safe to run twice; one part failing never stops the other.
+    that expire; then every officer's stored caseload count is recounted (custody cases released yesterday count as
+    licence cases from today) and any drift logged. Each claims its rows or locks them, so the whole is safe to run
+    twice; one part failing never stops the other.
     (The continuity deadlines: unallocated beyond target, long absences, late plans and reviews, are steps of the
     deadline engine, declared in cases/deadlines.py.)"""
-    from cases.services import reallocations_apply_due, tier_overrides_expire
+    from cases.services import officer_caseloads_check, reallocations_apply_due, tier_overrides_expire
 
     results = {}
-    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire)]:
+    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire),
+                      ("caseload_counts", lambda: officer_caseloads_check(fix=True))]:
         try:
             results[name] = job()
         except Exception:
