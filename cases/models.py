@@ -204,6 +204,13 @@ class Person(models.Model):
                 name="person_unallocated_idx",
                 condition=models.Q(offender_manager__isnull=True, provider="crc"),
             ),
+            # The hub's all-teams queue (cases.views.unallocated): its first page is the first 50 entries of this
+            # index in order, and its count an index-only scan (team_id is here for the "has a team" filter).
+            models.Index(
+                fields=["allocation_due_since", "id", "team"],
+                name="person_queue_all_teams_idx",
+                condition=models.Q(offender_manager__isnull=True, provider="crc"),
+            ),
         ]
 
     def clean_fields(self, exclude=None):

@@ -37,16 +37,13 @@ def allocate_new_cases() -> dict:
 @shared_task(name="cases.tasks.continuity_nightly")
 def continuity_nightly() -> dict:
     """Nightly state changes of case continuity: future-dated reallocations whose day has come, and tier overrides
-    that expire; then every officer's stored caseload count is recounted (custody cases released yesterday count as
-    licence cases from today) and any drift logged. Each claims its rows or locks them, so the whole is safe to run
-    twice; one part failing never stops the other.
+    that expire. Each claims its rows, so the whole is safe to run twice; one part failing never stops the other.
     (The continuity deadlines: unallocated beyond target, long absences, late plans and reviews, are steps of the
     deadline engine, declared in cases/deadlines.py.)"""
-    from cases.services import officer_caseloads_check, reallocations_apply_due, tier_overrides_expire
+    from cases.services import reallocations_apply_due, tier_overrides_expire
 
     results = {}
-    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire),
-                      ("caseload_counts", lambda: officer_caseloads_check(fix=True))]:
+    for name, job in [("reallocations", reallocations_apply_due), ("tier_overrides", tier_overrides_expire)]:
         try:
             results[name] = job()
         except Exception:
@@ -60,3 +57,16 @@ def sync_overlay_flags() -> dict:
     """Daily, just after midnight: IOM and GtO flags follow their registers' dates (a register starting today sets
     its flag, one that ended yesterday clears it). Idempotent: a second run changes nothing."""
     return {"changed": overlay_flags_sync()}
+
+
+@shared_task(name="cases.tasks.recount_caseloads")
+def recount_caseloads() -> dict:
+    """Just after midnight: every officer's stored caseload count (cases.OfficerCaseload) is recounted for the new day
+    (custody cases released yesterday count as licence cases from today), so the day's first page views read fresh
+    rows instead of recounting; any drift (a write path that did not refresh) is logged and repaired. Locks each
+    batch of rows as the services do, so it is safe beside them and to run twice."""
+    from cases.services import officer_caseloads_check
+
+    result = officer_caseloads_check(fix=True)
+    return {"officers": result["officers"], "drifted": len(result["drifted"]), "stale": result["stale"],
+            "missing": result["missing"]}

@@ -343,3 +343,44 @@ def test_the_allocation_and_workload_pages_read_the_counts_in_the_same_queries_a
         assert not _caseload_groupings(sql), _caseload_groupings(sql)
         sizes.append(sql)
     assert len(sizes[0]) == len(sizes[1]), "\n".join(s[:160] for s in sizes[1])
+
+
+def test_the_midnight_task_recounts_yesterdays_rows_and_is_scheduled():
+    from cases.tasks import recount_caseloads
+    from probation.celery import BEAT_SCHEDULE
+
+    person = AllocatedPersonFactory(tier="B1")
+    OfficerCaseload.objects.update(counted_on=timezone.localdate() - datetime.timedelta(days=1), case_counts={})
+    assert recount_caseloads()["stale"] == 1
+    assert stored(person.offender_manager) == ({"community:B": 1}, {})
+    assert recount_caseloads() == {"officers": 1, "drifted": 0, "stale": 0, "missing": 0}
+    assert any(entry["task"] == "cases.tasks.recount_caseloads" for entry in BEAT_SCHEDULE.values())
+
+
+def test_the_queues_lean_candidates_are_the_officers_allocation_suggestions_in_the_same_order():
+    """_team_candidates (plain rows, for the hub's many teams) keeps officer_workloads' rules: part-time hours,
+    leave in the window, away today, unavailable officers and SPOs, points and order."""
+    from cases.selectors import allocation_suggestions, queue_candidates
+    from cases.services import absence_record, working_pattern_set
+
+    team = TeamFactory()
+    today = timezone.localdate()
+    officers = [StaffProfileFactory(team=team) for _ in range(5)]
+    StaffProfileFactory(team=team, grade="spo")
+    StaffProfileFactory(team=team, is_available=False)
+    working_pattern_set(officer=officers[0].user, hours_per_week=18.5, effective_from=today - datetime.timedelta(days=30),
+                        by=None)
+    absence_record(officer=officers[1].user, kind="leave", start_date=today + datetime.timedelta(days=3),
+                   end_date=today + datetime.timedelta(days=9), by=None)
+    absence_record(officer=officers[2].user, kind="sickness", start_date=today, end_date=today + datetime.timedelta(days=2),
+                   by=None)
+    for i, profile in enumerate(officers):
+        for _ in range(i % 3 + 1):
+            PersonFactory(team=team, offender_manager=profile.user, tier="BC"[i % 2] + "1")
+    CourtReportFactory(author=officers[3].user)
+    queued = UnallocatedPersonFactory(team=team, tier="D0")
+    suggestions = allocation_suggestions(queued)
+    candidates = queue_candidates([team.pk])[team.pk]
+    assert [(c.user_id, c.percent, c.headroom) for c in candidates] == [
+        (w.user.pk, w.percent, w.headroom) for w in suggestions]
+    assert officers[2].user.pk not in [c.user_id for c in candidates] and len(candidates) == 4
