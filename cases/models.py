@@ -211,6 +211,13 @@ class Person(models.Model):
                 name="person_queue_all_teams_idx",
                 condition=models.Q(offender_manager__isnull=True, provider="crc"),
             ),
+            # The hub's "no cohort rule fits" list on the same page (PersonQuerySet.awaiting_cohort): usually empty,
+            # so found without reading the queue's rows.
+            models.Index(
+                fields=["created_at", "id"],
+                name="person_awaiting_cohort_idx",
+                condition=models.Q(offender_manager__isnull=True, provider="crc", cohort=""),
+            ),
         ]
 
     def clean_fields(self, exclude=None):
