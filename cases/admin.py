@@ -45,6 +45,18 @@ class StaffProfileAdmin(AuditedModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
     list_select_related = ("user", "team")
 
+    def save_model(self, request, obj, form, change):
+        from django.db import transaction
+
+        from cases.selectors import workload_changed
+
+        team_before = _holder_before(StaffProfile, obj, change, "team_id")
+        super().save_model(request, obj, form, change)
+        if not change:
+            _caseloads_changed(obj.user_id)  # a new officer's caseload count starts (at zero, or what they hold)
+        team_ids = [team_before, obj.team_id]  # grade, hours, availability or team: the queue's suggestions
+        transaction.on_commit(lambda: workload_changed(team_ids=team_ids))
+
 
 class AliasInline(admin.TabularInline):
     model = Alias

@@ -1065,7 +1065,7 @@ def officer_caseloads_check(*, fix: bool = False, batch: int = 500) -> dict:
     """The drift check (manage.py workload_check; nightly with fix): recount every officer who holds CRC cases, has
     open reports or has a stored row, and compare. `drifted`: a row counted today that differs from the cases (a
     write path that did not refresh: a bug); `stale`: counted before today (a custody case may have become licence
-    since: expected, recounted when next read); `missing`: an officer with cases and no row. Candidates are
+    since: expected, recounted when next read); `missing`: an officer (or a holder of cases) with no row. Candidates are
     compared again under the refresh's lock, so a change committed meanwhile is not reported. With `fix` every
     candidate is recounted and stored."""
     from cases.models import CourtReport, OfficerCaseload
@@ -1077,6 +1077,7 @@ def officer_caseloads_check(*, fix: bool = False, batch: int = 500) -> dict:
     holders = set(Person.objects.crc().filter(offender_manager__isnull=False)
                   .values_list("offender_manager_id", flat=True).distinct())
     holders |= set(CourtReport.objects.filter(completed_on__isnull=True).values_list("author_id", flat=True).distinct())
+    holders |= set(StaffProfile.objects.values_list("user_id", flat=True))  # every officer has a row, even at zero
     live = caseload_counts_live(sorted(holders | set(stored)), on=today)
     missing = sorted(uid for uid in holders if uid not in stored)
     stale = sorted(uid for uid, row in stored.items() if row[0] != today)

@@ -29,6 +29,15 @@ class StaffProfileFactory(DjangoModelFactory):
     grade = StaffProfile.Grade.PO
     team = factory.SubFactory(TeamFactory)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A new officer's caseload count starts (at zero), as StaffProfileAdmin does."""
+        from cases.services import officer_caseloads_refresh
+
+        profile = super()._create(model_class, *args, **kwargs)
+        officer_caseloads_refresh(officer_ids=[profile.user_id])
+        return profile
+
 
 def _recount_caseload(person) -> None:
     """In the product a case reaches an officer (or changes type) only through a service, which recounts the

@@ -172,6 +172,17 @@ def test_admin_changes_of_holder_sentence_and_reports_recount_the_officers_conce
     assert_exact(first, second)
 
 
+def test_a_new_officer_starts_with_a_counted_empty_caseload_so_pages_need_no_recount():
+    from probation.models import User
+    from tests.probation.factories import OffenderManagerFactory
+
+    team = TeamFactory()
+    user = OffenderManagerFactory()
+    _admin_save(StaffProfile, StaffProfile(user=User.objects.get(pk=user.pk), grade="po", team=team), ["team"],
+                change=False)
+    assert stored(user) == ({}, {})
+
+
 def test_new_points_weights_apply_at_once_without_recounting():
     person = AllocatedPersonFactory(tier="B1")
     profile = person.offender_manager.staff_profile
