@@ -504,7 +504,7 @@ def caseload_counts_live(user_ids, *, on: datetime.date) -> dict[int, tuple[dict
     return counts
 
 
-def caseload_counts(user_ids, *, on: datetime.date | None = None) -> dict[int, tuple[dict, dict]]:
+def caseload_counts(user_ids, *, on: datetime.date | None = None, among=None) -> dict[int, tuple[dict, dict]]:
     """Each officer's case and report counts (as caseload_counts_live gives them) for today from the maintained
     OfficerCaseload rows: one query of one row an officer. Rows missing or counted before today (a custody case
     may have reached its release date since) are recounted and stored first, in the refresh's locked transaction,
@@ -516,9 +516,11 @@ def caseload_counts(user_ids, *, on: datetime.date | None = None) -> dict[int, t
     user_ids = list(dict.fromkeys(user_ids))
     if on != today:
         return caseload_counts_live(user_ids, on=on)
+    # `among`: the same officers as a subquery (user ids), so a long list of ids is not sent (and prepared) again.
     counts = {
         uid: (cases, reports)
-        for uid, cases, reports in OfficerCaseload.objects.filter(officer_id__in=user_ids, counted_on=today)
+        for uid, cases, reports in OfficerCaseload.objects.filter(
+            officer_id__in=among if among is not None else user_ids, counted_on=today)
         .values_list("officer_id", "case_counts", "report_counts")
     }
     stale = [uid for uid in user_ids if uid not in counts]
@@ -529,10 +531,10 @@ def caseload_counts(user_ids, *, on: datetime.date | None = None) -> dict[int, t
     return counts
 
 
-def _workload_totals(user_ids, *, points: PointsTable, on: datetime.date) -> dict[int, dict]:
+def _workload_totals(user_ids, *, points: PointsTable, on: datetime.date, among=None) -> dict[int, dict]:
     """Cases, points, cases by type and open reports of each officer, from the maintained counts (one query)."""
     totals: dict[int, dict] = {uid: {"cases": 0, "points": 0, "by_type": {}, "reports": 0} for uid in user_ids}
-    for uid, (case_counts, report_counts) in caseload_counts(user_ids, on=on).items():
+    for uid, (case_counts, report_counts) in caseload_counts(user_ids, on=on, among=among).items():
         total = totals[uid]
         for key, n in case_counts.items():
             case_type, _, letter = key.partition(":")
@@ -631,11 +633,14 @@ def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) 
     if not team_ids:
         return {}
     cached = cache.get_many([_candidates_key(t, on) for t in team_ids])
-    by_team = {t: cached[_candidates_key(t, on)] for t in team_ids if _candidates_key(t, on) in cached}
+    by_team = {t: [QueueCandidate(*row) for row in cached[_candidates_key(t, on)]]
+               for t in team_ids if _candidates_key(t, on) in cached}
     missing = [t for t in team_ids if t not in by_team]
     if missing:
         fresh = _team_candidates(missing, points=points if points is not None else tier_points(), on=on)
-        cache.set_many({_candidates_key(t, on): rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
+        # Plain tuples in the cache: a named tuple pickles some 70 times slower (the class is looked up for each).
+        cache.set_many({_candidates_key(t, on): [tuple(c) for c in rows] for t, rows in fresh.items()},
+                       QUEUE_WORKLOAD_SECONDS)
         by_team.update(fresh)
     return by_team
 
@@ -647,19 +652,20 @@ def _team_candidates(team_ids: list[int], *, points: PointsTable, on: datetime.d
     from cases.models import Absence, CaseworkSettings, StaffProfile, WorkingPattern
     from probation.calendar import get_calendar
 
-    profiles = list(StaffProfile.objects.filter(team_id__in=team_ids, is_available=True).exclude(grade="spo")
-                    .values_list("user_id", "team_id", "grade", "contracted_hours", "user__first_name",
-                                 "user__last_name", "user__username", named=True))
+    offered = StaffProfile.objects.filter(team_id__in=team_ids, is_available=True).exclude(grade="spo")
+    profiles = list(offered.values_list("user_id", "team_id", "grade", "contracted_hours", "user__first_name",
+                                        "user__last_name", "user__username", named=True))
     user_ids = [p.user_id for p in profiles]
-    totals = _workload_totals(user_ids, points=points, on=on)
+    among = offered.values("user_id")  # the same officers, as a subquery in the next three queries
+    totals = _workload_totals(user_ids, points=points, on=on, among=among)
     capacities = grade_capacities()
     days = window_days(on, CaseworkSettings.current().capacity_window_working_days, get_calendar())
     patterns: dict[int, list] = {}
-    for pattern in (WorkingPattern.objects.filter(officer_id__in=user_ids).order_by("-effective_from")
+    for pattern in (WorkingPattern.objects.filter(officer_id__in=among).order_by("-effective_from")
                     .values_list("officer_id", "effective_from", "hours_per_week", named=True)):
         patterns.setdefault(pattern.officer_id, []).append(pattern)
     absences: dict[int, list] = {}
-    for absence in (Absence.objects.filter(officer_id__in=user_ids, cancelled_at__isnull=True,
+    for absence in (Absence.objects.filter(officer_id__in=among, cancelled_at__isnull=True,
                                            end_date__gte=min(on, days[0]), start_date__lte=days[-1])
                     .values_list("officer_id", "start_date", "end_date", named=True)):
         absences.setdefault(absence.officer_id, []).append(absence)
