@@ -851,7 +851,9 @@ def cases_with_long_absent_officer(*, teams, today: datetime.date | None = None,
     ]
     if not absences:
         return []
+    # Only what the page shows (the CRN) and the order: an officer away long may hold fifty cases.
     people = list(Person.objects.crc().filter(offender_manager_id__in=[a.officer_id for a in absences])
+                  .only("id", "crn", "offender_manager_id", "last_name", "first_name")
                   .order_by("last_name", "first_name"))
     work = open_work_for([p.pk for p in people])
     flagged = []
