@@ -63,6 +63,10 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.sync_overlay_flags",
         "schedule": crontab(hour=0, minute=5),  # IOM/GtO flags follow register start and end dates
     },
+    "cases-recount-caseloads": {
+        "task": "cases.tasks.recount_caseloads",
+        "schedule": crontab(hour=0, minute=10),  # the workload pages' stored counts, for the new day
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
