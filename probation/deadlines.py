@@ -18,6 +18,8 @@ belongs to (the step knows which model that is); `due_at` is when it next falls 
        class RemindStep(Step):
            name = "safeguarding.remind"        # unique; prefix it with your app label
            event_model = RequestEvent          # optional: `Outcome.event` rows go here, one INSERT per batch
+           event_ignore_conflicts = False      # optional: True skips an event that breaks a unique constraint
+                                               # (e.g. "one open episode per case") instead of failing the batch
 
            def owners(self, ids):              # ONE query: the owners still concerned, keyed by id
                return {r["id"]: r for r in SafeguardingRequest.objects.open().filter(pk__in=ids).values("id", ...)}
@@ -163,6 +165,7 @@ class Step:
 
     name: str = ""
     event_model: type[models.Model] | None = None
+    event_ignore_conflicts: bool = False
     # Steps of one round with the same `owner_group` share ONE owners() query (for all their ids) and ONE context():
     # declare it only on steps whose owners() and context() are the same code and depend on nothing but the ids
     # (e.g. a request's reminder and its breach notice). None: the step queries on its own.
@@ -411,7 +414,7 @@ def _deliver(steps: list[Step], rows: list[Claimed], now: datetime) -> dict[str,
         by_step.setdefault(row[1], []).append(row)
     tallies: dict[str, Counter] = {}
     notices: dict[str, dict[str, Notice]] = {}
-    events: dict[type[models.Model], list[dict]] = {}
+    events: dict[tuple[type[models.Model], bool], list[dict]] = {}  # (event model, ignore conflicts): rows
     rearm: list[tuple[int, datetime, int]] = []  # (deadline id, due_at, change to fired_count)
     shared: dict[str, tuple[dict, Any]] = {}  # owner_group: (owners, context) of the round
     for step in steps:
@@ -457,7 +460,7 @@ def _deliver(steps: list[Step], rows: list[Claimed], now: datetime) -> dict[str,
         if step_events:
             if step.event_model is None:
                 raise ValueError(f"deadline step {step.name} records events but names no event_model")
-            events.setdefault(step.event_model, []).extend(step_events)
+            events.setdefault((step.event_model, step.event_ignore_conflicts), []).extend(step_events)
     for name, inserted in _write(notices, events, rearm, now).items():
         tallies[name]["notified"] += inserted
     return tallies
@@ -482,8 +485,8 @@ def _write(notices: dict[str, dict[str, Notice]], events: dict, rearm: list[tupl
     if connection.vendor != "postgresql":
         inserted = {name: _insert_orm(Notification, n, cols, conflict_target="dedupe_key")
                     for name, (n, cols) in columns.items()}
-        for model, rows in events.items():
-            _insert_orm(model, len(rows), _as_columns(rows))
+        for (model, ignore_conflicts), rows in events.items():
+            _insert_orm(model, len(rows), _as_columns(rows), ignore_conflicts=ignore_conflicts)
         for deadline_id, due, delta in rearm:
             Deadline.objects.filter(pk=deadline_id).update(due_at=due, fired_count=F("fired_count") + delta)
         return inserted
@@ -494,8 +497,8 @@ def _write(notices: dict[str, dict[str, Notice]], events: dict, rearm: list[tupl
         parts.append(f"{alias} AS ({sql} RETURNING 1)")
         params += values
         counted.append((name, alias))
-    for i, (model, rows) in enumerate(events.items()):
-        sql, values = _insert_sql(model, len(rows), _as_columns(rows))
+    for i, ((model, ignore_conflicts), rows) in enumerate(events.items()):
+        sql, values = _insert_sql(model, len(rows), _as_columns(rows), ignore_conflicts=ignore_conflicts)
         parts.append(f"events{i} AS ({sql})")
         params += values
     if rearm:
@@ -616,9 +619,11 @@ def _json_column(field: models.JSONField, values: list) -> str:
     return json.dumps(values, cls=field.encoder or DjangoJSONEncoder)
 
 
-def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None):
+def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None,
+                ignore_conflicts: bool = False):
     """INSERT ... SELECT FROM ROWS FROM (unnest(column array), ...) of `n` rows for `columns` ({attname: list of n
-    values, or Same(value)}; other fields take their defaults, evaluated once). Returns (sql, params)."""
+    values, or Same(value)}; other fields take their defaults, evaluated once), skipping rows that conflict on
+    `conflict_target` (or, with `ignore_conflicts`, on any unique constraint). Returns (sql, params)."""
     names, selects, sources, source_params, params = [], [], [], [], []
     for f in model._meta.concrete_fields:
         if f.primary_key and f.attname not in columns:
@@ -654,11 +659,14 @@ def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, c
            f"SELECT {', '.join(selects)}{source}")
     if conflict_target:
         sql += f" ON CONFLICT ({quote(model._meta.get_field(conflict_target).column)}) DO NOTHING"
+    elif ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
     # Scalars come first in the SELECT list, arrays in FROM: the parameters in the order they appear.
     return sql, params + source_params
 
 
-def _insert_orm(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None) -> int:
+def _insert_orm(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None,
+                ignore_conflicts: bool = False) -> int:
     """The same on SQLite (the one-command demo), through the ORM."""
     rows = [{k: (v.value if isinstance(v, Same) else v[i]) for k, v in columns.items()} for i in range(n)]
     objs = [model(**row) for row in rows]
@@ -666,5 +674,9 @@ def _insert_orm(model: type[models.Model], n: int, columns: dict[str, Any], *, c
         existing = set(model.objects.filter(**{f"{conflict_target}__in": [row[conflict_target] for row in rows]})
                        .values_list(conflict_target, flat=True))
         objs = [o for o in objs if getattr(o, conflict_target) not in existing]
+    if ignore_conflicts:
+        before = model.objects.count()
+        model.objects.bulk_create(objs, ignore_conflicts=True)
+        return model.objects.count() - before
     model.objects.bulk_create(objs)
     return len(objs)
