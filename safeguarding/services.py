@@ -60,17 +60,55 @@ def _with_article(word: str) -> str:
     return f"{'An' if word[:1].lower() in 'aeiou' else 'A'} {word}"
 
 
+_REFERENCE_COUNTER_UPSERT = (
+    "INSERT INTO safeguarding_referencecounter (year, last) VALUES (%s, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last = safeguarding_referencecounter.last + 1 RETURNING last"
+)
+
+
+def _reference(year: int, number: int) -> str:
+    return f"MASH-{year}-{number:06d}"
+
+
 def reference_next(*, year: int) -> str:
     """The next reference for `year`, e.g. MASH-2026-000123. One atomic upsert: concurrent callers each get their
     own number (the row lock taken by ON CONFLICT DO UPDATE serialises them) and numbers restart each year."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO safeguarding_referencecounter (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = safeguarding_referencecounter.last + 1 RETURNING last",
-            [year],
-        )
+        cursor.execute(_REFERENCE_COUNTER_UPSERT, [year])
         number = cursor.fetchone()[0]
-    return f"MASH-{year}-{number:06d}"
+    return _reference(year, number)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    """A submit's `Idempotency-Key` and the hash of its body (idempotency_body_hash)."""
+
+    key: str
+    body_hash: str
+
+
+def _reference_and_claim(*, year: int, organisation, claim: IdempotencyClaim) -> tuple[int, str]:
+    """The new request's id and reference, and `claim.key` bound to that id, in one statement (PostgreSQL): the
+    reference upsert (reference_next), the id drawn from the request table's own sequence, and the key inserted with
+    ON CONFLICT DO NOTHING. The key's foreign key to the request is checked at commit (Django's constraints are
+    DEFERRABLE INITIALLY DEFERRED), by when the request row exists. A concurrent submit with the same key waits on
+    the unique index until the first commits, then inserts nothing: IdempotencyReplay, and the caller rolls its
+    transaction back (the reference number with it)."""
+    from safeguarding.models import IdempotencyKey
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH counter AS ({_REFERENCE_COUNTER_UPSERT}), "  # nosec B608 - a constant, no input
+            "new AS (SELECT nextval(pg_get_serial_sequence('safeguarding_safeguardingrequest', 'id')) AS id), "
+            "claimed AS (INSERT INTO safeguarding_idempotencykey (organisation_id, key, body_hash, request_id, created_at) "
+            "SELECT %s, %s, %s, new.id, %s FROM new ON CONFLICT (organisation_id, key) DO NOTHING RETURNING id) "
+            "SELECT new.id, counter.last, EXISTS (SELECT 1 FROM claimed) FROM new, counter",
+            [year, organisation.pk, claim.key, claim.body_hash, timezone.now()],
+        )
+        pk, number, claimed = cursor.fetchone()
+    if not claimed:
+        raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=claim.key))
+    return pk, _reference(year, number)
 
 
 def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[datetime | None, datetime | None]:
@@ -127,8 +165,12 @@ def request_receive(
     requester_phone: str = "",
     borough=None,
     concerned: list[ConcernedInput] | None = None,
+    idempotency: IdempotencyClaim | None = None,
 ) -> SafeguardingRequest:
-    """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed."""
+    """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed.
+
+    With `idempotency` (an API submit's key), the key is bound to the new request in the same transaction; a key
+    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back."""
     now = timezone.now()
     errors = {}
     if not (subject_first_name or "").strip():
@@ -165,9 +207,15 @@ def request_receive(
     tier = tier_for(organisation.pk, rating)
     due, remind = _deadlines(received_at=received_at, tier=tier, calendar=get_calendar())
     # No savepoint: inside a caller's transaction (the API's submit) a failure here rolls the whole of it back.
+    year = timezone.localtime(received_at).year
     with transaction.atomic(savepoint=False):
+        if idempotency is not None and connection.vendor == "postgresql":
+            pk, reference = _reference_and_claim(year=year, organisation=organisation, claim=idempotency)
+        else:
+            pk, reference = None, reference_next(year=year)
         request = SafeguardingRequest.objects.create(
-            reference=reference_next(year=timezone.localtime(received_at).year),
+            pk=pk,
+            reference=reference,
             organisation=organisation,
             borough=borough,
             channel=channel,
@@ -201,6 +249,9 @@ def request_receive(
             request=request, kind=RequestEvent.Kind.RECEIVED, at=received_at, by=received_by,
             detail={"channel": channel, "rating": rating, "keyed_in_at": now.isoformat()},
         )
+        if idempotency is not None and pk is None:  # SQLite (the demo): the key after the request, as its own statement
+            idempotency_key_claim(organisation=organisation, key=idempotency.key, body_hash=idempotency.body_hash,
+                                  request=request)
         _deadlines_arm(request, now=None)
         _queue_changed()
     return request

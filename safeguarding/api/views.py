@@ -193,9 +193,8 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
                     requester_phone=requester["phone"],
                     borough=borough,
                     concerned=concerned,
+                    idempotency=services.IdempotencyClaim(key=key, body_hash=body_hash) if key is not None else None,
                 )
-                if key is not None:
-                    services.idempotency_key_claim(organisation=organisation, key=key, body_hash=body_hash, request=mash)
                 audit_record(action=Action.CREATE, request=request, obj=mash, detail={"channel": "api"})
         except DjangoValidationError as exc:
             _raise_api_errors(exc)
