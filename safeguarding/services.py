@@ -60,9 +60,19 @@ def _with_article(word: str) -> str:
     return f"{'An' if word[:1].lower() in 'aeiou' else 'A'} {word}"
 
 
-_REFERENCE_COUNTER_UPSERT = (
-    "INSERT INTO safeguarding_referencecounter (year, last) VALUES (%s, 1) "
-    "ON CONFLICT (year) DO UPDATE SET last = safeguarding_referencecounter.last + 1 RETURNING last"
+# PostgreSQL: the number is the reference sequence's next value minus the year's base (safeguarding.models.
+# ReferenceCounter). The year's first request writes the base; later ones only read it: ON CONFLICT DO NOTHING takes
+# no row lock, so concurrent submits never wait for each other here.
+_REFERENCE_NUMBER = (
+    "WITH v AS (SELECT nextval('safeguarding_reference_seq') AS v), "
+    "year_first AS (INSERT INTO safeguarding_referencecounter (year, base) SELECT %s, v.v - 1 FROM v "
+    "ON CONFLICT (year) DO NOTHING RETURNING base)"
+)
+_REFERENCE_BASE = "COALESCE((SELECT base FROM year_first), (SELECT base FROM safeguarding_referencecounter WHERE year = %s))"
+# SQLite (the demo, one writer at a time) has no sequences: the year's base counts down, and the number is -base.
+_REFERENCE_COUNTDOWN = (
+    "INSERT INTO safeguarding_referencecounter (year, base) VALUES (%s, -1) "
+    "ON CONFLICT (year) DO UPDATE SET base = safeguarding_referencecounter.base - 1 RETURNING base"
 )
 
 
@@ -70,13 +80,25 @@ def _reference(year: int, number: int) -> str:
     return f"MASH-{year}-{number:06d}"
 
 
+def _year_base(cursor, year: int, base: int | None) -> int:
+    if base is None:
+        # Only at the start of a year: another transaction wrote the base after this statement's snapshot was taken
+        # (ON CONFLICT waited for it to commit). A new statement sees it.
+        cursor.execute("SELECT base FROM safeguarding_referencecounter WHERE year = %s", [year])
+        base = cursor.fetchone()[0]
+    return base
+
+
 def reference_next(*, year: int) -> str:
-    """The next reference for `year`, e.g. MASH-2026-000123. One atomic upsert: concurrent callers each get their
-    own number (the row lock taken by ON CONFLICT DO UPDATE serialises them) and numbers restart each year."""
+    """The next reference for `year`, e.g. MASH-2026-000123. Concurrent callers each get their own number without
+    waiting for each other (a sequence; numbers restart each year). A rolled-back submit leaves a gap."""
     with connection.cursor() as cursor:
-        cursor.execute(_REFERENCE_COUNTER_UPSERT, [year])
-        number = cursor.fetchone()[0]
-    return _reference(year, number)
+        if connection.vendor != "postgresql":
+            cursor.execute(_REFERENCE_COUNTDOWN, [year])
+            return _reference(year, -cursor.fetchone()[0])
+        cursor.execute(f"{_REFERENCE_NUMBER} SELECT v.v, {_REFERENCE_BASE} FROM v", [year, year])  # nosec B608 - constants
+        value, base = cursor.fetchone()
+        return _reference(year, value - _year_base(cursor, year, base))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +111,26 @@ class IdempotencyClaim:
 
 def _reference_and_claim(*, year: int, organisation, claim: IdempotencyClaim) -> tuple[int, str]:
     """The new request's id and reference, and `claim.key` bound to that id, in one statement (PostgreSQL): the
-    reference upsert (reference_next), the id drawn from the request table's own sequence, and the key inserted with
+    reference (reference_next), the id drawn from the request table's own sequence, and the key inserted with
     ON CONFLICT DO NOTHING. The key's foreign key to the request is checked at commit (Django's constraints are
     DEFERRABLE INITIALLY DEFERRED), by when the request row exists. A concurrent submit with the same key waits on
     the unique index until the first commits, then inserts nothing: IdempotencyReplay, and the caller rolls its
-    transaction back (the reference number with it)."""
+    transaction back."""
     from safeguarding.models import IdempotencyKey
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH counter AS ({_REFERENCE_COUNTER_UPSERT}), "  # nosec B608 - a constant, no input
+            f"{_REFERENCE_NUMBER}, "  # nosec B608 - constants, no input
             "new AS (SELECT nextval(pg_get_serial_sequence('safeguarding_safeguardingrequest', 'id')) AS id), "
             "claimed AS (INSERT INTO safeguarding_idempotencykey (organisation_id, key, body_hash, request_id, created_at) "
             "SELECT %s, %s, %s, new.id, %s FROM new ON CONFLICT (organisation_id, key) DO NOTHING RETURNING id) "
-            "SELECT new.id, counter.last, EXISTS (SELECT 1 FROM claimed) FROM new, counter",
-            [year, organisation.pk, claim.key, claim.body_hash, timezone.now()],
+            f"SELECT new.id, v.v, {_REFERENCE_BASE}, EXISTS (SELECT 1 FROM claimed) FROM new, v",
+            [year, organisation.pk, claim.key, claim.body_hash, timezone.now(), year],
         )
-        pk, number, claimed = cursor.fetchone()
-    if not claimed:
-        raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=claim.key))
-    return pk, _reference(year, number)
+        pk, value, base, claimed = cursor.fetchone()
+        if not claimed:
+            raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=claim.key))
+        return pk, _reference(year, value - _year_base(cursor, year, base))
 
 
 def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[datetime | None, datetime | None]:

@@ -61,6 +61,48 @@ def test_concurrent_submissions_never_share_a_reference():
     assert SafeguardingRequest.objects.filter(reference__in=references).count() == 8
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_is_issued_while_another_submits_transaction_is_still_open():
+    """Issuing a reference locks nothing until commit: a per-year counter row locked to the end of each submit's
+    transaction made every submit wait for the one before it."""
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    reference_next(year=2041)  # the year's base exists, as all year after its first request
+    held, release, issued, errors = threading.Event(), threading.Event(), [], []
+
+    def first_submit():
+        try:
+            with transaction.atomic():
+                issued.append(reference_next(year=2041))
+                held.set()
+                release.wait(timeout=30)  # the rest of the submit's transaction
+        finally:
+            connection.close()
+
+    def second_submit():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+                issued.append(reference_next(year=2041))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_submit)
+    first.start()
+    assert held.wait(timeout=30)
+    second = threading.Thread(target=second_submit)
+    second.start()
+    second.join(timeout=30)
+    release.set()
+    first.join(timeout=30)
+    assert errors == []
+    assert sorted(issued) == ["MASH-2041-000002", "MASH-2041-000003"]
+
+
 def test_default_tiers_set_the_deadline_from_receipt():
     red = mash_request(received_at=WED_10, rating=Rag.RED)
     amber = mash_request(received_at=WED_10, rating=Rag.AMBER)
