@@ -77,6 +77,8 @@ def parse_args(argv=None):
                         help="gunicorn workers (default: gunicorn.conf.py's, as in production).")
     parser.add_argument("--threads", type=int, default=None,
                         help="gunicorn threads a worker (default: gunicorn.conf.py's, as in production).")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default=None,
+                        help="gunicorn worker class (default: gunicorn.conf.py's, as in production).")
     parser.add_argument("--port", type=int, default=0, help="Loopback port for gunicorn (default: a free one).")
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "load_test_results.txt"),
                         help="Where to write the figures ('-' for nowhere).")
@@ -206,24 +208,26 @@ def gunicorn_settings(args) -> dict:
     --workers / --threads say otherwise."""
     import runpy
 
-    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py")) if (ROOT / "gunicorn.conf.py").exists() else {}
-    workers = args.workers or conf.get("workers") or 1
-    threads = args.threads or conf.get("threads") or 1
-    return {"workers": workers, "threads": threads,
-            "worker_class": "gthread" if threads > 1 else conf.get("worker_class", "sync")}
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    worker_class = args.worker_class or conf.get("worker_class", "sync")
+    threads = args.threads or (conf.get("threads") or 1 if worker_class == "gthread" else 1)
+    return {"workers": args.workers or conf.get("workers") or 1, "threads": threads,
+            "worker_class": "gthread" if threads > 1 else worker_class}  # gunicorn: sync with threads is gthread
 
 
 class Server:
     """gunicorn in its own process group, so stopping it stops every worker."""
 
-    def __init__(self, *, port: int, workers: int, threads: int, environment: dict, log_path: Path):
+    def __init__(self, *, port: int, workers: int, threads: int, worker_class: str, environment: dict, log_path: Path):
         self.port, self.workers, self.threads, self.log_path = port, workers, threads, log_path
+        self.worker_class = worker_class
         self.environment = {**os.environ, **environment}
         self.process = None
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "gunicorn", "probation.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            sys.executable, "-m", "gunicorn", "probation.wsgi:application", "--config", "gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
             "--workers", str(self.workers), "--threads", str(self.threads),
             "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
         ]
@@ -609,7 +613,7 @@ def main(argv=None) -> int:
     port = args.port or free_port()
     log_path = Path(tempfile.mkstemp(prefix="probation-load-gunicorn-", suffix=".log")[1])
     server = Server(port=port, workers=server_settings["workers"], threads=server_settings["threads"],
-                    environment=environment, log_path=log_path)
+                    worker_class=server_settings["worker_class"], environment=environment, log_path=log_path)
     header = machine_lines(args, server_settings)
     try:
         server.start()
