@@ -151,7 +151,8 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
             queryset, request, mode="updated" if polling else "received",
             field="updated_at" if polling else "received_at", descending=not polling,
         )
-        results = [rows.render(row) for row in page]
+        tz = timezone.get_current_timezone()
+        results = [rows.render(row, tz) for row in page]
         audit_record(action=Action.VIEW, request=request,
                      detail={"list": "safeguarding.requests", "references": [r["reference"] for r in results]})
         return ApiResponse({"next": next_url, "results": results})
