@@ -80,13 +80,19 @@ def _reference(year: int, number: int) -> str:
     return f"MASH-{year}-{number:06d}"
 
 
-def _year_base(cursor, year: int, base: int | None) -> int:
+def _year_number(cursor, year: int, value: int, base: int | None) -> int:
+    """The year's number for sequence value `value`."""
     if base is None:
         # Only at the start of a year: another transaction wrote the base after this statement's snapshot was taken
         # (ON CONFLICT waited for it to commit). A new statement sees it.
         cursor.execute("SELECT base FROM safeguarding_referencecounter WHERE year = %s", [year])
         base = cursor.fetchone()[0]
-    return base
+    while value <= base:
+        # Only at the start of a year: this call drew its value before the year's first request drew the one its base
+        # came from, but wrote second. Any value drawn now is above the base.
+        cursor.execute("SELECT nextval('safeguarding_reference_seq')")
+        value = cursor.fetchone()[0]
+    return value - base
 
 
 def reference_next(*, year: int) -> str:
@@ -98,7 +104,7 @@ def reference_next(*, year: int) -> str:
             return _reference(year, -cursor.fetchone()[0])
         cursor.execute(f"{_REFERENCE_NUMBER} SELECT v.v, {_REFERENCE_BASE} FROM v", [year, year])  # nosec B608 - constants
         value, base = cursor.fetchone()
-        return _reference(year, value - _year_base(cursor, year, base))
+        return _reference(year, _year_number(cursor, year, value, base))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,7 @@ def _reference_and_claim(*, year: int, organisation, claim: IdempotencyClaim) ->
         pk, value, base, claimed = cursor.fetchone()
         if not claimed:
             raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=claim.key))
-        return pk, _reference(year, value - _year_base(cursor, year, base))
+        return pk, _reference(year, _year_number(cursor, year, value, base))
 
 
 def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[datetime | None, datetime | None]:

@@ -35,7 +35,23 @@ def test_references_restart_each_year():
     assert reference_next(year=2032) == "MASH-2032-000001"
 
 
-@pytest.mark.django_db(transaction=True)
+def test_a_draw_older_than_the_years_base_takes_a_new_number_not_a_negative_one():
+    """At the start of a year two submits race: one draws a sequence value, the other draws a later one but writes
+    the year's base first. The earlier draw is at or below the base and must take a fresh value, never a number < 1."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the sequence is PostgreSQL's")
+    from safeguarding.models import ReferenceCounter
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM safeguarding_reference_seq")
+        last = cursor.fetchone()[0]
+    # The other submit's base, from a value drawn after ours: our next draw (last + 1) is below it.
+    ReferenceCounter.objects.create(year=2043, base=last + 5)
+    number = int(reference_next(year=2043)[-6:])
+    assert number >= 1
+    assert int(reference_next(year=2043)[-6:]) == number + 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_never_share_a_reference():
     if connection.vendor != "postgresql":
