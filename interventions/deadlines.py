@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Requirement
-from interventions.models import LONDON
+from interventions.models import LONDON, Booking
 from interventions.selectors import expected_minutes, is_behind, upw_deadline_for
 from probation.deadlines import Fired, Notice, Outcome, Step, deadlines_set, register
 from probation.models import Deadline
@@ -61,11 +61,13 @@ class UpwPace(Step):
     name = UPW_PACE
 
     def owners(self, ids):
+        # The minutes credited are a correlated sum, one probe of upw_booking_credited_idx per requirement due
+        # (an index-only scan), never a join over every booking: the sweep's cost follows the work due.
+        credited = (Booking.objects.filter(requirement=OuterRef("pk"), attendance_recorded_at__isnull=False,
+                                           cancelled_at__isnull=True)
+                    .order_by().values("requirement").annotate(total=Sum("credited_minutes")).values("total"))
         rows = (Requirement.objects.filter(pk__in=ids, kind=Requirement.Kind.UNPAID_WORK)
-                .annotate(credited=Sum("upw_bookings__credited_minutes",
-                                       filter=Q(upw_bookings__attendance_recorded_at__isnull=False,
-                                                upw_bookings__cancelled_at__isnull=True)))
-                .values(*OWNER_FIELDS, "credited"))
+                .annotate(credited=Subquery(credited)).values(*OWNER_FIELDS, "credited"))
         return {r["id"]: r for r in rows}
 
     def fire(self, owner, fired: Fired, ctx):
