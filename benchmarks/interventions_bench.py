@@ -34,13 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import ensure_database, timed  # noqa: E402
+from benchmarks.common import ensure_database  # noqa: E402
 
 PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "postgres://postgres@127.0.0.1:5432/probation_intscale_bench")
 PROJECTS_PER_BOROUGH = 30
 HISTORY_DAYS = 3 * 365
 PER_SESSION = 8
 GROUP_SIZE = 12
+DUE = (0, 10, 1000)  # pace checks due in a sweep
 ROWS = {"borough unpaid-work page (camden)": "sessions", "session attendance page": "rows",
         "programme group page": "members", "waiting list (camden)": "referrals"}  # what each page lists
 
@@ -260,25 +261,63 @@ def measure(people: int, attendances: int, repeat: int) -> dict:
     result = {"people": people, "attendances": Booking.objects.count(), "sessions": Session.objects.count(),
               "referrals": Referral.objects.count(),
               "camden_waiting": Referral.objects.filter(status="waiting", borough__code="camden").count(),
-              "pages": {}, "pace": {}}
+              "pages": {}}
+    # Rounds: each round times every page once, so a burst of load from the machine's other users falls on the bare
+    # page and the others alike (the ratio is what is compared).
+    counts, times = {}, {label: [] for label in pages}
     for label, url in pages.items():
-        response = client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
         assert response.status_code == 200, url
         rows = response.context.get(ROWS.get(label, ""))
-        result["pages"][label] = {**timed(lambda: client.get(url), repeat),
-                                  "rows": len(rows) if rows is not None else None}
-    for due in (0, 10, 1000):
-        runs, statements = [], None
-        for _ in range(5):
-            _arm_pace(due)
-            Notification.objects.filter(dedupe_key__startswith="interventions:").delete()
-            with CaptureQueriesContext(connection) as ctx:
-                start = time.perf_counter()
-                fired = deadlines_run(steps=[UPW_PACE]).get(UPW_PACE, {}).get("fired", 0)
-                runs.append((time.perf_counter() - start) * 1000)
-            statements = len(ctx.captured_queries)
-        result["pace"][due] = {"median_ms": statistics.median(runs), "statements": statements, "fired": fired}
+        counts[label] = (len(ctx.captured_queries), len(rows) if rows is not None else None)
+    for _ in range(repeat):
+        for label, url in pages.items():
+            start = time.perf_counter()
+            client.get(url)
+            times[label].append((time.perf_counter() - start) * 1000)
+    for label in pages:
+        ordered = sorted(times[label])
+        result["pages"][label] = {"median_ms": statistics.median(ordered), "queries": counts[label][0],
+                                  "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+                                  "rows": counts[label][1]}
     return result
+
+
+def measure_sweeps(urls: list[str], rounds: int) -> dict:
+    """The pace sweep with 0, 10 and 1,000 due over every size's requirements, in one process, switching database
+    between runs and interleaving sizes, so the sizes are compared under the same load."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from interventions.deadlines import UPW_PACE
+    from probation.deadlines import deadlines_run
+    from probation.models import Notification
+
+    def use(url):
+        connection.close()
+        connection.settings_dict["NAME"] = url.rsplit("/", 1)[1]
+
+    runs = {(url, due): [] for url in urls for due in DUE}
+    statements, fired = {}, {}
+    for _ in range(rounds):
+        for due in DUE:
+            for url in urls:
+                use(url)
+                _arm_pace(10)  # warm the new connection's caches with an untimed small sweep
+                deadlines_run(steps=[UPW_PACE])
+                _arm_pace(due)
+                Notification.objects.filter(dedupe_key__startswith="interventions:").delete()
+                with CaptureQueriesContext(connection) as ctx:
+                    start = time.perf_counter()
+                    done = deadlines_run(steps=[UPW_PACE]).get(UPW_PACE, {}).get("fired", 0)
+                    runs[url, due].append((time.perf_counter() - start) * 1000)
+                statements[url, due], fired[url, due] = len(ctx.captured_queries), done
+    return {url: {due: {"median_ms": statistics.median(runs[url, due]), "statements": statements[url, due],
+                        "fired": fired[url, due]} for due in DUE} for url in urls}
 
 
 def _report(results: list[dict], load_before, load_after) -> str:
@@ -293,7 +332,7 @@ def _report(results: list[dict], load_before, load_after) -> str:
             lines.append(f"  {label:36s} median {p['median_ms']:7.1f} ms  p95 {p['p95_ms']:7.1f} ms  "
                          f"x{p['median_ms'] / bare:4.1f} of bare  {p['queries']:3d} queries  {rows}")
         for due, p in r["pace"].items():
-            lines.append(f"  pace sweep over {r['people']} requirements, {int(due):5d} due: median "
+            lines.append(f"  pace sweep (sizes interleaved) over {r['people']} requirements, {int(due):5d} due: median "
                          f"{p['median_ms']:7.1f} ms, {p['statements']:2d} statements ({p['fired']} fired)")
         lines.append("")
     return "\n".join(lines)
@@ -304,11 +343,16 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["20000:200000", "200000:2000000"],
                         help="PEOPLE:ATTENDANCES, one child run each")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=7, help="pace sweeps per size and number due")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--sweeps", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         people, attendances = map(int, args.child.split(":"))
         print(json.dumps(measure(people, attendances, args.repeat)))
+        return
+    if args.sweeps:
+        print(json.dumps(measure_sweeps(args.sweeps, args.rounds)))
         return
     load_before = os.getloadavg()
     results = []
@@ -320,8 +364,14 @@ def main() -> None:
                "DJANGO_ENV": os.environ.get("DJANGO_ENV", "development"), "DJANGO_DEBUG": "0"}
         out = subprocess.run([sys.executable, __file__, "--child", size, "--repeat", str(args.repeat)],  # nosec B603
                              env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
-        print(_report(results[-1:], load_before, os.getloadavg()), flush=True)
+        results.append({**json.loads(out.strip().splitlines()[-1]), "url": url})
+    urls = [r["url"] for r in results]
+    out = subprocess.run([sys.executable, __file__, "--sweeps", *urls, "--rounds", str(args.rounds)],  # nosec B603
+                         env={**env, "DATABASE_URL": urls[0]}, cwd=ROOT, check=True, stdout=subprocess.PIPE,
+                         text=True).stdout
+    sweeps = json.loads(out.strip().splitlines()[-1])
+    for r in results:
+        r["pace"] = sweeps[r["url"]]
     text = _report(results, load_before, os.getloadavg())
     print(text)
     (ROOT / "benchmarks" / "interventions_bench_results.txt").write_text(text + "\n")
