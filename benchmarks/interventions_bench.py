@@ -4,13 +4,16 @@ counts, and the unpaid-work pace sweep (a deadline-engine step) with 0, 10 and 1
 work requirement; at two sizes, so that constant queries and a sweep whose cost follows the work due (not the table)
 show side by side.
 
-    .venv/bin/python benchmarks/interventions_bench.py [--sizes 20000:200000 200000:2000000] [--repeat 20]
+    BENCH_DATABASE_PREFIX=postgres://postgres@127.0.0.1:5432/probation_<branch>_bench \
+        .venv/bin/python benchmarks/interventions_bench.py [--sizes 20000:200000 200000:2000000] [--repeat 25]
 
-Each size is PEOPLE:ATTENDANCES and gets its own scratch database, named after the branch and the size
-(BENCH_DATABASE_PREFIX, default postgres://postgres@127.0.0.1:5432/probation_intscale_bench), created, migrated and
-seeded once (kept between runs). Each size runs in a child process (its own Django set-up) that prints one JSON line;
-the parent writes benchmarks/interventions_bench_results.txt with the load average before and after. Ratios are
-against the bare page of the same child, never absolute times.
+Each size is PEOPLE:ATTENDANCES and gets its own scratch database, the prefix plus the size (e.g.
+probation_intscale_bench_200k_2000k), created, migrated and seeded once (kept between runs). Each size's pages run in
+a child process (its own Django set-up), timed in rounds (every page once a round) so a burst of load from the
+machine's other users falls on the bare page too; the ratio to the bare page of the same child is the figure, never
+absolute times. The pace sweeps then run in one more child that switches between the sizes' databases and
+interleaves them (after an untimed warm-up sweep on each fresh connection), so the sizes meet the same load. The
+parent writes benchmarks/interventions_bench_results.txt with the load average before and after.
 
 Seeding is set-based SQL, not ORM objects: one template row per table is bulk-inserted through the ORM (so every
 column a model gains later is filled with its default), then copied N times with INSERT ... SELECT over
@@ -36,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.common import ensure_database  # noqa: E402
 
-PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "postgres://postgres@127.0.0.1:5432/probation_intscale_bench")
+PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "postgres://postgres@127.0.0.1:5432/probation_interventions_bench")
 PROJECTS_PER_BOROUGH = 30
 HISTORY_DAYS = 3 * 365
 PER_SESSION = 8
@@ -207,21 +210,27 @@ def _seed(people: int, attendances: int) -> None:
 
 
 def _arm_pace(due: int) -> None:
-    """A pace deadline for every unpaid work requirement, `due` of them due now (the rest in four weeks)."""
+    """A pace deadline for every unpaid work requirement (inserted once, due in four weeks), `due` of them due now.
+    As in steady state, the table is not rewritten between sweeps: only the deadlines the last sweep closed and the
+    `due` ones to fire are moved."""
     from django.db import connection
     from django.utils import timezone
 
     from interventions.deadlines import UPW_PACE
 
     now = timezone.now()
+    later = now + datetime.timedelta(days=28)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM probation_deadline WHERE step = %s", [UPW_PACE])
-        cursor.execute(
-            "INSERT INTO probation_deadline (step, owner_id, due_at, armed_for, fired_count) "
-            "SELECT %s, r.id, CASE WHEN row_number() OVER (ORDER BY r.id) <= %s THEN %s ELSE %s END, %s, 0 "
-            "FROM cases_requirement r WHERE r.kind = 'unpaid_work'",
-            [UPW_PACE, due, now - datetime.timedelta(hours=1), now + datetime.timedelta(days=28), now])
-        cursor.execute("ANALYZE probation_deadline")
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM probation_deadline WHERE step = %s)", [UPW_PACE])
+        if not cursor.fetchone()[0]:
+            cursor.execute("INSERT INTO probation_deadline (step, owner_id, due_at, armed_for, fired_count) "
+                           "SELECT %s, r.id, %s, %s, 0 FROM cases_requirement r WHERE r.kind = 'unpaid_work'",
+                           [UPW_PACE, later, now])
+            cursor.execute("ANALYZE probation_deadline")
+        cursor.execute("UPDATE probation_deadline SET due_at = %s WHERE step = %s AND (due_at IS NULL OR due_at <= %s)",
+                       [later, UPW_PACE, now])
+        cursor.execute("UPDATE probation_deadline SET due_at = %s WHERE id IN (SELECT id FROM probation_deadline "
+                       "WHERE step = %s ORDER BY owner_id LIMIT %s)", [now - datetime.timedelta(hours=1), UPW_PACE, due])
 
 
 def measure(people: int, attendances: int, repeat: int) -> dict:
@@ -321,7 +330,9 @@ def measure_sweeps(urls: list[str], rounds: int) -> dict:
 
 
 def _report(results: list[dict], load_before, load_after) -> str:
-    lines = [f"Load average (1, 5, 15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+    lines = ["benchmarks/interventions_bench.py: pages timed in rounds, x = median / bare page median in the same run; "
+             "pace sweeps of every size in one process, sizes interleaved.",
+             f"Load average (1, 5, 15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
              f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} (2 cores, shared)", ""]
     for r in results:
         bare = r["pages"]["bare page (notifications)"]["median_ms"]
