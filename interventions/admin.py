@@ -53,6 +53,7 @@ from interventions.models import (  # noqa: E402
     Programme,
     ProgrammeGroup,
     Referral,
+    ModuleAttendance,
     ReferralStatusChange,
     WomensHub,
 )
@@ -92,5 +93,5 @@ class ReferralAdmin(ReadOnlyAdmin):
     list_select_related = ["person", "programme", "borough"]
 
 
-for model in (ReferralStatusChange, ProgrammeGroup, GroupSession, HubPlace):
+for model in (ReferralStatusChange, ProgrammeGroup, GroupSession, HubPlace, ModuleAttendance):
     admin.site.register(model, ReadOnlyAdmin)

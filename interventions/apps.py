@@ -7,7 +7,8 @@ class InterventionsConfig(AppConfig):
 
     def ready(self):
         from cases.panels import register_case_panel
-        from interventions import panels
+        from cases.programmes import register_programme_provider
+        from interventions import panels, through_the_gate
         from interventions.deadlines import register_steps
         from interventions.demo import seed_interventions, seed_programmes
         from probation.models import Role
@@ -29,3 +30,4 @@ class InterventionsConfig(AppConfig):
         register_demo_seeder("interventions", seed_interventions, order=70)
         register_demo_seeder("programmes", seed_programmes, order=71)
         register_steps()
+        register_programme_provider(through_the_gate)  # resettlement's Getting it Right and Healing Trauma screens

@@ -236,12 +236,27 @@ class Programme(models.Model):
                                           help_text="Register codes of which the person needs one; empty: none.")
     genders = models.JSONField(default=list, blank=True, help_text="Genders it is for; empty: anyone.")
     is_active = models.BooleanField(default=True)
+    # Getting it Right and Healing Trauma (formerly resettlement's own catalogue): run in prison or the community
+    # by Through the Gate, one module a week from the person's own start date, with no waiting list or group.
+    through_the_gate = models.BooleanField(
+        default=False, help_text="Enrolled directly by Through the Gate, in prison or the community, and recorded "
+                                 "module by module (one a week from the start date) instead of through a group.")
+    requires_change_plan_journal = models.BooleanField(
+        default=False, help_text="Completion needs the Change Plan Journal as well as every session.")
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def women_only(self) -> bool:
+        return self.genders == ["female"]
+
+    @property
+    def transitions(self) -> dict:
+        return MODULE_TRANSITIONS if self.through_the_gate else TRANSITIONS
 
 
 class ReferralStatus(models.TextChoices):
@@ -267,8 +282,22 @@ TRANSITIONS = {
     ReferralStatus.TERMINATED: set(),
     ReferralStatus.WITHDRAWN: set(),
 }
+# A Through the Gate programme has no waiting list or group: the person is enrolled (referred) and starts on their
+# start date; completion comes from the modules attended (services.module_attendance_record). Leaving after the
+# start is a termination (resettlement's screens call it a withdrawal), so completion rates mean the same thing.
+MODULE_TRANSITIONS = {
+    ReferralStatus.REFERRED: {ReferralStatus.ON_PROGRAMME, ReferralStatus.WITHDRAWN},
+    ReferralStatus.ON_PROGRAMME: {ReferralStatus.COMPLETED, ReferralStatus.TERMINATED},
+    **{status: set() for status in (ReferralStatus.ASSESSED, ReferralStatus.WAITING, ReferralStatus.ALLOCATED,
+                                    ReferralStatus.COMPLETED, ReferralStatus.TERMINATED, ReferralStatus.WITHDRAWN)},
+}
 FINAL_STATUSES = [s.value for s, moves in TRANSITIONS.items() if not moves]
 ENDED_STATUSES = [ReferralStatus.COMPLETED.value, ReferralStatus.TERMINATED.value]
+
+
+class Setting(models.TextChoices):
+    PRISON = "prison", "In prison"
+    COMMUNITY = "community", "In the community"
 
 
 class ProgrammeGroup(models.Model):
@@ -295,8 +324,10 @@ class Referral(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
     requirement = models.ForeignKey("cases.Requirement", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="programme_referrals")
-    borough = models.ForeignKey("partners.Borough", on_delete=models.PROTECT, related_name="programme_referrals",
-                                help_text="Where the person will attend: the waiting list it joins.")
+    borough = models.ForeignKey("partners.Borough", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="programme_referrals",
+                                help_text="Where the person will attend: the waiting list it joins. Blank only for a "
+                                          "Through the Gate enrolment of someone with no borough yet (in custody).")
     status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED)
     status_changed_at = models.DateTimeField(default=timezone.now)
     eligible = models.BooleanField(help_text="Eligible by risk and need when referred.")
@@ -307,6 +338,13 @@ class Referral(models.Model):
     ended_on = models.DateField(null=True, blank=True, help_text="Completed or terminated on.")
     referred_at = models.DateTimeField(default=timezone.now)
     referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Through the Gate programmes (Programme.through_the_gate): where it runs and the first module's date.
+    setting = models.CharField(max_length=16, choices=Setting.choices, default=Setting.COMMUNITY)
+    prison_code = models.CharField(max_length=3, blank=True,
+                                   help_text="The prison running it (its three-letter code, e.g. PVI) when in prison.")
+    starts_on = models.DateField(null=True, blank=True, help_text="Through the Gate: the first module; the others "
+                                                                   "follow weekly.")
+    change_plan_journal_completed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["status_changed_at", "id"]
@@ -322,6 +360,10 @@ class Referral(models.Model):
                                     name="one_open_referral_per_person_programme"),
             models.CheckConstraint(condition=Q(eligible=True) | ~Q(override_reason=""),
                                    name="ineligible_referral_needs_override_reason"),
+            models.CheckConstraint(condition=Q(borough__isnull=False) | Q(starts_on__isnull=False),
+                                   name="referral_names_borough_unless_through_the_gate"),
+            models.CheckConstraint(condition=~Q(setting="prison") | ~Q(prison_code=""),
+                                   name="prison_referral_names_prison"),
         ]
 
     def __str__(self):
@@ -329,7 +371,15 @@ class Referral(models.Model):
 
     @property
     def allowed_moves(self) -> list[str]:
-        return sorted(TRANSITIONS[ReferralStatus(self.status)])
+        return sorted(self.programme.transitions[ReferralStatus(self.status)])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+    def module_date(self, number: int) -> datetime.date:
+        """Through the Gate: the date of module `number` (weekly from the start date)."""
+        return self.starts_on + datetime.timedelta(weeks=number - 1)
 
 
 class ReferralStatusChange(models.Model):
@@ -347,6 +397,24 @@ class ReferralStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class ModuleAttendance(models.Model):
+    """Through the Gate programmes: whether the person attended module `number` (in prison, or in the community
+    where the programme is not an appointment of a group). Moved here from resettlement (its migration 0007)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="module_attendances")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    attended = models.BooleanField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["referral", "number"]
+        constraints = [models.UniqueConstraint(fields=["referral", "number"], name="one_attendance_per_referral_module")]
+
+    def __str__(self):
+        return f"Module {self.number}: {'attended' if self.attended else 'missed'}"
 
 
 class GroupSession(models.Model):

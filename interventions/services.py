@@ -314,9 +314,9 @@ def referral_create(*, person: Person, programme, by, reason: str, override_reas
 
 
 @transaction.atomic
-def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
+def referral_move(*, referral, to: str, by, reason: str, group=None, now=None, ended_on: datetime.date | None = None):
     """Move a referral along its allowed transitions only; every move is kept with who, when and why."""
-    from interventions.models import TRANSITIONS, ProgrammeGroup, Referral, ReferralStatus
+    from interventions.models import ProgrammeGroup, Referral, ReferralStatus
 
     now = now or timezone.now()
     # Race: two people moving the same referral at once; the lock makes the second see the first's move.
@@ -324,12 +324,16 @@ def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
     current = ReferralStatus(referral.status)
     if to not in ReferralStatus.values:
         raise ValidationError({"to": "Choose a status."})
-    if to not in TRANSITIONS[current]:
-        allowed = ", ".join(ReferralStatus(s).label.lower() for s in sorted(TRANSITIONS[current])) or "nothing"
+    transitions = referral.programme.transitions
+    if to not in transitions[current]:
+        allowed = ", ".join(ReferralStatus(s).label.lower() for s in sorted(transitions[current])) or "nothing"
         raise ValidationError({"to": f"A referral that is {current.label.lower()} cannot become "
                                      f"{ReferralStatus(to).label.lower()}; it can become: {allowed}."})
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why."})
+    if referral.programme.through_the_gate and to == ReferralStatus.COMPLETED and not _modules_done(referral):
+        raise ValidationError({"to": f"{referral.programme} is completed by attending every module"
+                                     f"{' and the Change Plan Journal' if referral.programme.requires_change_plan_journal else ''}."})
     update = {"status": to, "status_changed_at": now}
     if to == ReferralStatus.ALLOCATED:
         if group is None:
@@ -346,7 +350,7 @@ def referral_move(*, referral, to: str, by, reason: str, group=None, now=None):
     elif to == ReferralStatus.WAITING:
         update["group"] = None
     if to in (ReferralStatus.COMPLETED, ReferralStatus.TERMINATED):
-        update["ended_on"] = timezone.localdate(now)
+        update["ended_on"] = ended_on or timezone.localdate(now)
     for field, value in update.items():
         setattr(referral, field, value)
     referral.save(update_fields=list(update))
@@ -392,6 +396,124 @@ def catch_up_add(*, referral, number: int, starts_at: datetime.datetime, hours: 
         raise ValidationError({"number": f"Sessions are numbered 1 to {referral.programme.sessions}."})
     return GroupSession.objects.create(group_id=referral.group_id, number=number, starts_at=starts_at,
                                        ends_at=starts_at + datetime.timedelta(hours=hours), catch_up_for=referral)
+
+
+# --- Through the Gate programmes (Getting it Right, Healing Trauma) ------------------------------------------------
+# Enrolled directly (no waiting list or group), in prison or the community, one module a week from the start date;
+# attendance is recorded module by module and the last module (with the Change Plan Journal where the programme
+# needs it) completes the referral. Resettlement's screens reach these through cases.programmes (see
+# interventions/through_the_gate.py), so resettlement never imports interventions.
+
+def _modules_done(referral) -> bool:
+    programme = referral.programme
+    attended = referral.module_attendances.filter(attended=True).count()
+    journal_ok = not programme.requires_change_plan_journal or referral.change_plan_journal_completed_on
+    return attended >= programme.sessions and bool(journal_ok)
+
+
+@transaction.atomic
+def module_enrol(*, programme, person: Person, setting: str, starts_on: datetime.date, by, prison_code: str = "",
+                 now=None):
+    """Enrol a person on a Through the Gate programme: a referral that goes straight on programme (its own path of
+    allowed moves), with both moves in the history."""
+    from interventions.models import FINAL_STATUSES, Referral, ReferralStatus, Setting
+
+    now = now or timezone.now()
+    if not programme.through_the_gate:
+        raise ValidationError({"programme": f"{programme} is run in groups: refer the person to it instead."})
+    if programme.women_only and person.gender != Gender.FEMALE:
+        raise ValidationError({"programme": f"{programme} is for women."})
+    if setting not in Setting.values:
+        raise ValidationError({"setting": "Choose prison or community."})
+    if setting == Setting.PRISON and not prison_code:
+        raise ValidationError({"prison": "Choose the prison running the programme."})
+    if setting == Setting.COMMUNITY:
+        prison_code = ""
+    if not programme.is_active:
+        raise ValidationError({"programme": "This programme is not running."})
+    # Race: two enrolments of the same person at once; the partial unique constraint keeps one open.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    if Referral.objects.filter(person=person, programme=programme).exclude(status__in=FINAL_STATUSES).exists():
+        raise ValidationError({"programme": f"This person is already enrolled on {programme}."})
+    borough = person.home_borough_id or (person.team.borough_id if person.team_id else None)
+    referral = Referral.objects.create(
+        person=person, programme=programme, borough_id=borough, eligible=True, referred_at=now, referred_by=by,
+        status_changed_at=now, setting=setting, prison_code=prison_code, starts_on=starts_on)
+    _status_change(referral, to=ReferralStatus.REFERRED, by=by, now=now,
+                   reason=f"Enrolled by Through the Gate ({Setting(setting).label.lower()})")
+    return referral_move(referral=referral, to=ReferralStatus.ON_PROGRAMME, by=by, now=now,
+                         reason=f"First module on {starts_on:%d %b %Y}")
+
+
+def _module_referral_for_update(referral):
+    from interventions.models import Referral, ReferralStatus
+
+    # Race: two staff recording the same enrolment at once; the row lock makes the second see the first's record.
+    referral = Referral.objects.select_for_update().select_related("programme").get(pk=referral.pk)
+    if not referral.programme.through_the_gate:
+        raise ValidationError({"__all__": f"{referral.programme} is recorded through its group sessions."})
+    return referral, referral.status == ReferralStatus.ON_PROGRAMME
+
+
+def _complete_if_done(referral, *, by, now) -> None:
+    from interventions.models import ReferralStatus
+
+    if _modules_done(referral):
+        last = referral.module_date(referral.programme.sessions)
+        journal = referral.change_plan_journal_completed_on
+        referral_move(referral=referral, to=ReferralStatus.COMPLETED, by=by, now=now,
+                      ended_on=max([last] + ([journal] if journal else [])),
+                      reason="Every module attended" + (" and the Change Plan Journal completed" if journal else ""))
+
+
+@transaction.atomic
+def module_attendance_record(*, referral, number: int, attended: bool, by, now=None):
+    from interventions.models import ModuleAttendance
+
+    now = now or timezone.now()
+    referral, active = _module_referral_for_update(referral)
+    if not active:
+        raise ValidationError({"module_number": "This enrolment has ended."})
+    if not 1 <= number <= referral.programme.sessions:
+        raise ValidationError({"module_number": f"Choose a module from 1 to {referral.programme.sessions}."})
+    if referral.module_date(number) > timezone.localdate(now):
+        raise ValidationError({"module_number": "That module has not happened yet."})
+    row, _ = ModuleAttendance.objects.update_or_create(referral=referral, number=number,
+                                                       defaults={"attended": attended, "recorded_by": by,
+                                                                 "recorded_at": now})
+    _complete_if_done(referral, by=by, now=now)
+    return row
+
+
+@transaction.atomic
+def module_journal_complete(*, referral, completed_on: datetime.date, by, now=None):
+    now = now or timezone.now()
+    referral, active = _module_referral_for_update(referral)
+    if not referral.programme.requires_change_plan_journal:
+        raise ValidationError({"completed_on": f"{referral.programme} has no Change Plan Journal."})
+    if not active:
+        raise ValidationError({"completed_on": "This enrolment has ended."})
+    if completed_on < referral.starts_on or completed_on > timezone.localdate(now):
+        raise ValidationError({"completed_on": "The journal date must be between the start and today."})
+    referral.change_plan_journal_completed_on = completed_on
+    referral.save(update_fields=["change_plan_journal_completed_on"])
+    _complete_if_done(referral, by=by, now=now)
+    return referral
+
+
+@transaction.atomic
+def module_withdraw(*, referral, withdrawn_on: datetime.date, reason: str, by, now=None):
+    """Withdraw a person from a Through the Gate programme after its start: a termination, ended on that date."""
+    from interventions.models import ReferralStatus
+
+    now = now or timezone.now()
+    referral, active = _module_referral_for_update(referral)
+    if not active:
+        raise ValidationError({"withdrawn_on": "This enrolment has already ended."})
+    if withdrawn_on < referral.starts_on or withdrawn_on > timezone.localdate(now):
+        raise ValidationError({"withdrawn_on": "The date must be between the start and today."})
+    return referral_move(referral=referral, to=ReferralStatus.TERMINATED, by=by, now=now, ended_on=withdrawn_on,
+                         reason=(reason or "").strip()[:200] or "Withdrawn (no reason given)")
 
 
 # --- programme session places and attendance --------------------------------------------------------------------

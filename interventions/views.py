@@ -284,7 +284,9 @@ def referral(request, pk):
     else:
         audit_view(request, item.person)
     history = list(item.history.select_related("by"))
-    return render(request, "interventions/referral.html", {"referral": item, "form": form, "history": history},
+    modules_attended = item.module_attendances.filter(attended=True).count() if item.programme.through_the_gate else 0
+    return render(request, "interventions/referral.html", {"referral": item, "form": form, "history": history,
+                                                           "modules_attended": modules_attended},
                   status=400 if request.method == "POST" else 200)
 
 

@@ -111,8 +111,12 @@ class PlanActionAdmin(AuditedModelAdmin):
     list_select_related = ("plan", "owner_user", "owner_organisation")
 
 
+# Superseded (migration 0007): Getting it Right and Healing Trauma are interventions programmes; these rows are
+# the read-only record of what was moved.
+
+
 @admin.register(Programme)
-class ProgrammeAdmin(AuditedModelAdmin):
+class ProgrammeAdmin(ReadOnlyAdmin):
     list_display = ("name", "code", "module_count", "women_only", "requires_change_plan_journal")
     search_fields = ("name",)
 
@@ -121,20 +125,26 @@ class AttendanceInline(admin.TabularInline):
     model = ModuleAttendance
     extra = 0
     can_delete = False
-    readonly_fields = ("recorded_by", "recorded_at")
+    readonly_fields = ("module_number", "attended", "recorded_by", "recorded_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProgrammeEnrolment)
-class ProgrammeEnrolmentAdmin(AuditedModelAdmin):
-    list_display = ("person", "programme", "setting", "starts_on", "completed_on", "withdrawn_on")
+class ProgrammeEnrolmentAdmin(ReadOnlyAdmin):
+    list_display = ("person", "programme", "setting", "starts_on", "completed_on", "withdrawn_on",
+                    "superseded_by_referral_id")
     list_filter = ("programme", "setting")
     search_fields = ("person__crn", "person__last_name")
-    raw_id_fields = ("person", "enrolled_by")
     inlines = [AttendanceInline]
 
 
 @admin.register(ModuleAttendance)
-class ModuleAttendanceAdmin(AuditedModelAdmin):
+class ModuleAttendanceAdmin(ReadOnlyAdmin):
     list_display = ("enrolment", "module_number", "attended", "recorded_at")
     list_filter = ("attended", "module_number")
     search_fields = ("enrolment__person__crn",)

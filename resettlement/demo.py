@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Gender, Person
+from cases.programmes import programmes
 from partners.models import Borough, Organisation, PartnerMembership
 from probation.demo import DEMO_DEVICE_NAME
 from probation.models import Role, User
@@ -21,8 +22,6 @@ from resettlement.models import (
     NeedStatus,
     Pathway,
     Prison,
-    Programme,
-    ProgrammeEnrolment,
     Setting,
 )
 
@@ -181,22 +180,22 @@ def seed_resettlement(*, size: int, stdout) -> None:
 
 
 def _seed_programmes(rng: random.Random, by: User, today: datetime.date) -> None:
-    getting_it_right = Programme.objects.get(code="getting-it-right")
-    healing_trauma = Programme.objects.get(code="healing-trauma")
-    if ProgrammeEnrolment.objects.exists():
+    getting_it_right = programmes().programme("getting-it-right")
+    healing_trauma = programmes().programme("healing-trauma")
+    if any(row["enrolled"] for row in programmes().completion()):
         return
     prison = Prison.objects.filter(is_resettlement_prison=True, population=Prison.Population.MEN).first()
     women_prison = Prison.objects.filter(population=Prison.Population.WOMEN).first()
     for i, person in enumerate(Person.objects.order_by("pk")[:24]):
         programme = healing_trauma if person.gender == Gender.FEMALE else getting_it_right
         setting = Setting.PRISON if i % 2 else Setting.COMMUNITY
-        starts_on = today - datetime.timedelta(weeks=programme.module_count + 1)
+        starts_on = today - datetime.timedelta(weeks=programme.sessions + 1)
         enrolment = services.enrolment_create(
             programme=programme, person=person, setting=setting, starts_on=starts_on, by=by,
             prison=(women_prison if programme.women_only else prison) if setting == Setting.PRISON else None,
         )
         outcome = i % 4  # 0, 1 complete; 2 withdrawn; 3 still going
-        for module in range(1, programme.module_count + 1):
+        for module in range(1, programme.sessions + 1):
             attended = outcome in (0, 1) or module < 3
             if outcome == 2 and module >= 3:
                 break

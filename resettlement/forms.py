@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from cases.forms import StaffChoiceField
 from cases.models import Person
+from cases.programmes import programmes
 from partners.models import Organisation
 from probation.forms import GovukFormMixin
 from probation.models import STAFF_ROLES, User
@@ -16,7 +17,6 @@ from resettlement.models import (
     NeedStatus,
     Pathway,
     Prison,
-    Programme,
     Setting,
 )
 
@@ -195,10 +195,14 @@ class PlanLookupForm(GovukForm):
 
 class EnrolmentForm(GovukForm):
     crn = CrnField(label="CRN", max_length=7)
-    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label="Choose a programme")
+    programme = forms.ModelChoiceField(None, empty_label="Choose a programme")
     setting = forms.ChoiceField(choices=Setting.choices, widget=forms.RadioSelect)
     prison = forms.ModelChoiceField(Prison.objects.filter(is_active=True), required=False)
     starts_on = forms.DateField(label="First module", widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes().catalogue()  # interventions' catalogue, through the port
 
 
 class AttendanceForm(GovukForm):

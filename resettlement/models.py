@@ -498,9 +498,15 @@ class PlanAction(models.Model):
         return self.is_open and self.due_on < (today or london_today())
 
 
+# --- Superseded: programmes moved to interventions ---------------------------------------------------------------
+# Getting it Right and Healing Trauma are entries of interventions' programme catalogue (one place for what a
+# programme is); enrolments are interventions referrals, reached through cases.programmes. Migration 0007 moved
+# every enrolment and its module attendance there and marked the old row with the referral it became. These tables
+# are kept, read-only, as the record of what was moved (nothing about a person is deleted); nothing writes to them.
+
 class Programme(models.Model):
-    """An intervention run in prison or the community: Getting it Right (four weekly modules ending in the Change
-    Plan Journal, a personal relapse prevention plan) and Healing Trauma for women."""
+    """Superseded by interventions.Programme (same code). Was: an intervention run in prison or the community:
+    Getting it Right (four weekly modules ending in the Change Plan Journal) and Healing Trauma for women."""
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80, unique=True)
@@ -523,6 +529,8 @@ class Setting(models.TextChoices):
 
 
 class ProgrammeEnrolment(models.Model):
+    """Superseded by an interventions referral (superseded_by_referral_id)."""
+
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="programme_enrolments")
     setting = models.CharField(max_length=16, choices=Setting.choices)
@@ -534,6 +542,10 @@ class ProgrammeEnrolment(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     withdrawn_on = models.DateField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=200, blank=True)
+    # An id, not a foreign key: resettlement does not depend on interventions' models (STYLE.md, cases.programmes).
+    superseded_by_referral_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The interventions programme referral this enrolment became (migration 0007).")
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_on", "id"]

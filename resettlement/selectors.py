@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from cases.programmes import programmes
 from partners.selectors import organisation_for
 from resettlement.models import (
     CustodyEpisode,
@@ -15,8 +16,7 @@ from resettlement.models import (
     Pathway,
     PathwayNeed,
     PlanAction,
-    ProgrammeEnrolment,
-    Programme,
+    Prison,
     Screening,
     ScreeningPart,
     london_today,
@@ -178,37 +178,22 @@ def screening_counts(*, user=None, now=None) -> dict:
 
 def programme_completion() -> list[dict]:
     """Per programme and setting: enrolled, completed, withdrawn, active, and the completion rate (completed out of
-    those who finished or left: completed / (completed + withdrawn))."""
-    rows = (
-        ProgrammeEnrolment.objects.values("programme__name", "setting")
-        .annotate(
-            enrolled=Count("pk"),
-            completed=Count("pk", filter=Q(completed_on__isnull=False)),
-            withdrawn=Count("pk", filter=Q(withdrawn_on__isnull=False)),
-        )
-        .order_by("programme__name", "setting")
-    )
-    result = []
-    for row in rows:
-        ended = row["completed"] + row["withdrawn"]
-        result.append({
-            "programme": row["programme__name"],
-            "setting": row["setting"],
-            "enrolled": row["enrolled"],
-            "completed": row["completed"],
-            "withdrawn": row["withdrawn"],
-            "active": row["enrolled"] - ended,
-            "rate": round(100 * row["completed"] / ended) if ended else None,
-        })
-    return result
+    those who finished or left: completed / (completed + withdrawn)). From interventions' programme model."""
+    return programmes().completion()
 
 
-def programme_enrolments(programme: Programme):
-    return (
-        programme.enrolments.select_related("person", "prison")
-        .annotate(attended=Count("attendances", filter=Q(attendances__attended=True)))
-        .order_by("-starts_on", "pk")
-    )
+def programme_enrolments(programme):
+    """The programme's enrolments, each with `attended` and `prison` (resettlement's own prison, from its code):
+    two queries whatever the number of rows."""
+    enrolments = list(programmes().enrolments(programme)[:500])
+    prisons = Prison.objects.in_bulk({e.prison_code for e in enrolments if e.prison_code}, field_name="code")
+    for enrolment in enrolments:
+        enrolment.prison = prisons.get(enrolment.prison_code)
+    return enrolments
+
+
+def prison_for(enrolment):
+    return Prison.objects.filter(code=enrolment.prison_code).first() if enrolment.prison_code else None
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:

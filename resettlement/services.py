@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Sentence
+from cases.programmes import programmes
 from cases.services import case_allocate
 from cases.sentence_dates import months_rounded_up
 from partners.models import Organisation
@@ -24,19 +25,16 @@ from resettlement.models import (
     ActionStatus,
     Consent,
     CustodyEpisode,
-    ModuleAttendance,
     NeedStatus,
     Pathway,
     PathwayNeed,
     PlanAction,
     PlanReview,
     PrisonTransfer,
-    ProgrammeEnrolment,
     ResettlementPlan,
     Screening,
     ScreeningPart,
     ScreeningRule,
-    Setting,
     london_today,
 )
 from resettlement import sweeps
@@ -450,84 +448,28 @@ def episode_release(
 
 
 # --- Programmes ------------------------------------------------------------------------------------------------
+# Getting it Right and Healing Trauma live in interventions' programme model; these are resettlement's names for its
+# writes, through the port in cases.programmes (resettlement does not import interventions). Resettlement adds only
+# what it owns: the prison, turned into its code.
 
 
-@transaction.atomic
-def enrolment_create(
-    *, programme, person, setting: str, starts_on: datetime.date, prison=None, by, request=None
-) -> ProgrammeEnrolment:
-    if programme.women_only and person.gender != "female":
-        raise ValidationError({"programme": f"{programme} is for women."})
-    if setting not in Setting.values:
-        raise ValidationError({"setting": "Choose prison or community."})
-    if setting == Setting.PRISON and prison is None:
+def enrolment_create(*, programme, person, setting: str, starts_on: datetime.date, prison=None, by, request=None):
+    if setting == "prison" and prison is None:
         raise ValidationError({"prison": "Choose the prison running the programme."})
-    if setting == Setting.COMMUNITY:
-        prison = None
-    if ProgrammeEnrolment.objects.filter(
-        programme=programme, person=person, completed_on__isnull=True, withdrawn_on__isnull=True
-    ).exists():
-        raise ValidationError({"programme": f"This person is already enrolled on {programme}."})
-    enrolment = ProgrammeEnrolment.objects.create(
-        programme=programme, person=person, setting=setting, prison=prison, starts_on=starts_on, enrolled_by=by
-    )
-    audit_record(action=Action.CREATE, request=request, user=by, obj=enrolment)
-    return enrolment
+    return programmes().enrol(programme=programme, person=person, setting=setting, starts_on=starts_on,
+                              prison_code=prison.code if prison is not None and setting == "prison" else "", by=by,
+                              request=request)
 
 
-def _complete_if_done(enrolment: ProgrammeEnrolment) -> None:
-    attended = enrolment.attendances.filter(attended=True).count()
-    journal_ok = not enrolment.programme.requires_change_plan_journal or enrolment.change_plan_journal_completed_on
-    if enrolment.is_active and attended >= enrolment.programme.module_count and journal_ok:
-        enrolment.completed_on = max(
-            [enrolment.module_date(enrolment.programme.module_count)]
-            + ([enrolment.change_plan_journal_completed_on] if enrolment.change_plan_journal_completed_on else [])
-        )
-        enrolment.save(update_fields=["completed_on"])
+def attendance_record(*, enrolment, module_number: int, attended: bool, by, request=None):
+    return programmes().attendance_record(enrolment=enrolment, module_number=module_number, attended=attended, by=by,
+                                          request=request)
 
 
-@transaction.atomic
-def attendance_record(*, enrolment: ProgrammeEnrolment, module_number: int, attended: bool, by, request=None):
-    enrolment = ProgrammeEnrolment.objects.select_for_update().select_related("programme").get(pk=enrolment.pk)
-    if not enrolment.is_active:
-        raise ValidationError({"module_number": "This enrolment has ended."})
-    if not 1 <= module_number <= enrolment.programme.module_count:
-        raise ValidationError({"module_number": f"Choose a module from 1 to {enrolment.programme.module_count}."})
-    if enrolment.module_date(module_number) > london_today():
-        raise ValidationError({"module_number": "That module has not happened yet."})
-    row, _ = ModuleAttendance.objects.update_or_create(
-        enrolment=enrolment, module_number=module_number, defaults={"attended": attended, "recorded_by": by}
-    )
-    _complete_if_done(enrolment)
-    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment,
-                 detail={"module": module_number, "attended": attended})
-    return row
+def journal_complete(*, enrolment, completed_on: datetime.date, by, request=None):
+    return programmes().journal_complete(enrolment=enrolment, completed_on=completed_on, by=by, request=request)
 
 
-@transaction.atomic
-def journal_complete(*, enrolment: ProgrammeEnrolment, completed_on: datetime.date, by, request=None):
-    enrolment = ProgrammeEnrolment.objects.select_for_update().select_related("programme").get(pk=enrolment.pk)
-    if not enrolment.programme.requires_change_plan_journal:
-        raise ValidationError({"completed_on": f"{enrolment.programme} has no Change Plan Journal."})
-    if not enrolment.is_active:
-        raise ValidationError({"completed_on": "This enrolment has ended."})
-    if completed_on < enrolment.starts_on or completed_on > london_today():
-        raise ValidationError({"completed_on": "The journal date must be between the start and today."})
-    enrolment.change_plan_journal_completed_on = completed_on
-    enrolment.save(update_fields=["change_plan_journal_completed_on"])
-    _complete_if_done(enrolment)
-    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment, detail={"journal": True})
-    return enrolment
-
-
-@transaction.atomic
-def enrolment_withdraw(*, enrolment: ProgrammeEnrolment, withdrawn_on: datetime.date, reason: str, by, request=None):
-    enrolment = ProgrammeEnrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if not enrolment.is_active:
-        raise ValidationError({"withdrawn_on": "This enrolment has already ended."})
-    if withdrawn_on < enrolment.starts_on or withdrawn_on > london_today():
-        raise ValidationError({"withdrawn_on": "The date must be between the start and today."})
-    enrolment.withdrawn_on, enrolment.withdrawn_reason = withdrawn_on, reason[:200]
-    enrolment.save(update_fields=["withdrawn_on", "withdrawn_reason"])
-    audit_record(action=Action.UPDATE, request=request, user=by, obj=enrolment, detail={"withdrawn": True})
-    return enrolment
+def enrolment_withdraw(*, enrolment, withdrawn_on: datetime.date, reason: str, by, request=None):
+    return programmes().withdraw(enrolment=enrolment, withdrawn_on=withdrawn_on, reason=reason, by=by,
+                                 request=request)

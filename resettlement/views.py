@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.programmes import programmes as programme_provider
 from partners.scoping import get_scoped_object_or_404
 from probation.audit import Action, audit_record
 from probation.policy import can, require
@@ -18,8 +19,6 @@ from resettlement.models import (
     Pathway,
     PlanAction,
     Prison,
-    Programme,
-    ProgrammeEnrolment,
     ScreeningPart,
     london_today,
 )
@@ -278,15 +277,17 @@ def partner_actions(request):
 def programmes(request):
     require(request.user, "resettlement.view_programmes")
     return render(request, "resettlement/programmes.html", {
-        "rates": selectors.programme_completion(), "programmes": Programme.objects.all(),
+        "rates": selectors.programme_completion(), "programmes": programme_provider().catalogue(),
         "can_enrol": can(request.user, "resettlement.view_enrolments"),
     })
 
 
 def programme_detail(request, code):
     require(request.user, "resettlement.view_enrolments")
-    programme = get_object_or_404(Programme, code=code)
-    enrolments = list(selectors.programme_enrolments(programme)[:500])
+    programme = programme_provider().programme(code)
+    if programme is None:
+        raise Http404
+    enrolments = selectors.programme_enrolments(programme)
     audit_views(request, enrolments)
     return render(request, "resettlement/programme_detail.html", {"programme": programme, "enrolments": enrolments})
 
@@ -307,13 +308,11 @@ def enrolment_new(request):
 
 
 def enrolment(request, pk):
+    """A Through the Gate enrolment: an interventions programme referral (its pk), shown as resettlement always has."""
     require(request.user, "resettlement.view_enrolments")
-    enrolment = get_object_or_404(ProgrammeEnrolment.objects.select_related("programme", "person", "prison"), pk=pk)
-    attendance = {a.module_number: a for a in enrolment.attendances.all()}
-    modules = [
-        {"number": n, "date": enrolment.module_date(n), "record": attendance.get(n)}
-        for n in range(1, enrolment.programme.module_count + 1)
-    ]
+    enrolment = programme_provider().enrolment(pk)
+    if enrolment is None:
+        raise Http404
     form_name = request.POST.get("form") if request.method == "POST" else None
     attendance_form = forms.AttendanceForm(request.POST if form_name == "attendance" else None)
     journal_form = forms.JournalForm(request.POST if form_name == "journal" else None)
@@ -333,8 +332,8 @@ def enrolment(request, pk):
         audit_record(action=Action.VIEW, request=request, obj=enrolment, detail={"person": enrolment.person_id})
     forms_with_errors = [f for f in (attendance_form, journal_form, withdraw_form) if f.is_bound and f.errors]
     return render(request, "resettlement/enrolment.html", {
-        "enrolment": enrolment, "modules": modules, "attendance_form": attendance_form,
+        "enrolment": enrolment, "modules": programme_provider().modules(enrolment),
+        "prison": selectors.prison_for(enrolment), "attendance_form": attendance_form,
         "journal_form": journal_form, "withdraw_form": withdraw_form, "today": london_today(),
         "forms_with_errors": forms_with_errors,
     }, status=400 if forms_with_errors else 200)
-

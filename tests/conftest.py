@@ -119,6 +119,8 @@ def _london_reference_data(request):
         importlib.import_module("supervision.migrations.0001_appointments_outcomes_enforcement").load_contact_standards(
             apps, None)
         importlib.import_module("interventions.migrations.0001_community_payback_programmes_hubs_budgets").add_catalogue(apps, None)
+        importlib.import_module(
+            "interventions.migrations.0003_through_the_gate_programmes").add_through_the_gate_programmes(apps, None)
 
 
 @pytest.fixture(autouse=True)

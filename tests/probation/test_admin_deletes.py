@@ -101,7 +101,7 @@ def test_every_person_record_table_refuses_deletes_at_the_database():
         "interventions_project", "interventions_session", "interventions_booking", "interventions_personalbudget",
         "interventions_budgetspend", "interventions_referral", "interventions_referralstatuschange",
         "interventions_programmegroup", "interventions_groupsession", "interventions_programme",
-        "interventions_womenshub", "interventions_hubsession", "interventions_hubplace",
+        "interventions_womenshub", "interventions_hubsession", "interventions_hubplace", "interventions_moduleattendance",
     }
     with connection.cursor() as cursor:
         cursor.execute(

@@ -8,7 +8,8 @@ from partners.models import Organisation
 from probation.models import Role
 from probation.registry import demo_seeders, landing_panels, nav_items, report_sections
 from resettlement import services
-from resettlement.models import CustodyEpisode, NeedStatus, Pathway, PlanAction, ProgrammeEnrolment
+from interventions.models import Referral
+from resettlement.models import CustodyEpisode, NeedStatus, Pathway, PlanAction
 from tests.cases.factories import AllocatedPersonFactory
 from tests.partners.factories import borough
 from tests.resettlement.factories import partner_action, record_episode
@@ -63,11 +64,11 @@ def test_the_demo_seeder_is_idempotent_and_reuses_partner_organisations():
     foundation = next(e for e in demo_seeders() if e.key == "foundation")
     foundation.callable(size=40, stdout=io.StringIO())
     seeder.callable(size=40, stdout=io.StringIO())
-    counts = (CustodyEpisode.objects.count(), PlanAction.objects.count(), ProgrammeEnrolment.objects.count(),
+    counts = (CustodyEpisode.objects.count(), PlanAction.objects.count(), Referral.objects.filter(programme__through_the_gate=True).count(),
               Organisation.objects.count())
     assert counts[0] >= 6 and counts[1] > 0 and counts[2] > 0
     assert PlanAction.objects.filter(owner_organisation=existing).exists()
     seeder.callable(size=40, stdout=io.StringIO())
-    assert (CustodyEpisode.objects.count(), PlanAction.objects.count(), ProgrammeEnrolment.objects.count(),
+    assert (CustodyEpisode.objects.count(), PlanAction.objects.count(), Referral.objects.filter(programme__through_the_gate=True).count(),
             Organisation.objects.count()) == counts
     assert Organisation.objects.filter(name__iexact="st mungo's").count() == 1

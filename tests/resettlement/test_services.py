@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from interventions.models import Programme
 from partners.models import Organisation
 from probation.models import AuditEvent
 from resettlement import services
@@ -15,8 +16,6 @@ from resettlement.models import (
     NeedStatus,
     Pathway,
     PlanAction,
-    ProgrammeEnrolment,
-    Programme,
     ScreeningPart,
     ScreeningRule,
 )
@@ -425,10 +424,11 @@ def test_getting_it_right_completes_with_four_modules_and_the_change_plan_journa
     for module in range(1, 5):
         services.attendance_record(enrolment=enrolment, module_number=module, attended=True, by=by)
     enrolment.refresh_from_db()
-    assert enrolment.completed_on is None  # the journal is still to do
+    assert enrolment.status == "on_programme"  # the journal is still to do
     services.journal_complete(enrolment=enrolment, completed_on=timezone.localdate(), by=by)
     enrolment.refresh_from_db()
-    assert enrolment.completed_on == timezone.localdate()
+    assert enrolment.status == "completed" and enrolment.ended_on == timezone.localdate()
+    assert [h.to_status for h in enrolment.history.all()] == ["referred", "on_programme", "completed"]
 
 
 def test_a_missed_module_keeps_the_programme_open():
@@ -440,7 +440,7 @@ def test_a_missed_module_keeps_the_programme_open():
     for module, attended in [(1, True), (2, False), (3, True), (4, True)]:
         services.attendance_record(enrolment=enrolment, module_number=module, attended=attended, by=by)
     enrolment.refresh_from_db()
-    assert enrolment.completed_on is None
+    assert enrolment.status == "on_programme" and enrolment.ended_on is None
 
 
 def test_a_module_in_the_future_or_out_of_range_cannot_be_recorded():
@@ -474,7 +474,6 @@ def test_completion_rates_count_completed_out_of_those_who_finished_or_left():
             services.attendance_record(enrolment=enrolment, module_number=module, attended=True, by=by)
         services.journal_complete(enrolment=enrolment, completed_on=timezone.localdate(), by=by)
     services.enrolment_withdraw(enrolment=enrolments[3], withdrawn_on=timezone.localdate(), reason="Moved", by=by)
-    ProgrammeEnrolment.objects.create(programme=gir, person=PersonFactory(), setting="community", starts_on=starts,
-                                      enrolled_by=by)
+    services.enrolment_create(programme=gir, person=PersonFactory(), setting="community", starts_on=starts, by=by)
     [row] = programme_completion()
     assert (row["enrolled"], row["completed"], row["withdrawn"], row["active"], row["rate"]) == (5, 3, 1, 1, 75)

@@ -7,7 +7,8 @@ from django.utils import timezone
 from partners.models import Organisation
 from probation.models import AuditEvent
 from resettlement import services
-from resettlement.models import CustodyEpisode, NeedStatus, Pathway, PlanAction, Programme
+from interventions.models import Programme
+from resettlement.models import CustodyEpisode, NeedStatus, Pathway, PlanAction
 from tests.cases.factories import AllocatedPersonFactory, PersonFactory
 from tests.partners.factories import OrganisationFactory
 from tests.resettlement.factories import partner_action, partner_member, prison, record_episode, supply_chain_partner

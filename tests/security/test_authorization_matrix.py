@@ -217,7 +217,7 @@ def world(db):
     request_triage(request=request, outcome=MatchOutcome.KNOWN_CRC, person=person, by=hub)
     episode = record_episode(person=person, ttg_worker=om, by=om)
     action = partner_action(episode=episode, organisation=org_a, by=om)
-    from resettlement.models import Programme
+    from interventions.models import Programme
     from resettlement.services import enrolment_create
 
     programme = Programme.objects.get(code="getting-it-right")
