@@ -6,6 +6,30 @@ from cases.models import Alias, Person, StaffProfile, Team
 from probation.admin_base import AuditedModelAdmin
 
 
+def _holder_before(model, obj, change: bool, field: str):
+    """The officer a record named before this admin save (None for a new record)."""
+    return model.objects.filter(pk=obj.pk).values_list(field, flat=True).first() if change else None
+
+
+def _caseloads_changed(*officer_ids) -> None:
+    """An admin save changed what these officers' caseloads count: recount them in the same transaction."""
+    from cases.services import officer_caseloads_refresh
+
+    officer_ids = [i for i in officer_ids if i is not None]
+    if officer_ids:
+        officer_caseloads_refresh(officer_ids=officer_ids)
+
+
+def _all_queue_candidates_stale() -> None:
+    """Points or capacities changed in admin: every team's cached queue suggestions are dropped on commit."""
+    from django.db import transaction
+
+    from cases.selectors import workload_changed
+
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    transaction.on_commit(lambda: workload_changed(team_ids=team_ids))
+
+
 @admin.register(Team)
 class TeamAdmin(AuditedModelAdmin):
     list_display = ("name", "borough", "cohort", "manager", "auto_allocate")
@@ -20,6 +44,18 @@ class StaffProfileAdmin(AuditedModelAdmin):
     list_filter = ("grade", "is_available", "team__borough")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     list_select_related = ("user", "team")
+
+    def save_model(self, request, obj, form, change):
+        from django.db import transaction
+
+        from cases.selectors import workload_changed
+
+        team_before = _holder_before(StaffProfile, obj, change, "team_id")
+        super().save_model(request, obj, form, change)
+        if not change:
+            _caseloads_changed(obj.user_id)  # a new officer's caseload count starts (at zero, or what they hold)
+        team_ids = [team_before, obj.team_id]  # grade, hours, availability or team: the queue's suggestions
+        transaction.on_commit(lambda: workload_changed(team_ids=team_ids))
 
 
 class AliasInline(admin.TabularInline):
@@ -41,7 +77,10 @@ class PersonAdmin(AuditedModelAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
+        holder_before = _holder_before(Person, obj, change, "offender_manager_id")
         super().save_model(request, obj, form, change)
+        if "offender_manager" in form.changed_data and obj.provider == "crc":
+            _caseloads_changed(holder_before, obj.offender_manager_id)
         if "predictor_score" in form.changed_data or not change:
             from cases.services import person_recompute_tier
 
@@ -96,6 +135,13 @@ class SentenceAdmin(AuditedModelAdmin):
     readonly_fields = ("end_date", "conditional_release_date", "parole_eligibility_date", "licence_end_date",
                        "pss_start_date", "pss_end_date", "supervision_end_date", "supervision_note")
     inlines = [RequirementInline]
+
+    def save_model(self, request, obj, form, change):
+        # A sentence's kind and dates decide its case's type (community, custody, licence): the holder's points.
+        person_before = _holder_before(Sentence, obj, change, "person_id")
+        super().save_model(request, obj, form, change)
+        _caseloads_changed(*Person.objects.crc().filter(pk__in=[person_before, obj.person_id])
+                           .values_list("offender_manager_id", flat=True))
 
 
 @admin.register(Requirement)
@@ -183,11 +229,20 @@ class WorkloadPointsAdmin(AuditedModelAdmin):
     list_filter = ("case_type",)
     search_fields = ("tier",)
 
+    def save_model(self, request, obj, form, change):
+        # The stored caseload counts hold no points (they are weighted when read): only the cached suggestions go.
+        super().save_model(request, obj, form, change)
+        _all_queue_candidates_stale()
+
 
 @admin.register(GradeCapacity)
 class GradeCapacityAdmin(AuditedModelAdmin):
     list_display = ("grade", "full_time_points")
     list_filter = ("grade",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _all_queue_candidates_stale()
 
 
 @admin.register(Allocation)
@@ -296,6 +351,12 @@ class CourtReportAdmin(AuditedModelAdmin):
     search_fields = ("author__last_name", "person__crn")
     raw_id_fields = ("author", "person")
     list_select_related = ("author", "person")
+
+    def save_model(self, request, obj, form, change):
+        # An open report counts towards its author's workload until it is completed.
+        author_before = _holder_before(CourtReport, obj, change, "author_id")
+        super().save_model(request, obj, form, change)
+        _caseloads_changed(author_before, obj.author_id)
 
 
 @admin.register(TierChange)

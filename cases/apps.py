@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import panels
-        from cases.demo import seed_cases, seed_continuity
+        from cases.demo import seed_caseload_counts, seed_cases, seed_continuity
         from probation.models import Role
         from cases.selectors import borough_report
         from probation.registry import (
@@ -19,6 +19,7 @@ class CasesConfig(AppConfig):
 
         register_demo_seeder("cases", seed_cases, order=20)
         register_demo_seeder("cases-continuity", seed_continuity, order=25)
+        register_demo_seeder("cases-caseload-counts", seed_caseload_counts, order=99)  # after every app's cases
         register_report_section("cases", "Caseload, cohorts and allocation", borough_report, order=20)
         register_nav_item("cases:caseload", "My caseload", {Role.OFFENDER_MANAGER}, order=10)
         register_nav_item("cases:unallocated", "Unallocated cases", {Role.TEAM_MANAGER, Role.HUB, Role.ADMIN}, order=10)

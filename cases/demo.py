@@ -315,3 +315,12 @@ def seed_continuity(*, size: int, stdout) -> None:
     for sentence in Sentence.objects.filter(person__crn__startswith=DEMO_PREFIX):
         sentence_plan_start(sentence=sentence)
     stdout.write(f"  continuity: absences, {len(patterns)} part-time patterns, {len(reports)} court reports")
+
+
+def seed_caseload_counts(*, size: int, stdout) -> None:
+    """The seeders bulk-create allocated cases and court reports without the services: count every officer's
+    caseload once at the end (cases.OfficerCaseload), as `manage.py workload_check --fix` would."""
+    from cases.services import officer_caseloads_check
+
+    result = officer_caseloads_check(fix=True)
+    stdout.write(f"  caseload counts: {result['officers']} officers counted")

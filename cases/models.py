@@ -204,6 +204,20 @@ class Person(models.Model):
                 name="person_unallocated_idx",
                 condition=models.Q(offender_manager__isnull=True, provider="crc"),
             ),
+            # The hub's all-teams queue (cases.views.unallocated): its first page is the first 50 entries of this
+            # index in order, and its count an index-only scan (team_id is here for the "has a team" filter).
+            models.Index(
+                fields=["allocation_due_since", "id", "team"],
+                name="person_queue_all_teams_idx",
+                condition=models.Q(offender_manager__isnull=True, provider="crc"),
+            ),
+            # The hub's "no cohort rule fits" list on the same page (PersonQuerySet.awaiting_cohort): usually empty,
+            # so found without reading the queue's rows.
+            models.Index(
+                fields=["created_at", "id"],
+                name="person_awaiting_cohort_idx",
+                condition=models.Q(offender_manager__isnull=True, provider="crc", cohort=""),
+            ),
         ]
 
     def clean_fields(self, exclude=None):
@@ -1049,3 +1063,31 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.person_id}: {self.get_kind_display()} on {self.at:%d %b %Y}"
+
+
+class OfficerCaseload(models.Model):
+    """An officer's CRC caseload counted by case type and tier letter, and their open court reports, as they stood on
+    `counted_on`: what the workload page, the allocation page and the queue's suggestions read (one row an officer)
+    instead of grouping every officer's caseload on each view. Points are not stored: the counts are multiplied by
+    the WorkloadPoints in force when read, so a change of weights in admin needs no update here.
+
+    Kept exact by cases.services.officer_caseloads_refresh, which every service that changes an officer's caseload
+    (allocation, reallocation, bulk reallocation, transfer, escalation to the NPS, tier changes, sentences and court
+    reports in admin) calls in its own transaction: it locks the officers' rows and recounts them from the cases.
+    A custody case becomes a licence case on its release date without any write, so a row counted before today is
+    recounted when next read (and by the nightly rebuild). `manage.py workload_check` reports (and --fix repairs)
+    any drift."""
+
+    officer = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                   related_name="caseload_count")
+    counted_on = models.DateField(help_text="The day the case types were worked out for (custody becomes licence).")
+    case_counts = models.JSONField(default=dict, blank=True,
+                                   help_text='CRC cases by "case type:tier letter", e.g. {"community:B": 4}.')
+    report_counts = models.JSONField(default=dict, blank=True, help_text='Open court reports by kind: {"fast": 1}.')
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "officer caseload count"
+
+    def __str__(self):
+        return f"{self.officer_id}: {sum(self.case_counts.values())} cases on {self.counted_on:%d %b %Y}"

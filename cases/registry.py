@@ -12,6 +12,15 @@ Open work (for the hand-over page, reallocation and the long-absence flag):
         Optional: move what `from_user` holds for `person` to `to_user` (None: back to the team), atomically,
         and return how many items moved. Called inside the reallocation's transaction.
 
+Case changes other apps' deadlines depend on (a tier, an allocation, a new sentence or an order's end):
+
+    register_case_changed(key, listener)
+
+    listener(person_ids: list[int]) -> None
+        Called inside the transaction that made the change, after it (so the listener reads the new state), with
+        the people changed; e.g. supervision moves their next-contact-due deadlines. A failing listener fails the
+        change (its deadlines would otherwise be wrong): keep listeners to a few set-based statements.
+
 People held elsewhere (kept out of the community allocation queue):
 
     register_held_elsewhere(key, title, person_ids)
@@ -47,12 +56,26 @@ class _Entry:
 
 
 _open_work: dict[str, _Entry] = {}
+_case_changed: dict[str, Callable] = {}
 _held_elsewhere: dict[str, _Entry] = {}
 
 
 def register_open_work(key: str, title: str, lister: Callable, follow: Callable | None = None,
                        order: int = 100) -> None:
     _open_work[key] = _Entry(order, key, title, lister, follow)
+
+
+def register_case_changed(key: str, listener: Callable) -> None:
+    _case_changed[key] = listener
+
+
+def case_changed(person_ids) -> None:
+    """Tell every registered listener that these people's tier, allocation or sentence changed."""
+    ids = [pk for pk in person_ids if pk is not None]
+    if not ids:
+        return
+    for key in sorted(_case_changed):
+        _case_changed[key](ids)
 
 
 def register_held_elsewhere(key: str, title: str, person_ids: Callable) -> None:

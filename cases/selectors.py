@@ -409,10 +409,15 @@ def available_capacity(*, grade_points: int, profile, patterns: list, absences: 
     available on those working days (a day's hours are the week's / 5; an absence removes the whole day) against a
     full-time officer's hours on the same days."""
     available = 0.0
-    for day in days:
-        if any(a.start_date <= day <= a.end_date for a in absences):
-            continue
-        available += hours_on(day, profile, patterns) / 5
+    if not absences and not patterns:  # most officers: the same hours every day (the same sum, added in order)
+        per_day = float(profile.contracted_hours) / 5
+        for _ in days:
+            available += per_day
+    else:
+        for day in days:
+            if any(a.start_date <= day <= a.end_date for a in absences):
+                continue
+            available += hours_on(day, profile, patterns) / 5
     full_time = FULL_TIME_HOURS / 5 * len(days)
     return int(grade_points * available / full_time) if full_time else 0, round(available, 1)
 
@@ -474,14 +479,81 @@ class OfficerWorkload:
         return "red" if self.percent > 100 else "amber" if self.percent >= 85 else "green"
 
 
+def caseload_counts_live(user_ids, *, on: datetime.date) -> dict[int, tuple[dict, dict]]:
+    """Each officer's CRC cases by "case type:tier letter" (case types as they stand on `on`) and open court reports by
+    kind, counted from the cases themselves: two grouped queries over these officers' cases. What OfficerCaseload
+    stores; officer_caseloads_refresh and the drift check call it."""
+    from django.db.models.functions import Substr
+
+    from cases.models import CourtReport
+
+    counts: dict[int, tuple[dict, dict]] = {uid: ({}, {}) for uid in user_ids}
+    if not counts:
+        return counts
+    rows = (
+        Person.objects.crc().filter(offender_manager_id__in=list(counts))
+        .annotate(letter=Substr("tier", 1, 1), case_type=case_type_expression(on))
+        .values_list("offender_manager_id", "case_type", "letter").annotate(n=Count("id")).order_by()
+    )
+    for uid, case_type, letter, n in rows:
+        key = f"{case_type}:{letter or ''}"
+        counts[uid][0][key] = counts[uid][0].get(key, 0) + n
+    for uid, kind, n in (CourtReport.objects.filter(author_id__in=list(counts), completed_on__isnull=True)
+                         .values_list("author_id", "kind").annotate(n=Count("id")).order_by()):
+        counts[uid][1][kind] = n
+    return counts
+
+
+def caseload_counts(user_ids, *, on: datetime.date | None = None, among=None) -> dict[int, tuple[dict, dict]]:
+    """Each officer's case and report counts (as caseload_counts_live gives them) for today from the maintained
+    OfficerCaseload rows: one query of one row an officer. Rows missing or counted before today (a custody case
+    may have reached its release date since) are recounted and stored first, in the refresh's locked transaction,
+    for those officers only. Any other day than today is counted live."""
+    from cases.models import OfficerCaseload
+
+    today = timezone.localdate()
+    on = on or today
+    user_ids = list(dict.fromkeys(user_ids))
+    if on != today:
+        return caseload_counts_live(user_ids, on=on)
+    # `among`: the same officers as a subquery (user ids), so a long list of ids is not sent (and prepared) again.
+    counts = {
+        uid: (cases, reports)
+        for uid, cases, reports in OfficerCaseload.objects.filter(
+            officer_id__in=among if among is not None else user_ids, counted_on=today)
+        .values_list("officer_id", "case_counts", "report_counts")
+    }
+    stale = [uid for uid in user_ids if uid not in counts]
+    if stale:
+        from cases.services import officer_caseloads_refresh
+
+        counts.update(officer_caseloads_refresh(officer_ids=stale))
+    return counts
+
+
+def _workload_totals(user_ids, *, points: PointsTable, on: datetime.date, among=None) -> dict[int, dict]:
+    """Cases, points, cases by type and open reports of each officer, from the maintained counts (one query)."""
+    totals: dict[int, dict] = {uid: {"cases": 0, "points": 0, "by_type": {}, "reports": 0} for uid in user_ids}
+    for uid, (case_counts, report_counts) in caseload_counts(user_ids, on=on, among=among).items():
+        total = totals[uid]
+        for key, n in case_counts.items():
+            case_type, _, letter = key.partition(":")
+            total["cases"] += n
+            total["points"] += n * points.for_case(case_type, letter)
+            total["by_type"][case_type] = total["by_type"].get(case_type, 0) + n
+        for kind, n in report_counts.items():
+            total["reports"] += n
+            total["points"] += n * points.reports.get(f"{kind}_report", 0)
+    return totals
+
+
 def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime.date | None = None,
                       settings_row=None) -> list[OfficerWorkload]:
     """Each officer's CRC caseload and open reports in points against the capacity their available hours give, in
-    a constant number of queries whatever the number of officers: profiles; caseload counts grouped by officer,
-    tier letter and case type; open reports grouped by officer and kind; working patterns; absences."""
-    from django.db.models.functions import Substr
-
-    from cases.models import Absence, CaseworkSettings, CourtReport, WorkingPattern
+    a constant number of queries whatever the number of officers or cases: profiles; the officers' maintained
+    caseload counts (caseload_counts: one row an officer, never the cases themselves); working patterns;
+    absences."""
+    from cases.models import Absence, CaseworkSettings, WorkingPattern
     from probation.calendar import get_calendar
 
     on = on or timezone.localdate()
@@ -492,21 +564,7 @@ def officer_workloads(profiles_qs, *, points=None, capacities=None, on: datetime
     if not profiles:
         return []
     user_ids = [p.user_id for p in profiles]
-    totals: dict[int, dict] = {uid: {"cases": 0, "points": 0, "by_type": {}, "reports": 0} for uid in user_ids}
-    rows = (
-        Person.objects.crc().filter(offender_manager_id__in=user_ids)
-        .annotate(letter=Substr("tier", 1, 1), case_type=case_type_expression(on))
-        .values("offender_manager_id", "letter", "case_type").annotate(n=Count("id")).order_by()
-    )
-    for row in rows:
-        total = totals[row["offender_manager_id"]]
-        total["cases"] += row["n"]
-        total["points"] += row["n"] * points.for_case(row["case_type"], row["letter"])
-        total["by_type"][row["case_type"]] = total["by_type"].get(row["case_type"], 0) + row["n"]
-    for row in (CourtReport.objects.filter(author_id__in=user_ids, completed_on__isnull=True)
-                .values("author_id", "kind").annotate(n=Count("id")).order_by()):
-        totals[row["author_id"]]["reports"] += row["n"]
-        totals[row["author_id"]]["points"] += row["n"] * points.reports.get(f"{row['kind']}_report", 0)
+    totals = _workload_totals(user_ids, points=points, on=on)
     days = window_days(on, settings_row.capacity_window_working_days, get_calendar())
     patterns: dict[int, list] = {}
     for pattern in WorkingPattern.objects.filter(officer_id__in=user_ids).order_by("-effective_from"):
@@ -564,34 +622,68 @@ def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) 
     not away, with capacity), least loaded first, as allocation_suggestions orders them; a case's suggestion is the
     first with headroom for its points. Each team's list is cached for QUEUE_WORKLOAD_SECONDS and dropped by the
     services on commit of every allocation, move, absence, working pattern or tier change in the team
-    (workload_changed), so the suggestions are exact after those and at most that old for anything else (a new sentence's case type, points edited in
-    admin); case_allocate re-checks the officer's room under a lock whatever the page suggested. Teams not cached
-    are computed together in one officer_workloads call (its constant number of queries)."""
+    (workload_changed), and of points or capacities edited in admin, so the suggestions are exact after those and
+    at most that old for anything else (a sentence's case type); case_allocate re-checks the officer's room under a
+    lock whatever the page suggested. Teams not cached are computed together by _team_candidates from the
+    maintained caseload counts (a constant number of queries, no caseload grouped)."""
     from django.core.cache import cache
-
-    from cases.models import StaffProfile
 
     on = on or timezone.localdate()
     team_ids = sorted({t for t in team_ids if t is not None})
     if not team_ids:
         return {}
     cached = cache.get_many([_candidates_key(t, on) for t in team_ids])
-    by_team = {t: cached[_candidates_key(t, on)] for t in team_ids if _candidates_key(t, on) in cached}
+    by_team = {t: [QueueCandidate(*row) for row in cached[_candidates_key(t, on)]]
+               for t in team_ids if _candidates_key(t, on) in cached}
     missing = [t for t in team_ids if t not in by_team]
     if missing:
-        fits: dict[int, list[OfficerWorkload]] = {t: [] for t in missing}
-        profiles = StaffProfile.objects.filter(team_id__in=missing, is_available=True).exclude(grade="spo")
-        for w in officer_workloads(profiles, points=points, on=on):
-            if w.holds_cases and not w.is_away and w.capacity:
-                fits[w.profile.team_id].append(w)
-        fresh = {
-            t: [QueueCandidate(w.user.pk, str(w.user), w.percent or 0, w.headroom)
-                for w in sorted(rows, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))]
-            for t, rows in fits.items()
-        }
-        cache.set_many({_candidates_key(t, on): rows for t, rows in fresh.items()}, QUEUE_WORKLOAD_SECONDS)
+        fresh = _team_candidates(missing, points=points if points is not None else tier_points(), on=on)
+        # Plain tuples in the cache: a named tuple pickles some 70 times slower (the class is looked up for each).
+        cache.set_many({_candidates_key(t, on): [tuple(c) for c in rows] for t, rows in fresh.items()},
+                       QUEUE_WORKLOAD_SECONDS)
         by_team.update(fresh)
     return by_team
+
+
+def _team_candidates(team_ids: list[int], *, points: PointsTable, on: datetime.date) -> dict[int, list[QueueCandidate]]:
+    """queue_candidates for teams not cached: officer_workloads' rules (the same capacity, points and order as
+    allocation_suggestions) read as plain rows, not model instances, since the hub's page may need every officer of
+    some 45 teams at once. A constant number of queries: profiles, counts, patterns, absences, settings."""
+    from cases.models import Absence, CaseworkSettings, StaffProfile, WorkingPattern
+    from probation.calendar import get_calendar
+
+    offered = StaffProfile.objects.filter(team_id__in=team_ids, is_available=True).exclude(grade="spo")
+    profiles = list(offered.values_list("user_id", "team_id", "grade", "contracted_hours", "user__first_name",
+                                        "user__last_name", "user__username", named=True))
+    user_ids = [p.user_id for p in profiles]
+    among = offered.values("user_id")  # the same officers, as a subquery in the next three queries
+    totals = _workload_totals(user_ids, points=points, on=on, among=among)
+    capacities = grade_capacities()
+    days = window_days(on, CaseworkSettings.current().capacity_window_working_days, get_calendar())
+    patterns: dict[int, list] = {}
+    for pattern in (WorkingPattern.objects.filter(officer_id__in=among).order_by("-effective_from")
+                    .values_list("officer_id", "effective_from", "hours_per_week", named=True)):
+        patterns.setdefault(pattern.officer_id, []).append(pattern)
+    absences: dict[int, list] = {}
+    for absence in (Absence.objects.filter(officer_id__in=among, cancelled_at__isnull=True,
+                                           end_date__gte=min(on, days[0]), start_date__lte=days[-1])
+                    .values_list("officer_id", "start_date", "end_date", named=True)):
+        absences.setdefault(absence.officer_id, []).append(absence)
+    fits: dict[int, list] = {t: [] for t in team_ids}
+    for p in profiles:
+        own = absences.get(p.user_id, [])
+        if any(a.start_date <= on <= a.end_date for a in own):
+            continue  # away on the day: not offered
+        capacity = available_capacity(grade_points=capacities.get(p.grade, 0), profile=p,
+                                      patterns=patterns.get(p.user_id, []), absences=own, days=days)[0]
+        if not capacity:
+            continue
+        total = totals[p.user_id]
+        name = f"{p.user__first_name} {p.user__last_name}".strip() or p.user__username
+        fits[p.team_id].append((total["points"] / capacity, total["cases"], p.user__last_name,
+                                QueueCandidate(p.user_id, name, round(100 * total["points"] / capacity),
+                                               capacity - total["points"])))
+    return {t: [row[-1] for row in sorted(rows, key=lambda row: row[:3])] for t, rows in fits.items()}
 
 
 def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] | None = None,
@@ -610,7 +702,7 @@ def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] |
     needed = case_points(person, points)
     fits = [w for w in workloads if w.profile.team_id == person.team_id and w.profile.is_available
             and w.holds_cases and not w.is_away and w.capacity and w.headroom >= needed]
-    return sorted(fits, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))
+    return sorted(fits, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name, w.user.first_name, w.user.pk))
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
@@ -620,7 +712,7 @@ def caseload_for(user):
         Person.objects.crc().filter(offender_manager=user)
         .select_related("home_borough", "team")
         .annotate(active_registers=Count("registers", filter=Q(registers__end_date__isnull=True)))
-        .order_by("last_name", "first_name")
+        .order_by("last_name", "first_name", "pk")
     )
 
 
@@ -759,8 +851,10 @@ def cases_with_long_absent_officer(*, teams, today: datetime.date | None = None,
     ]
     if not absences:
         return []
+    # Only what the page shows (the CRN) and the order: an officer away long may hold fifty cases.
     people = list(Person.objects.crc().filter(offender_manager_id__in=[a.officer_id for a in absences])
-                  .order_by("last_name", "first_name"))
+                  .only("id", "crn", "offender_manager_id", "last_name", "first_name")
+                  .order_by("last_name", "first_name", "pk"))
     work = open_work_for([p.pk for p in people])
     flagged = []
     for absence in absences:

@@ -78,9 +78,13 @@ def person_escalate_to_nps(*, person: Person, by, reason: str) -> NpsHandover:
     Person.objects.filter(pk=person.pk).update(
         provider=Provider.NPS, offender_manager=None, team=None, allocation_due_since=None, updated_at=timezone.now()
     )
+    officer_caseloads_refresh(officer_ids=[person.offender_manager_id])  # the case leaves their CRC caseload
     from cases.deadlines import allocation_target_cancel
 
     allocation_target_cancel(person_id=person.pk)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     if previous_om is not None and previous_om != by:
         from probation.services import notification_send
 
@@ -228,6 +232,7 @@ def person_receive_from_nps(*, person: Person) -> Person:
     person.provider = Provider.CRC
     person.allocation_due_since = person.allocation_due_since or timezone.now()
     person.save(update_fields=["cohort", "team", "provider", "allocation_due_since", "updated_at"])
+    officer_caseloads_refresh(officer_ids=[person.offender_manager_id])  # back from the NPS: a CRC case again
     if person.offender_manager_id is None:
         _queue_arm(person_id=person.pk, queued_at=person.allocation_due_since)
     return person
@@ -282,9 +287,13 @@ def case_allocate(*, person: Person, officer, by, reason: str = "", automatic: b
     )
     Person.objects.filter(pk=person.pk).update(offender_manager=profile.user, updated_at=timezone.now())
     person.offender_manager = profile.user
+    officer_caseloads_refresh(officer_ids=[profile.user_id])
     from cases.deadlines import allocation_target_cancel
 
     allocation_target_cancel(person_id=person.pk)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     team_id = person.team_id  # the queue's cached candidates for the team (selectors.queue_candidates)
     transaction.on_commit(lambda: workload_changed(team_ids=[team_id]))
     return allocation
@@ -442,7 +451,11 @@ def person_create_from_nps(*, person: Person, sentence, by) -> Person:
     person_recompute_tier(person=person, trigger="New case from the NPS", by=by)
     if sentence is not None:
         sentence_plan_start(sentence=sentence)
-    return person_receive_from_nps(person=person)
+    person = person_receive_from_nps(person=person)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
+    return person
 
 
 # --- continuity: absences and hours -----------------------------------------------------------------------------
@@ -546,11 +559,15 @@ def _move_case(*, person: Person, allocation, to_user, to_team_id: int, by) -> N
     queued_at = None if to_user else timezone.now()
     Person.objects.filter(pk=person.pk).update(offender_manager=to_user, team_id=to_team_id,
                                                allocation_due_since=queued_at, updated_at=timezone.now())
+    officer_caseloads_refresh(officer_ids=[getattr(from_user, "pk", None), getattr(to_user, "pk", None)])
     if queued_at is not None:
         _queue_arm(person_id=person.pk, queued_at=queued_at)
     else:
         allocation_target_cancel(person_id=person.pk)
     moved = open_work_follow(person=person, from_user=from_user, to_user=to_user, by=by)
+    from cases.registry import case_changed
+
+    case_changed([person.pk])
     transaction.on_commit(lambda: workload_changed(team_ids=[from_team_id, to_team_id]))
     person.offender_manager, person.team_id = to_user, to_team_id
     url = reverse("cases:case_detail", args=[person.crn])
@@ -839,7 +856,13 @@ def person_recompute_tier(*, person: Person, trigger: str, by=None, today: datet
     change = TierChange.objects.create(person=person, by=by, trigger=trigger[:200], computed_tier=computed,
                                        tier=in_force, previous_tier=person.tier, inputs=inputs)
     Person.objects.filter(pk=person.pk).update(computed_tier=computed, tier=in_force, updated_at=timezone.now())
+    if in_force != person.tier:
+        from cases.registry import case_changed
+
+        case_changed([person.pk])  # e.g. supervision's contact standard follows the tier
     if in_force != person.tier and person.offender_manager_id:  # the officer's points change with the tier
+        if person.provider == Provider.CRC:
+            officer_caseloads_refresh(officer_ids=[person.offender_manager_id])
         officer_id = person.offender_manager_id
         transaction.on_commit(lambda: workload_changed(officer_ids=[officer_id]))
     return change
@@ -1011,3 +1034,78 @@ def order_end(*, sentence, reason: str, ended_on: datetime.date, by, rar_days_co
     except IntegrityError:
         raise ValidationError({"sentence": "This order's ending is already recorded."}) from None
     return ending
+
+
+# --- maintained caseload counts (OfficerCaseload) ------------------------------------------------------------------
+
+def _caseloads_recount(officer_ids, *, write: bool = True) -> tuple[dict[int, tuple[dict, dict]], list[int]]:
+    """Lock these officers' OfficerCaseload rows, recount them from their cases and (if `write`) store the counts.
+    Returns the counts and the officers whose stored row (of today) differed from the recount."""
+    from cases.models import OfficerCaseload
+    from cases.selectors import caseload_counts_live
+
+    ids = sorted({int(i) for i in officer_ids if i is not None})
+    if not ids:
+        return {}, []
+    today, now = timezone.localdate(), timezone.now()
+    with transaction.atomic():
+        OfficerCaseload.objects.bulk_create([OfficerCaseload(officer_id=i, counted_on=today, counted_at=now)
+                                             for i in ids], ignore_conflicts=True, batch_size=1000)
+        stored = {
+            uid: (counted_on, cases, reports) for uid, counted_on, cases, reports in
+            OfficerCaseload.objects.select_for_update().filter(officer_id__in=ids).order_by("officer_id")
+            .values_list("officer_id", "counted_on", "case_counts", "report_counts")
+        }
+        counts = caseload_counts_live(ids, on=today)
+        drifted = [uid for uid in ids if stored[uid][0] == today and stored[uid][1:] != counts[uid]]
+        if write:
+            OfficerCaseload.objects.bulk_update(
+                [OfficerCaseload(officer_id=uid, counted_on=today, case_counts=cases, report_counts=reports,
+                                 counted_at=now) for uid, (cases, reports) in counts.items()],
+                ["counted_on", "case_counts", "report_counts", "counted_at"], batch_size=1000)
+    return counts, drifted
+
+
+def officer_caseloads_refresh(*, officer_ids) -> dict[int, tuple[dict, dict]]:
+    """Recount these officers' stored caseloads (OfficerCaseload) from their cases. Every service that changes an
+    officer's caseload calls it inside its own transaction, after the change, so the pages read exact counts.
+
+    Race: two transactions changing one officer's caseload at once (two allocations to them, an allocation and a
+    tier change) would each count without the other's uncommitted case, and the later write would lose the
+    earlier's change. So the officers' rows are locked first (created if missing; locked in officer order, so two
+    refreshes never deadlock) and counted only after the lock is granted: under READ COMMITTED the count's statement
+    then sees every change committed before, and a change still in flight recounts after its own lock."""
+    return _caseloads_recount(officer_ids)[0]
+
+
+def officer_caseloads_check(*, fix: bool = False, batch: int = 500) -> dict:
+    """The drift check (manage.py workload_check; nightly with fix): recount every officer who holds CRC cases, has
+    open reports or has a stored row, and compare. `drifted`: a row counted today that differs from the cases (a
+    write path that did not refresh: a bug); `stale`: counted before today (a custody case may have become licence
+    since: expected, recounted when next read); `missing`: an officer (or a holder of cases) with no row. Candidates are
+    compared again under the refresh's lock, so a change committed meanwhile is not reported. With `fix` every
+    candidate is recounted and stored."""
+    from cases.models import CourtReport, OfficerCaseload
+    from cases.selectors import caseload_counts_live
+
+    today = timezone.localdate()
+    stored = {uid: (counted_on, cases, reports) for uid, counted_on, cases, reports in
+              OfficerCaseload.objects.values_list("officer_id", "counted_on", "case_counts", "report_counts")}
+    holders = set(Person.objects.crc().filter(offender_manager__isnull=False)
+                  .values_list("offender_manager_id", flat=True).distinct())
+    holders |= set(CourtReport.objects.filter(completed_on__isnull=True).values_list("author_id", flat=True).distinct())
+    holders |= set(StaffProfile.objects.values_list("user_id", flat=True))  # every officer has a row, even at zero
+    live = caseload_counts_live(sorted(holders | set(stored)), on=today)
+    missing = sorted(uid for uid in holders if uid not in stored)
+    stale = sorted(uid for uid, row in stored.items() if row[0] != today)
+    suspects = sorted(uid for uid, row in stored.items() if row[0] == today and row[1:] != live[uid])
+    drifted: list[int] = []
+    for start in range(0, len(suspects), batch):
+        drifted += _caseloads_recount(suspects[start:start + batch], write=fix)[1]
+    if fix:
+        for ids in (missing, stale):
+            for start in range(0, len(ids), batch):
+                _caseloads_recount(ids[start:start + batch])
+    if drifted:
+        logger.warning("officer caseload counts had drifted for %d officers: %s", len(drifted), drifted[:50])
+    return {"officers": len(live), "drifted": drifted, "stale": len(stale), "missing": len(missing), "fixed": fix}

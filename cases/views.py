@@ -228,6 +228,47 @@ def _add_queue_ages(rows: list[dict]) -> None:
         row["target"] = settings_row.allocation_target_working_days
 
 
+def _workload_rows(workloads) -> list[dict]:
+    """Each officer's row as the workload and allocation pages print it, formatted once here so the templates only
+    print values (no attribute lookups through properties, filters, includes or URL reversing per row: a team can
+    have 50 officers, and those were most of the page's time)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.dateformat import format as date_format
+    from django.utils.formats import get_format, localize
+
+    if settings.USE_THOUSAND_SEPARATOR:
+        number = localize
+    else:  # what localize gives then, without its per-call format lookups
+        separator = get_format("DECIMAL_SEPARATOR")
+        number = lambda value: str(value).replace(".", separator)  # noqa: E731
+    reallocate_url = reverse("cases:caseload_reallocate", args=[0]).replace("/0/", "/{}/")
+    rows = []
+    for w in workloads:
+        user, percent = w.user, w.percent
+        rows.append({
+            "workload": w,
+            "username": user.username,
+            "name": str(user),
+            "is_available": w.profile.is_available,
+            "away_until": date_format(w.absence.end_date, "j M Y") if w.absence else "",
+            "grade": w.profile.get_grade_display(),
+            "holds_cases": w.holds_cases,
+            "available_hours": number(w.available_hours),
+            "cases": number(w.cases),
+            "by_type": ", ".join(f"{number(n)} {case_type}" for case_type, n in w.by_type.items()),
+            "reports": f"{number(w.reports)} report{'' if w.reports == 1 else 's'}" if w.reports else "",
+            "reallocate_url": reallocate_url.format(user.pk) if w.cases else "",
+            "points": number(w.points),
+            "capacity": number(w.capacity),
+            "percent": percent,
+            "percent_text": number(percent) if percent is not None else "",
+            "over": percent is not None and percent > 100,
+            "bar_percent": number(w.bar_percent),
+        })
+    return rows
+
+
 def case_allocate_view(request, crn):
     person = get_object_or_404(Person.objects.select_related("team", "team__borough", "home_borough"), crn=crn.upper())
     require(request.user, "cases.allocate_person", person)
@@ -253,7 +294,8 @@ def case_allocate_view(request, crn):
     suggestions = allocation_suggestions(person, workloads=workloads)
     audit_view_many(request, [person], list_name="cases:case_allocate")
     return render(request, "cases/allocate.html", {
-        "person": person, "form": form, "workloads": workloads, "suggestions": suggestions,
+        "person": person, "form": form, "workloads": workloads, "rows": _workload_rows(workloads),
+        "suggestions": suggestions,
         "points": case_points(person), "already_allocated": person.offender_manager_id is not None,
     }, status=status)
 
@@ -300,13 +342,18 @@ def team_workload(request):
     for team in teams:
         require(request.user, "cases.view_team_workload", team)
     settings_row = CaseworkSettings.current()
-    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"),
+    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name", "user__first_name", "pk"),
                                   settings_row=settings_row)
     by_team = defaultdict(list)
     for w in workloads:
         by_team[w.profile.team_id].append(w)
+    chosen = teams[0] if teams else None
     return render(request, "cases/team_workload.html", {
-        "teams": [(team, by_team[team.pk]) for team in teams], "all_teams": all_teams,
+        "teams": [(team, by_team[team.pk]) for team in teams],
+        "team_rows": [(team, _workload_rows(by_team[team.pk])) for team in teams],
+        # The hub's team chooser: every team, formatted once (132 options).
+        "team_options": [(t.pk, f"{t.name} ({t.borough})", t == chosen) for t in all_teams] if all_teams else None,
+        "all_teams": all_teams,
         "chosen_team": teams[0] if teams else None, "settings_row": settings_row,
         "long_absences": cases_with_long_absent_officer(teams=teams, settings_row=settings_row),
         "can_record_absence": can(request.user, "cases.record_absence", teams[0] if teams else None),

@@ -63,6 +63,10 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.sync_overlay_flags",
         "schedule": crontab(hour=0, minute=5),  # IOM/GtO flags follow register start and end dates
     },
+    "cases-recount-caseloads": {
+        "task": "cases.tasks.recount_caseloads",
+        "schedule": crontab(hour=0, minute=10),  # the workload pages' stored counts, for the new day
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says
@@ -99,15 +103,10 @@ BEAT_SCHEDULE = {
         "task": "supervision.tasks.refresh_reminder_statuses",
         "schedule": 600.0,
     },
-    # The nightly listing of cases overdue for contact (one row per case per night: a rerun adds nothing).
     # Interventions' deadlines run in deadlines-sweep (interventions/deadlines.py); this arms new requirements'.
     "interventions-arm-requirement-deadlines": {
         "task": "interventions.tasks.requirement_deadlines_arm_job",
         "schedule": crontab(hour=3, minute=5),
-    },
-    "supervision-overdue-contact": {
-        "task": "supervision.tasks.overdue_contact_job",
-        "schedule": crontab(hour=2, minute=45),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

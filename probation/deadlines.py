@@ -18,6 +18,8 @@ belongs to (the step knows which model that is); `due_at` is when it next falls 
        class RemindStep(Step):
            name = "safeguarding.remind"        # unique; prefix it with your app label
            event_model = RequestEvent          # optional: `Outcome.event` rows go here, one INSERT per batch
+           event_ignore_conflicts = False      # optional: True skips an event that breaks a unique constraint
+                                               # (e.g. "one open episode per case") instead of failing the batch
 
            def owners(self, ids):              # ONE query: the owners still concerned, keyed by id
                return {r["id"]: r for r in SafeguardingRequest.objects.open().filter(pk__in=ids).values("id", ...)}
@@ -155,6 +157,7 @@ class Step:
 
     name: str = ""
     event_model: type[models.Model] | None = None
+    event_ignore_conflicts: bool = False
 
     def owners(self, ids: list[int]) -> dict[int, Any]:
         """The owners with these ids that the step still concerns, keyed by id. One query."""
@@ -392,7 +395,7 @@ def _deliver(step: Step, rows, now: datetime, tally: Counter) -> None:
             conflict_target="dedupe_key",
         )
     if events:
-        _insert(step.event_model, events)
+        _insert(step.event_model, events, ignore_conflicts=step.event_ignore_conflicts)
     if rearm:
         _rearm(rearm)
 
@@ -419,9 +422,10 @@ def _native(value) -> bool:
     return type(value) is datetime and value.tzinfo is not None
 
 
-def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str | None = None) -> int:
+def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str | None = None,
+            ignore_conflicts: bool = False) -> int:
     """Insert `rows` (dicts of field attnames; other fields take their defaults) in one statement, skipping rows that
-    conflict on `conflict_target`. Returns rows inserted. On PostgreSQL one INSERT ... SELECT FROM unnest(arrays):
+    conflict on `conflict_target` (or, with `ignore_conflicts`, on any unique constraint). Returns rows inserted. On PostgreSQL one INSERT ... SELECT FROM unnest(arrays):
     no model instances, one round trip however many rows."""
     if not rows:
         return 0
@@ -431,6 +435,10 @@ def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str
             existing = set(model.objects.filter(**{f"{conflict_target}__in": [row[conflict_target] for row in rows]})
                            .values_list(conflict_target, flat=True))
             objs = [o for o in objs if getattr(o, conflict_target) not in existing]
+        if ignore_conflicts:
+            before = model.objects.count()
+            model.objects.bulk_create(objs, ignore_conflicts=True)
+            return model.objects.count() - before
         model.objects.bulk_create(objs)
         return len(objs)
     columns, selects, params = [], [], []
@@ -461,6 +469,8 @@ def _insert(model: type[models.Model], rows: list[dict], *, conflict_target: str
     )
     if conflict_target:
         sql += f" ON CONFLICT ({quote(model._meta.get_field(conflict_target).column)}) DO NOTHING"
+    elif ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

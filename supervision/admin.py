@@ -2,6 +2,7 @@
 viewable and searchable but changed only through the service (nothing about a person is ever deleted)."""
 
 from django.contrib import admin
+from django.db import transaction
 
 from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 from supervision.models import (
@@ -23,6 +24,13 @@ class ContactStandardAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # every tier and phase needs a standard; change it, do not remove it
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from supervision.tasks import contact_deadlines_arm_job
+
+        # Every case's next-contact-due deadline follows the new standard (chunked, in the background).
+        transaction.on_commit(contact_deadlines_arm_job.delay)
 
 
 @admin.register(RequirementProvider)
@@ -73,8 +81,8 @@ class LetterAdmin(ReadOnlyAdmin):
 
 @admin.register(OverdueContact)
 class OverdueContactAdmin(ReadOnlyAdmin):
-    list_display = ("listed_on", "person", "officer", "team", "due_on", "last_contact_on")
-    list_filter = ("listed_on", "team")
+    list_display = ("listed_on", "person", "officer", "team", "due_on", "last_contact_on", "resolved_on")
+    list_filter = ("listed_on", "resolved_on", "team")
     list_select_related = ("person", "officer", "team")
 
 

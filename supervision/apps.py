@@ -27,3 +27,8 @@ class SupervisionConfig(AppConfig):
         from supervision import continuity
 
         register_open_work("supervision", "Supervision", continuity.open_supervision, continuity.follow_case, order=10)
+
+        from cases.registry import register_case_changed
+        from supervision.contact import on_case_changed
+
+        register_case_changed("supervision-contact", on_case_changed)

@@ -28,6 +28,11 @@ def countersign_working_days() -> int:
     return get("SUPERVISION_COUNTERSIGN_WORKING_DAYS", 2)
 
 
+def contact_escalation_working_days() -> int:
+    """A case still overdue for contact this many working days after its officer was told goes to the SPO."""
+    return get("SUPERVISION_CONTACT_ESCALATION_WORKING_DAYS", 5)
+
+
 def booking_past_limit_days() -> int:
     """A new booking may be entered after the event up to this many days back (recording a contact late)."""
     return get("SUPERVISION_BOOKING_PAST_LIMIT_DAYS", 7)

@@ -3,13 +3,17 @@ the enforcement decision (a reminder, then escalation to the SPO), the SPO's cou
 10-working-day deadline to start breach or recall proceedings (repeated every working day to the officer and the
 SPO until it is sent). The services arm, move and cancel these deadlines in the transaction that makes the change;
 the engine claims due ones in batches and queues the notices (unique keys: a rerun or a second worker notifies
-nobody twice). Every `owners()` is one query; every `fire()` is pure."""
+nobody twice). Every `owners()` is one query; every `fire()` is pure.
+
+Overdue contact (`supervision.contact_overdue`, one deadline per case, armed by supervision.contact) is a step like
+the others: the officer is told the day after the contact was due, the SPO if the case is still overdue a grace
+period after the officer was told (conf.contact_escalation_working_days), once per overdue episode."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from probation.calendar import Clock, get_calendar
+from probation.calendar import Clock, due_at, get_calendar
 from probation.deadlines import Fired, Notice, Outcome, Step, next_repeat, register
 from supervision.models import (
     COUNTERSIGNED_STEPS,
@@ -18,6 +22,7 @@ from supervision.models import (
     AppointmentType,
     Enforcement,
     EvidenceStatus,
+    OverdueContact,
     Reminder,
 )
 from supervision.models import Step as EnforcementStep
@@ -29,9 +34,11 @@ DECISION_OVERDUE = "supervision.decision_overdue"
 COUNTERSIGN_OVERDUE = "supervision.countersign_overdue"
 REFERRAL_OVERDUE = "supervision.referral_overdue"
 REMINDER_DAY_BEFORE = "supervision.reminder_day_before"
+CONTACT_OVERDUE = "supervision.contact_overdue"
 APPOINTMENT_STEPS = [OUTCOME_CHASE, EVIDENCE_DUE, REMINDER_DAY_BEFORE]
 ENFORCEMENT_STEPS = [DECISION_REMINDER, DECISION_OVERDUE, COUNTERSIGN_OVERDUE, REFERRAL_OVERDUE]
-STEPS = APPOINTMENT_STEPS + ENFORCEMENT_STEPS
+CASE_STEPS = [CONTACT_OVERDUE]
+STEPS = APPOINTMENT_STEPS + ENFORCEMENT_STEPS + CASE_STEPS
 
 
 def _when(moment) -> str:
@@ -212,7 +219,72 @@ class ReminderDayBefore(Step):
         }, tally="queued")
 
 
+class ContactOverdue(Step):
+    """A case's next contact was due by the end of a day and none was kept or booked in time (supervision.contact
+    arms and moves the deadline). First firing: the officer is told and the episode is recorded for the team
+    manager's page; a grace period after that, if no contact has moved the deadline on, the SPO. Then nothing more for
+    this episode: the next one starts when a contact moves the deadline and that one passes too."""
+
+    name = CONTACT_OVERDUE
+    event_model = OverdueContact
+    event_ignore_conflicts = True  # one open episode per case (a deadline set back to a past day fires again)
+
+    def owners(self, ids):
+        from django.db.models import OuterRef, Subquery
+
+        from cases.models import Person
+        from probation.models import Deadline
+
+        armed = Deadline.objects.filter(step=CONTACT_OVERDUE, owner_id=OuterRef("pk")).values("armed_for")[:1]
+        return {p["id"]: p for p in Person.objects.crc().filter(pk__in=ids, offender_manager__isnull=False)
+                .annotate(contact_due_at=Subquery(armed))
+                .values("id", "crn", "first_name", "last_name", "offender_manager_id", "team_id", "team__manager_id",
+                        "contact_due_at")}
+
+    def context(self, owners, now):
+        """Still under the standard at `now` (an order or licence running), and each one's last contact: one query."""
+        from supervision import conf
+        from supervision.contact import last_contact_expression, supervised
+
+        from django.utils import timezone
+
+        last = dict(supervised(timezone.localdate(now)).filter(pk__in=list(owners))
+                    .annotate(last_contact=last_contact_expression(now)).values_list("pk", "last_contact"))
+        return {"calendar": get_calendar(), "grace": conf.contact_escalation_working_days(), "last_contact": last}
+
+    def fire(self, owner, fired: Fired, ctx):
+        from supervision.contact import due_day
+
+        if owner["contact_due_at"] is None or owner["id"] not in ctx["last_contact"]:
+            return Outcome()  # the order or licence has ended: nothing to chase
+        due_on = due_day(owner["contact_due_at"])
+        last_contact = ctx["last_contact"][owner["id"]]
+        name = f"{owner['first_name']} {owner['last_name']} ({owner['crn']})"
+        last = f"last contact {last_contact:%d %b %Y}" if last_contact else "no contact yet"
+        url = reverse("cases:case_detail", args=[owner["crn"]])
+        episode = f"supervision:contact:{owner['id']}:{due_on:%Y%m%d}"
+        if fired.count == 1:
+            return Outcome(
+                notices=_notices([owner["offender_manager_id"]], f"{episode}:overdue",
+                                 f"Overdue for contact: {name}",
+                                 f"Contact was due by {due_on:%d %b %Y} under the contact standard ({last}). Book an "
+                                 f"appointment.", url),
+                event={"listed_on": fired.now.astimezone(LONDON).date(), "person_id": owner["id"],
+                       "officer_id": owner["offender_manager_id"], "team_id": owner["team_id"], "due_on": due_on,
+                       "last_contact_on": last_contact},
+                # The grace period runs from when the officer was told (not from the due day: a deadline found
+                # overdue late, after an outage or a backdated change, still gives the officer the whole period).
+                next_due=due_at(fired.now, 24 * ctx["grace"], Clock.WORKING_DAYS, ctx["calendar"]),
+                tally="overdue")
+        return Outcome(
+            notices=_notices([owner["team__manager_id"]], f"{episode}:escalated",
+                             f"Still overdue for contact: {name}",
+                             f"Contact was due by {due_on:%d %b %Y} ({last}); the officer was told "
+                             f"{ctx['grace']} working days ago and none has been kept or booked in time since.", url),
+            tally="escalated")
+
+
 def register_steps() -> None:
     for step in (OutcomeChase(), EvidenceDue(), DecisionReminder(), DecisionOverdue(), CountersignOverdue(),
-                 ReferralOverdue(), ReminderDayBefore()):
+                 ReferralOverdue(), ReminderDayBefore(), ContactOverdue()):
         register(step)

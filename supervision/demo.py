@@ -96,4 +96,8 @@ def seed_supervision(*, size: int, stdout) -> None:
         services.enforcement_decide(enforcement=enforcement, decision=enforcement.proposed, by=om,
                                     now=min(now, _at(second, 17)))
         booked += 2
-    stdout.write(f"  om's diary: {booked} appointments this week and last, one warning, one breach in progress")
+    from supervision.contact import contact_deadlines_arm_all
+
+    armed = contact_deadlines_arm_all()  # every demo case's next contact due, as the engine will chase it
+    stdout.write(f"  om's diary: {booked} appointments this week and last, one warning, one breach in progress; "
+                 f"contact deadlines for {armed} cases")

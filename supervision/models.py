@@ -98,11 +98,21 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start: datetime.datetime, end: datetime.datetime):
         return self.live().between(start, end)
 
+    def contacts(self):
+        """What counts as contact for the contact standard: kept, or booked, standing and awaiting its outcome."""
+        return self.filter(models.Q(outcome__in=KEPT_OUTCOMES) | models.Q(outcome="", cancelled_at__isnull=True))
+
     def awaiting_outcome(self):
         return self.live().filter(outcome="")
 
+    def standing(self):
+        """Booked, not cancelled and no outcome yet: the same rows as live().awaiting_outcome() without the join on
+        moved_to (a moved appointment always has the outcome "rescheduled")."""
+        return self.filter(outcome="", cancelled_at__isnull=True)
+
     def for_diary(self):
-        return self.select_related("person", "officer", "partner_organisation", "requirement", "moved_from")
+        """What a row of the diary or the case page shows (who it is with, who runs it, its requirement)."""
+        return self.select_related("person", "officer", "partner_organisation", "requirement")
 
 
 class AppointmentSeries(models.Model):
@@ -435,27 +445,37 @@ class ContactStandard(models.Model):
 
 
 class OverdueContact(models.Model):
-    """A case found overdue for contact by the nightly job on `listed_on` (one row per case per night)."""
+    """An overdue-contact episode: recorded by the deadline engine (step supervision.contact_overdue) on the day a
+    case's contact deadline passed, and resolved on the day a contact made or booked in time moved the deadline on
+    (or the case left the standard). At most one open episode per case. Rows listed before the deadline engine are
+    the old nightly listings, each resolved the next day."""
 
-    listed_on = models.DateField()
+    listed_on = models.DateField(help_text="The day the case was found overdue.")
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     team = models.ForeignKey("cases.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     last_contact_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True, help_text="The day contact was back within the standard.")
 
     class Meta:
         ordering = ["-listed_on", "due_on"]
-        constraints = [models.UniqueConstraint(fields=["listed_on", "person"], name="one_overdue_listing_per_night")]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(resolved_on__isnull=True),
+                                               name="one_open_overdue_episode")]
         indexes = [models.Index(fields=["team", "listed_on"], name="overdue_team_idx")]
 
     def __str__(self):
         return f"{self.person_id} overdue since {self.due_on}"
 
+    def days_overdue_on(self, day: datetime.date) -> int:
+        return (day - self.due_on).days
+
     @property
     def days_overdue(self) -> int:
-        return (self.listed_on - self.due_on).days
+        """Days past the due day: to the day shown (`as_of`, set by selectors.team_overdue), else to today or the
+        day it was resolved."""
+        return self.days_overdue_on(getattr(self, "as_of", None) or self.resolved_on or timezone.localdate())
 
 
 class AamrReading(models.Model):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from cases.models import Person, Requirement
@@ -76,7 +76,7 @@ def with_compliance(people, *, now=None):
                    .order_by("-proposed_at").values("proposed")[:1])
     evidence = (Appointment.objects.filter(person=person, evidence_status__in=AWAITING_EVIDENCE)
                 .order_by().values("person").annotate(n=Count("pk")).values("n"))
-    upcoming = (Appointment.objects.live().filter(person=person, starts_at__gte=now, outcome="")
+    upcoming = (Appointment.objects.standing().filter(person=person, starts_at__gte=now)
                 .order_by("starts_at").values("starts_at")[:1])
     last_contact = (Appointment.objects.filter(person=person, outcome__in=KEPT_OUTCOMES, starts_at__lte=now)
                     .order_by("-starts_at").values("starts_at")[:1])
@@ -104,10 +104,14 @@ def compliance_for(person_ids: list[int], *, now=None) -> dict[int, Compliance]:
 
 
 def person_appointments(person: Person, *, now=None, upcoming_limit=10, past_limit=20):
+    """The person's next and latest appointments (two index range scans on (person, starts_at)); the person is the
+    one given, not joined again."""
     now = now or timezone.now()
-    base = Appointment.objects.for_diary().filter(person=person)
-    upcoming = list(base.live().filter(starts_at__gte=now, outcome="").order_by("starts_at")[:upcoming_limit])
+    base = Appointment.objects.select_related("officer", "partner_organisation", "requirement").filter(person=person)
+    upcoming = list(base.standing().filter(starts_at__gte=now).order_by("starts_at")[:upcoming_limit])
     past = list(base.filter(starts_at__lt=now).order_by("-starts_at")[:past_limit])
+    for appointment in upcoming + past:
+        appointment.person = person
     return upcoming, past
 
 
@@ -191,14 +195,17 @@ def supervision_start_expression():
 # --- team manager figures -------------------------------------------------------------------------------------------
 
 def team_overdue(team_ids: list[int], on: datetime.date | None = None):
-    """The latest nightly listing of overdue contacts for the teams (or the listing of a past night)."""
-    listings = OverdueContact.objects.filter(team_id__in=team_ids)
-    if on is not None:
-        listings = listings.filter(listed_on=on)
-    else:
-        latest = listings.aggregate(day=Max("listed_on"))["day"]
-        listings = listings.filter(listed_on=latest) if latest else listings.none()
-    return listings.select_related("person", "officer", "team").order_by("due_on", "person__crn")
+    """The teams' cases overdue for contact: the open episodes recorded by the deadline engine (step
+    supervision.contact_overdue), or those open at the end of a past day `on` (an old nightly listing counts for its
+    night). Each row's `as_of` is the day its days overdue are counted to."""
+    if on is None:  # the case's team now
+        episodes = OverdueContact.objects.filter(person__team_id__in=team_ids, resolved_on__isnull=True)
+    else:  # the team the case was in when it fell overdue
+        episodes = (OverdueContact.objects.filter(team_id__in=team_ids, listed_on__lte=on)
+                    .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=on)))
+    return (episodes.select_related("person", "person__offender_manager", "team")
+            .annotate(as_of=Value(on or timezone.localdate(), output_field=DateField()))
+            .order_by("due_on", "person__crn"))
 
 
 @dataclass
@@ -242,9 +249,14 @@ def enforcement_timeliness(team_ids: list[int], *, as_of: datetime.date, months:
 
 
 def officer_overdue_counts(team_ids: list[int], on: datetime.date | None = None) -> list[dict]:
-    rows = team_overdue(team_ids, on).order_by().values("officer__first_name", "officer__last_name", "officer_id") \
-        .annotate(n=Count("pk")).order_by("-n")
-    return list(rows)
+    """How many of the teams' overdue cases each officer holds (the case's officer now)."""
+    rows = (team_overdue(team_ids, on).order_by()
+            .values("person__offender_manager__first_name", "person__offender_manager__last_name",
+                    "person__offender_manager_id")
+            .annotate(n=Count("pk")).order_by("-n"))
+    return [{"officer__first_name": r["person__offender_manager__first_name"],
+             "officer__last_name": r["person__offender_manager__last_name"],
+             "officer_id": r["person__offender_manager_id"], "n": r["n"]} for r in rows]
 
 
 def decisions_waiting(person_ids=None, *, officer=None, team_ids=None):

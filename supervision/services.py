@@ -21,6 +21,7 @@ from probation.models import Role
 from probation.services import notification_send
 from supervision import conf
 from supervision import deadlines as steps
+from supervision.contact import contact_deadlines_refresh
 from supervision.models import (
     COUNTERSIGNED_STEPS,
     ESCALATION_BY_PATH,
@@ -223,6 +224,7 @@ def appointment_book(*, booking: Booking, by, allow_clash: bool = False, now=Non
         raise ClashWarning(clashes)
     appointment = _create(booking, by=by, now=now, clashes=clashes)
     _reminder_queue(appointment, Reminder.Kind.BOOKED, now=now)
+    contact_deadlines_refresh(person_ids=[booking.person.pk], now=now)  # a booking in time moves the contact due
     return appointment
 
 
@@ -271,6 +273,7 @@ def appointment_series_book(*, booking: Booking, every_days: int, count: int, by
     for appointment in appointments:
         _arm_day_before(appointment, now)
     _reminder_queue(appointments[0], Reminder.Kind.BOOKED, now=now)  # one message for the series, then day-befores
+    contact_deadlines_refresh(person_ids=[booking.person.pk], now=now)
     return SeriesResult(series, appointments, skipped, clashes)
 
 
@@ -312,6 +315,7 @@ def appointment_move(*, appointment: Appointment, starts_at, ends_at, by, reason
     new = _create(booking, by=by, now=now, clashes=clashes, moved_from=old, move_reason=reason.strip()[:300],
                   series=old.series)
     _reminder_queue(new, Reminder.Kind.MOVED, now=now)
+    contact_deadlines_refresh(person_ids=[old.person_id], now=now)
     return new
 
 
@@ -330,6 +334,7 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str, now=None) -
     deadlines_cancel(owner_id=appointment.pk, steps=[steps.OUTCOME_CHASE, steps.REMINDER_DAY_BEFORE])
     Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING).update(
         status=Reminder.Status.WITHDRAWN)
+    contact_deadlines_refresh(person_ids=[appointment.person_id], now=now)  # a cancelled booking no longer counts
     appointment.refresh_from_db()
     return appointment
 
@@ -375,6 +380,8 @@ def appointment_record_outcome(*, appointment: Appointment, outcome: str, by, no
     if appointment.evidence_due_on is not None:
         deadline_set(step=steps.EVIDENCE_DUE, owner_id=appointment.pk,
                      due_at=end_of_local_day(appointment.evidence_due_on))
+    # A kept contact moves the contact deadline on; an absence means the booking no longer counts as contact.
+    contact_deadlines_refresh(person_ids=[appointment.person_id], now=now)
     if outcome in (Outcome.UNACCEPTABLE_ABSENCE, Outcome.FAILED_TO_COMPLY):
         kind = FailureKind.UNACCEPTABLE_ABSENCE if outcome == Outcome.UNACCEPTABLE_ABSENCE else FailureKind.FAILED_TO_COMPLY
         failure_record(person=appointment.person, kind=kind, occurred_on=appointment.local_date,

@@ -3,13 +3,14 @@ deadline steps (supervision.deadlines) are run by the engine's own beat task, pr
 
 from celery import shared_task
 
-from supervision.contact import overdue_contact_list
+from supervision.contact import contact_deadlines_arm_all
 
 
 @shared_task(acks_late=True)
-def overdue_contact_job():
-    """Nightly: list the cases overdue for contact and tell their officers and team managers, once a night."""
-    return overdue_contact_list()
+def contact_deadlines_arm_job():
+    """After a contact standard changes in admin: every case's contact deadline recomputed (chunked). Overdue
+    contact itself is a deadline step (supervision.contact_overdue) run by the engine's sweep, not a nightly job."""
+    return {"refreshed": contact_deadlines_arm_all()}
 
 
 @shared_task(acks_late=True)

@@ -29,10 +29,36 @@ class StaffProfileFactory(DjangoModelFactory):
     grade = StaffProfile.Grade.PO
     team = factory.SubFactory(TeamFactory)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A new officer's caseload count starts (at zero), as StaffProfileAdmin does."""
+        from cases.services import officer_caseloads_refresh
+
+        profile = super()._create(model_class, *args, **kwargs)
+        officer_caseloads_refresh(officer_ids=[profile.user_id])
+        return profile
+
+
+def _recount_caseload(person) -> None:
+    """In the product a case reaches an officer (or changes type) only through a service, which recounts the
+    officer's stored caseload (cases.OfficerCaseload); a factory that creates one directly does the same."""
+    from cases.services import officer_caseloads_refresh
+
+    if person.offender_manager_id and person.provider == "crc":
+        officer_caseloads_refresh(officer_ids=[person.offender_manager_id])
+
 
 class PersonFactory(DjangoModelFactory):
+    """A person; created with an offender manager, their stored caseload count includes the case."""
+
     class Meta:
         model = Person
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        person = super()._create(model_class, *args, **kwargs)
+        _recount_caseload(person)
+        return person
 
     crn = factory.Sequence(lambda n: f"X{100000 + n:06d}")
     first_name = factory.Faker("first_name_male", locale="en_GB")
@@ -61,8 +87,16 @@ class AliasFactory(DjangoModelFactory):
 
 
 class SentenceFactory(DjangoModelFactory):
+    """A sentence; its kind and dates decide the case's type, so the holder's stored caseload count is recounted."""
+
     class Meta:
         model = "cases.Sentence"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        sentence = super()._create(model_class, *args, **kwargs)
+        _recount_caseload(sentence.person)
+        return sentence
 
     person = factory.SubFactory(PersonFactory)
     kind = "community_order"
@@ -87,3 +121,22 @@ class UnallocatedPersonFactory(PersonFactory):
 
     team = factory.SubFactory(TeamFactory)
     allocation_due_since = factory.LazyFunction(timezone.now)
+
+
+class CourtReportFactory(DjangoModelFactory):
+    """A court report an officer is writing (open unless completed_on is given); its author's stored caseload count
+    is recounted, as the admin that records reports does."""
+
+    class Meta:
+        model = "cases.CourtReport"
+
+    author = factory.SubFactory(OffenderManagerFactory)
+    kind = "standard"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from cases.services import officer_caseloads_refresh
+
+        report = super()._create(model_class, *args, **kwargs)
+        officer_caseloads_refresh(officer_ids=[report.author_id])
+        return report

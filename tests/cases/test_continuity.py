@@ -14,7 +14,6 @@ from cases.models import (
     Absence,
     Allocation,
     CaseworkSettings,
-    CourtReport,
     OrderEnding,
     Person,
     StaffProfile,
@@ -52,6 +51,7 @@ from probation.calendar import WorkingCalendar
 from probation.models import Notification
 from tests.cases.factories import (
     AllocatedPersonFactory,
+    CourtReportFactory,
     PersonFactory,
     RequirementFactory,
     SentenceFactory,
@@ -114,8 +114,8 @@ def test_points_count_case_types_and_open_reports_at_the_configured_weights():
         SentenceFactory(person=person, kind="custody", sentence_date=today - datetime.timedelta(days=200), length_months=6)
     person = PersonFactory(team=team, offender_manager=profile.user, tier="D0")
     SentenceFactory(person=person, kind="custody", sentence_date=today - datetime.timedelta(days=10), length_months=24)
-    CourtReport.objects.create(author=profile.user, kind="standard")
-    CourtReport.objects.create(author=profile.user, kind="fast", completed_on=today)  # done: no points
+    CourtReportFactory(author=profile.user, kind="standard")
+    CourtReportFactory(author=profile.user, kind="fast", completed_on=today)  # done: no points
     [w] = officer_workloads(StaffProfile.objects.filter(pk=profile.pk))
     assert w.by_type == {"community": 12, "licence": 2, "custody": 1}
     assert (w.cases, w.reports, w.points) == (15, 1, 12 * 100 + 2 * 45 + 25 + 132)
@@ -463,7 +463,7 @@ def _team_of(size: int):
         working_pattern_set(officer=profile.user, hours_per_week=30, effective_from=datetime.date(2026, 1, 1), by=None)
         absence_record(officer=profile.user, kind="leave", start_date=today, end_date=today + datetime.timedelta(days=14 + i),
                        by=None)
-        CourtReport.objects.create(author=profile.user, kind="fast")
+        CourtReportFactory(author=profile.user, kind="fast")
         for _ in range(3):
             person = PersonFactory(team=team, offender_manager=profile.user)
             SentenceFactory(person=person, sentence_date=today - datetime.timedelta(days=20))

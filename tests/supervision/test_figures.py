@@ -1,15 +1,13 @@
-"""Contact standards, the nightly overdue-contact listing and enforcement timeliness for any past day."""
+"""Contact standards and enforcement timeliness for any past day (overdue contact: test_contact_deadlines.py)."""
 
 import datetime
 
 import pytest
 
-from probation.models import Notification
 from supervision import services
-from supervision.contact import overdue_contact_list
-from supervision.models import ContactStandard, OverdueContact, Outcome, Step
+from supervision.models import ContactStandard, Step
 from supervision.selectors import enforcement_timeliness
-from tests.supervision.factories import at, book, case_on_order, failed_appointment, record, warned
+from tests.supervision.factories import at, case_on_order, failed_appointment, warned
 
 pytestmark = pytest.mark.django_db
 
@@ -20,30 +18,6 @@ def test_the_default_contact_standards_are_weekly_for_tiers_a_and_b_and_fortnigh
     early = {s.tier: s.interval_days for s in ContactStandard.objects.filter(phase="early")}
     assert early == {"A": 7, "B": 7, "C": 14, "D": 14}
     assert set(ContactStandard.objects.values_list("first_within_working_days", flat=True)) == {5}
-
-
-def test_the_nightly_job_lists_overdue_cases_once_per_night_and_tells_each_officer_once():
-    seen = case_on_order(tier="B2")
-    record(book(seen, at(MONDAY)), Outcome.ATTENDED)
-    unseen = case_on_order(tier="C1", team=seen.team, offender_manager=seen.offender_manager)
-    kept_up = case_on_order(tier="B1", team=seen.team, offender_manager=seen.offender_manager)
-    record(book(kept_up, at(MONDAY + datetime.timedelta(days=6))), Outcome.ATTENDED)
-    night = MONDAY + datetime.timedelta(days=9)
-    assert overdue_contact_list(today=night)["overdue"] == 2
-    assert overdue_contact_list(today=night)["listed"] == 0  # a second run adds nothing
-    listed = {o.person_id: o for o in OverdueContact.objects.filter(listed_on=night)}
-    assert set(listed) == {seen.pk, unseen.pk}
-    assert listed[seen.pk].due_on == MONDAY + datetime.timedelta(days=7)  # weekly for tier B
-    assert listed[unseen.pk].last_contact_on is None
-    assert Notification.objects.filter(recipient=seen.offender_manager, dedupe_key__contains=":overdue:").count() == 1
-    assert Notification.objects.filter(recipient=seen.team.manager, dedupe_key__contains=":overdue-team:").count() == 1
-
-
-def test_an_administrator_changing_the_standard_changes_who_is_overdue():
-    person = case_on_order(tier="B2")
-    record(book(person, at(MONDAY)), Outcome.ATTENDED)
-    ContactStandard.objects.filter(tier="B", phase="early").update(interval_days=14)
-    assert overdue_contact_list(today=MONDAY + datetime.timedelta(days=9))["overdue"] == 0
 
 
 def test_breach_timeliness_for_a_past_day_counts_only_what_was_known_then():

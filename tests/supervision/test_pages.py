@@ -194,3 +194,21 @@ def test_another_teams_officer_cannot_open_the_outcome_page(client):
     assert client.post(reverse("supervision:outcome", args=[appointment.pk]), {"outcome": "attended"}).status_code == 403
     appointment.refresh_from_db()
     assert appointment.outcome == ""
+
+
+def test_the_team_page_lists_the_cases_the_engine_found_overdue_for_contact(client):
+    from probation.deadlines import deadlines_run
+    from supervision.deadlines import CONTACT_OVERDUE
+
+    person = _current_case(tier="B2")
+    seen = timezone.now() - datetime.timedelta(days=10)
+    record(book(person, seen, now=seen - datetime.timedelta(days=1)), Outcome.ATTENDED, now=seen + datetime.timedelta(hours=2))
+    kept_up = _current_case(tier="B2", team=person.team, offender_manager=person.offender_manager)
+    record(book(kept_up, timezone.now() - datetime.timedelta(days=2), now=seen), Outcome.ATTENDED, now=timezone.now())
+    deadlines_run(steps=[CONTACT_OVERDUE])
+    client.force_login(person.team.manager)
+    response = client.get(reverse("supervision:team"))
+    [row] = response.context["overdue"]
+    assert row.person == person and row.days_overdue == 3  # due a week after the contact 10 days ago
+    assert response.context["by_officer"][0]["n"] == 1
+    assert person.crn in response.content.decode() and kept_up.crn not in response.content.decode()
