@@ -22,4 +22,4 @@ COPY --from=assets /app/static/vendor static/vendor
 RUN bash scripts/build.sh static
 USER probation
 EXPOSE 8000
-CMD ["gunicorn", "probation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "probation.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -39,24 +39,6 @@ BODY = {
 }
 
 
-def bench_urlconf():
-    """The real URLs plus /bench/bare/: the same authentication, permission and throttle, no work."""
-    import types
-
-    from django.urls import include, path
-    from rest_framework.response import Response
-    from rest_framework.views import APIView
-
-    class Bare(APIView):
-        def get(self, request):
-            return Response({"ok": True})
-
-    module = types.ModuleType("bench_urls")
-    module.urlpatterns = [path("bench/bare/", Bare.as_view()), path("", include("probation.urls"))]
-    sys.modules["bench_urls"] = module
-    return "bench_urls"
-
-
 def seed(total: int):
     from django.db import connection
     from django.utils import timezone
@@ -139,13 +121,15 @@ def main():
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    settings.ROOT_URLCONF = bench_urlconf()
+    from benchmarks.bare_urls import BARE_PATH
+
+    settings.ROOT_URLCONF = "benchmarks.bare_urls"  # the real URLs plus the bare token-authenticated view
     settings.ALLOWED_HOSTS = ["*"]
     key, reference = seed(args.requests)
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     url = "/api/v1/safeguarding/requests/"
     calls = {
-        "bare": lambda: client.get("/bench/bare/"),
+        "bare": lambda: client.get(BARE_PATH),
         "list": lambda: client.get(url),
         "read": lambda: client.get(f"{url}{reference}/"),
         "submit": lambda: client.post(url, json.dumps(BODY), content_type="application/json",

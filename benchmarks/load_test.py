@@ -13,7 +13,10 @@ What it does:
      cache and broker), a high API_THROTTLE_RATE and SECURE_SSL_REDIRECT=false (no TLS on loopback).
   3. Runs the clients (asyncio + httpx, one connection each) for the given time; each loops: POST a request, GET its
      organisation's list, GET one of its own requests by reference. No new call starts after the deadline; calls
-     still in flight get `--grace` seconds, then are cancelled.
+     still in flight get `--grace` seconds, then are cancelled. Before and after that, the same clients call a bare
+     token-authenticated endpoint (benchmarks/bare_urls.py: the same middleware, authentication, throttle and audit
+     row, no work) for half of `--bare-seconds` each, on the same server: the baseline under the same load, in the
+     same run. Its p95 and throughput are printed beside the API's, with the ratio.
   4. Stops gunicorn (always, also on error or Ctrl-C), prints throughput, latency percentiles and errors by status,
      then checks the database: every reference acknowledged with a 201 exists exactly once, belongs to the
      submitting client's organisation, and the requests stored for those organisations during the run are exactly
@@ -48,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import ensure_database  # noqa: E402
 
 API = "/api/v1/safeguarding/requests/"
+BARE = "/api/v1/_bench/bare/"  # benchmarks/bare_urls.py, mounted only by benchmarks.bench_settings
 ORGANISATION_PREFIX = "Load test MASH"
 USER_PREFIX = "load-partner-"
 TOKEN_NAME = "Load test"
@@ -63,16 +67,28 @@ def parse_args(argv=None):
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="Cache and broker (a database of its own).")
     parser.add_argument("--clients", type=int, default=50, help="Concurrent partner clients (one organisation each).")
     parser.add_argument("--seconds", type=float, default=60.0, help="How long the clients keep starting new calls.")
+    parser.add_argument("--bare-seconds", type=float, default=None,
+                        help="Time on the bare token-authenticated endpoint, half before and half after the API "
+                        "(default: a third of --seconds).")
     parser.add_argument("--grace", type=float, default=30.0, help="Time allowed after the deadline for calls in flight.")
     parser.add_argument("--timeout", type=float, default=60.0, help="Per-call HTTP timeout in seconds.")
     parser.add_argument("--max-iterations", type=int, default=100_000, help="Upper bound on loops per client.")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 x CPUs + 1).")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, as in production).")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="gunicorn threads a worker (default: gunicorn.conf.py's, as in production).")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default=None,
+                        help="gunicorn worker class (default: gunicorn.conf.py's, as in production).")
     parser.add_argument("--port", type=int, default=0, help="Loopback port for gunicorn (default: a free one).")
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "load_test_results.txt"),
                         help="Where to write the figures ('-' for nowhere).")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.max_iterations < 1:
         parser.error("--clients, --seconds and --max-iterations must be positive.")
+    if args.bare_seconds is None:
+        args.bare_seconds = args.seconds / 3
+    if args.bare_seconds <= 0:
+        parser.error("--bare-seconds must be positive.")
     host = urlparse(args.database_url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("The load test runs on loopback only: --database-url must point at 127.0.0.1.")
@@ -96,6 +112,8 @@ def server_environment(args, secret_key: str) -> dict:
         "PROBATION_VAR_DIR": tempfile.mkdtemp(prefix="probation-load-var-"),
         "STATIC_ROOT": tempfile.mkdtemp(prefix="probation-load-static-"),
         "LOG_LEVEL": "WARNING",
+        # The application's settings with one more URL, the bare endpoint (benchmarks/bare_urls.py).
+        "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
     }
 
 
@@ -109,7 +127,6 @@ def build_static(environment: dict) -> None:
 def prepare(args, environment: dict) -> list[dict]:
     """Migrate, then one MASH organisation + partner user + fresh API token per client. Returns the clients."""
     os.environ.update(environment)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "probation.settings"
     ensure_database(args.database_url)
     import django
 
@@ -186,18 +203,33 @@ def _die_with_parent() -> None:
         pass
 
 
+def gunicorn_settings(args) -> dict:
+    """Workers and threads as production runs them (gunicorn.conf.py, which gunicorn reads from the checkout), unless
+    --workers / --threads say otherwise."""
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    worker_class = args.worker_class or conf.get("worker_class", "sync")
+    threads = args.threads or (conf.get("threads") or 1 if worker_class == "gthread" else 1)
+    return {"workers": args.workers or conf.get("workers") or 1, "threads": threads,
+            "worker_class": "gthread" if threads > 1 else worker_class}  # gunicorn: sync with threads is gthread
+
+
 class Server:
     """gunicorn in its own process group, so stopping it stops every worker."""
 
-    def __init__(self, *, port: int, workers: int, environment: dict, log_path: Path):
-        self.port, self.workers, self.log_path = port, workers, log_path
+    def __init__(self, *, port: int, workers: int, threads: int, worker_class: str, environment: dict, log_path: Path):
+        self.port, self.workers, self.threads, self.log_path = port, workers, threads, log_path
+        self.worker_class = worker_class
         self.environment = {**os.environ, **environment}
         self.process = None
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "gunicorn", "probation.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers), "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
+            sys.executable, "-m", "gunicorn", "probation.wsgi:application", "--config", "gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{self.port}", "--worker-class", self.worker_class,
+            "--workers", str(self.workers), "--threads", str(self.threads),
+            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
         ]
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # nosec B603 - fixed command, no shell
@@ -312,33 +344,85 @@ async def run_client(client: dict, base_url: str, args, deadline: float, results
                 results.wrong_bodies["read: another reference returned"] += 1
 
 
+async def run_bare_client(client: dict, base_url: str, args, deadline: float, results: Results) -> None:
+    """The baseline: the bare token-authenticated endpoint, called in a loop like the API, on one connection."""
+    import httpx
+
+    headers = {"Authorization": f"Token {client['key']}"}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=args.timeout, limits=limits) as http:
+        for _ in range(args.max_iterations):
+            if time.monotonic() >= deadline:
+                break
+            started = time.perf_counter()
+            try:
+                response = await http.get(BARE)
+            except httpx.HTTPError as exc:
+                results.calls.append(("bare", time.perf_counter() - started, type(exc).__name__))
+                continue
+            results.calls.append(("bare", time.perf_counter() - started, response.status_code))
+            if response.status_code == 200 and response.json() != {"ok": True}:
+                results.wrong_bodies["bare: unexpected body"] += 1
+
+
 async def warm_up(clients, base_url: str) -> None:
-    """One uncounted list call per client, so the workers have imported and connected before the clock starts."""
+    """One uncounted list and bare call per client, so the workers have imported and connected before the clock
+    starts."""
     import httpx
 
     async def one(client):
         async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
-            response = await http.get(API, headers={"Authorization": f"Token {client['key']}"})
-            response.raise_for_status()
+            for path in (API, BARE):
+                response = await http.get(path, headers={"Authorization": f"Token {client['key']}"})
+                response.raise_for_status()
 
     await asyncio.gather(*(one(c) for c in clients))
 
 
-async def run_load(clients, base_url: str, args) -> tuple[Results, float]:
-    await warm_up(clients, base_url)
-    results = Results()
+@dataclass
+class Phase:
+    results: Results
+    elapsed: float
+    load_before: tuple
+    load_after: tuple
+
+
+async def run_phase(clients, base_url: str, args, client_loop, seconds: float, results: Results) -> float:
+    """All clients run `client_loop` for `seconds` (calls in flight get --grace); returns the elapsed time."""
     started = time.monotonic()
-    deadline = started + args.seconds
-    tasks = [asyncio.create_task(run_client(c, base_url, args, deadline, results)) for c in clients]
-    done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.grace)
+    deadline = started + seconds
+    tasks = [asyncio.create_task(client_loop(c, base_url, args, deadline, results)) for c in clients]
+    done, pending = await asyncio.wait(tasks, timeout=seconds + args.grace)
     for task in pending:
         task.cancel()
-    results.cancelled = len(pending)
+    results.cancelled += len(pending)
     await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         if task.exception() is not None:
             raise task.exception()
-    return results, time.monotonic() - started
+    return time.monotonic() - started
+
+
+def _load_average() -> tuple:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (float("nan"),) * 3
+
+
+async def run_load(clients, base_url: str, args) -> tuple[Phase, Phase]:
+    """Bare endpoint (half of --bare-seconds), the API (--seconds), the bare endpoint again (the other half): the
+    baseline brackets the API, so a change in the machine's other work during the run weighs on both."""
+    await warm_up(clients, base_url)
+    bare, api = Results(), Results()
+    loads = [_load_average()]
+    bare_elapsed = await run_phase(clients, base_url, args, run_bare_client, args.bare_seconds / 2, bare)
+    loads.append(_load_average())
+    api_elapsed = await run_phase(clients, base_url, args, run_client, args.seconds, api)
+    loads.append(_load_average())
+    bare_elapsed += await run_phase(clients, base_url, args, run_bare_client, args.bare_seconds / 2, bare)
+    loads.append(_load_average())
+    return (Phase(api, api_elapsed, loads[1], loads[2]), Phase(bare, bare_elapsed, loads[0], loads[3]))
 
 
 # --- 4. Figures and the exactly-once proof -----------------------------------------------------------------------
@@ -355,7 +439,7 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 def figures(results: Results, elapsed: float) -> list[str]:
     lines = []
     total = len(results.calls)
-    lines.append(f"Calls: {total:,} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s overall")
+    lines.append(f"Calls: {total:,} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s overall (partner API)")
     lines.append(f"{'operation':<10}{'calls':>8}{'req/s':>9}{'ok':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  errors by status")
     for operation in OPERATIONS:
         calls = [c for c in results.calls if c[0] == operation]
@@ -375,6 +459,39 @@ def figures(results: Results, elapsed: float) -> list[str]:
         lines.append("Wrong response bodies: " + ", ".join(f"{k}: {n}" for k, n in sorted(results.wrong_bodies.items())))
     if results.cancelled:
         lines.append(f"Clients cancelled at the grace limit: {results.cancelled}")
+    return lines
+
+
+def _load_text(load: tuple) -> str:
+    return " / ".join(f"{value:.2f}" for value in load)
+
+
+def bare_figures(api: Phase, bare: Phase) -> list[str]:
+    """The bare endpoint's figures under the same load, and the API's ratios to them."""
+    durations = sorted(c[1] * 1000 for c in bare.results.calls)
+    ok = sum(1 for c in bare.results.calls if c[2] == 200)
+    errors = Counter(str(c[2]) for c in bare.results.calls if c[2] != 200)
+    error_text = ", ".join(f"{status}: {n}" for status, n in sorted(errors.items())) or "none"
+    total = len(durations)
+    rate = total / bare.elapsed if bare.elapsed else float("nan")
+    lines = [
+        f"Bare token-authenticated endpoint ({BARE}), same server and clients, half before and half after the API: "
+        f"{total:,} calls in {bare.elapsed:.1f} s = {rate:.1f} requests/s "
+        f"(load average {_load_text(bare.load_before)} before, {_load_text(bare.load_after)} after)",
+        f"{'bare':<10}{total:>8,}{rate:>9.1f}{ok:>8,}{percentile(durations, 50):>9.1f}{percentile(durations, 95):>9.1f}"
+        f"{percentile(durations, 99):>9.1f}{(durations[-1] if durations else 0):>9.1f}  {error_text}",
+    ]
+    api_durations = sorted(c[1] * 1000 for c in api.results.calls)
+    api_rate = len(api_durations) / api.elapsed if api.elapsed else float("nan")
+    if durations and api_durations:
+        p95_ratio = percentile(api_durations, 95) / percentile(durations, 95)
+        lines.append(
+            f"Partner API vs bare, same load: p95 {percentile(api_durations, 95):.1f} ms vs "
+            f"{percentile(durations, 95):.1f} ms = {p95_ratio:.2f}x (target <= 2x); p50 "
+            f"{percentile(api_durations, 50) / percentile(durations, 50):.2f}x; throughput {api_rate:.1f} vs "
+            f"{rate:.1f} requests/s = {api_rate / rate:.2f}x (load average {_load_text(api.load_before)} before the "
+            f"API, {_load_text(api.load_after)} after)"
+        )
     return lines
 
 
@@ -447,12 +564,8 @@ def prove_exactly_once(results: Results, clients, top_before: int, counts_before
     return ok, lines
 
 
-def machine_lines(args, workers: int) -> list[str]:
-    try:
-        load = os.getloadavg()
-        load_text = f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
-    except OSError:
-        load_text = "unknown"
+def machine_lines(args, server: dict) -> list[str]:
+    load_text = _load_text(_load_average())
     memory = ""
     try:
         with open("/proc/meminfo") as meminfo:
@@ -471,8 +584,10 @@ def machine_lines(args, workers: int) -> list[str]:
         pass
     return [
         f"Machine: {os.cpu_count()} CPUs ({cpu}){memory}; load average (1/5/15 min) {load_text}; shared with other work",
-        f"Server: gunicorn, {workers} sync workers, DJANGO_ENV=production (DEBUG off), PostgreSQL + Redis on loopback; "
-        f"clients: {args.clients} (asyncio + httpx, one connection each, same machine) for {args.seconds:g} s",
+        f"Server: gunicorn, {server['workers']} {server['worker_class']} workers x {server['threads']} threads, "
+        f"DJANGO_ENV=production (DEBUG off), PostgreSQL + Redis on loopback; clients: {args.clients} (asyncio + httpx, "
+        f"one connection each, same machine) for {args.seconds:g} s on the API and {args.bare_seconds:g} s on the "
+        f"bare endpoint",
     ]
 
 
@@ -486,7 +601,7 @@ def _terminate(signum, frame):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    server_settings = gunicorn_settings(args)
     environment = server_environment(args, secret_key=secrets.token_urlsafe(48))
     started_at = datetime.now(UTC)
     print(f"Preparing {args.database_url.rsplit('/', 1)[-1]}: migrate, {args.clients} organisations, users and tokens...", flush=True)
@@ -497,29 +612,42 @@ def main(argv=None) -> int:
     top_before, counts_before = baseline(clients)
     port = args.port or free_port()
     log_path = Path(tempfile.mkstemp(prefix="probation-load-gunicorn-", suffix=".log")[1])
-    server = Server(port=port, workers=workers, environment=environment, log_path=log_path)
-    header = machine_lines(args, workers)
+    server = Server(port=port, workers=server_settings["workers"], threads=server_settings["threads"],
+                    worker_class=server_settings["worker_class"], environment=environment, log_path=log_path)
+    header = machine_lines(args, server_settings)
     try:
         server.start()
         server.wait_ready()
-        print(f"gunicorn ready on 127.0.0.1:{port} ({workers} workers); {args.clients} clients for {args.seconds:g} s...", flush=True)
-        results, elapsed = asyncio.run(run_load(clients, f"http://127.0.0.1:{port}", args))
-        header[0] = machine_lines(args, workers)[0]  # load average at the end of the run
-        server_errors = sum(1 for c in results.calls if isinstance(c[2], int) and c[2] >= 500)
+        print(f"gunicorn ready on 127.0.0.1:{port} ({server_settings['workers']} workers x "
+              f"{server_settings['threads']} threads); {args.clients} clients, {args.bare_seconds / 2:g} s bare, "
+              f"{args.seconds:g} s API, {args.bare_seconds / 2:g} s bare...", flush=True)
+        api, bare = asyncio.run(run_load(clients, f"http://127.0.0.1:{port}", args))
+        header[0] = machine_lines(args, server_settings)[0]  # load average at the end of the run
+        every_call = api.results.calls + bare.results.calls
+        server_errors = sum(1 for c in every_call if isinstance(c[2], int) and c[2] >= 500)
         log_tail = server.log_tail(60) if server_errors else ""
     finally:
         server.stop()
 
+    results = api.results
     lines = [f"Partner API load test, {started_at:%Y-%m-%d %H:%M} UTC", *header, ""]
-    lines += figures(results, elapsed)
+    lines += figures(results, api.elapsed)
+    lines.append("")
+    lines += bare_figures(api, bare)
     lines.append("")
     ok, proof = prove_exactly_once(results, clients, top_before, counts_before)
     lines += proof
-    transport_errors = sum(1 for c in results.calls if not isinstance(c[2], int))
-    if server_errors or transport_errors or results.wrong_bodies or results.cancelled:
+    transport_errors = sum(1 for c in every_call if not isinstance(c[2], int))
+    bare_refused = sum(1 for c in bare.results.calls if c[2] != 200)
+    if bare_refused:
+        ok = False
+        lines.append(f"FAIL: the bare endpoint answered other than 200 {bare_refused} time(s)")
+    wrong_bodies = results.wrong_bodies + bare.results.wrong_bodies
+    cancelled = results.cancelled + bare.results.cancelled
+    if server_errors or transport_errors or wrong_bodies or cancelled:
         ok = False
         lines.append(f"FAIL: {server_errors} server error(s), {transport_errors} transport error(s), "
-                     f"{sum(results.wrong_bodies.values())} wrong body(ies), {results.cancelled} cancelled client(s)")
+                     f"{sum(wrong_bodies.values())} wrong body(ies), {cancelled} cancelled client(s)")
     lines.append("RESULT: PASS" if ok else "RESULT: FAIL")
     text = "\n".join(lines) + "\n"
     print("\n" + text, end="")

@@ -152,7 +152,7 @@ def caseload_reallocate_view(request, user_id):
             messages.success(request, f"{result['reallocated']} cases reallocated, {result['returned_to_queue']} "
                                       f"returned to the team queue, {result['failed']} failed.")
             return redirect("cases:team_workload")
-    people = list(Person.objects.crc().filter(offender_manager=profile.user).order_by("last_name", "first_name"))
+    people = list(Person.objects.crc().filter(offender_manager=profile.user).order_by("last_name", "first_name", "pk"))
     work = open_work_for([p.pk for p in people])
     if request.method == "GET":
         audit_record(action=Action.VIEW, request=request, obj=profile, detail={"caseload": [p.crn for p in people]})

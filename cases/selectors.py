@@ -702,7 +702,7 @@ def allocation_suggestions(person: Person, *, workloads: list[OfficerWorkload] |
     needed = case_points(person, points)
     fits = [w for w in workloads if w.profile.team_id == person.team_id and w.profile.is_available
             and w.holds_cases and not w.is_away and w.capacity and w.headroom >= needed]
-    return sorted(fits, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name))
+    return sorted(fits, key=lambda w: (w.points / w.capacity, w.cases, w.user.last_name, w.user.first_name, w.user.pk))
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
@@ -712,7 +712,7 @@ def caseload_for(user):
         Person.objects.crc().filter(offender_manager=user)
         .select_related("home_borough", "team")
         .annotate(active_registers=Count("registers", filter=Q(registers__end_date__isnull=True)))
-        .order_by("last_name", "first_name")
+        .order_by("last_name", "first_name", "pk")
     )
 
 
@@ -854,7 +854,7 @@ def cases_with_long_absent_officer(*, teams, today: datetime.date | None = None,
     # Only what the page shows (the CRN) and the order: an officer away long may hold fifty cases.
     people = list(Person.objects.crc().filter(offender_manager_id__in=[a.officer_id for a in absences])
                   .only("id", "crn", "offender_manager_id", "last_name", "first_name")
-                  .order_by("last_name", "first_name"))
+                  .order_by("last_name", "first_name", "pk"))
     work = open_work_for([p.pk for p in people])
     flagged = []
     for absence in absences:

@@ -342,7 +342,7 @@ def team_workload(request):
     for team in teams:
         require(request.user, "cases.view_team_workload", team)
     settings_row = CaseworkSettings.current()
-    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name"),
+    workloads = officer_workloads(StaffProfile.objects.filter(team__in=teams).order_by("team_id", "user__last_name", "user__first_name", "pk"),
                                   settings_row=settings_row)
     by_team = defaultdict(list)
     for w in workloads:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Requirement
-from interventions.models import LONDON
+from cases.models import Person, Requirement, Sentence
+from interventions.models import LONDON, Booking
 from interventions.selectors import expected_minutes, is_behind, upw_deadline_for
 from probation.deadlines import Fired, Notice, Outcome, Step, deadlines_set, register
 from probation.models import Deadline
@@ -53,24 +53,37 @@ def _notices(recipients, key, subject, body, url):
     return notices
 
 
-OWNER_FIELDS = ("id", "kind", "hours", "programme", "commenced_on", "sentence__sentence_date", "sentence__person__crn",
-                "sentence__person__offender_manager_id", "sentence__person__team__manager_id")
+def _owner_rows(requirements):
+    """The requirements annotated with what a firing needs: the sentence date, the person's CRN, officer and team manager.
+    Each is a correlated probe by primary key, not a join: joined, the planner hashes the whole sentences table as
+    soon as a batch is a few hundred, so the sweep's cost would follow the caseload instead of the work due."""
+    person = Person.objects.filter(sentences=OuterRef("sentence_id")).order_by()
+    return requirements.annotate(
+        sentence_date=Subquery(Sentence.objects.filter(pk=OuterRef("sentence_id")).order_by().values("sentence_date")),
+        crn=Subquery(person.values("crn")), officer_id=Subquery(person.values("offender_manager_id")),
+        manager_id=Subquery(person.values("team__manager_id")),
+    ).order_by()
+
+
+OWNER_FIELDS = ("id", "kind", "hours", "commenced_on", "sentence_date", "crn", "officer_id", "manager_id")
 
 
 class UpwPace(Step):
     name = UPW_PACE
 
     def owners(self, ids):
-        rows = (Requirement.objects.filter(pk__in=ids, kind=Requirement.Kind.UNPAID_WORK)
-                .annotate(credited=Sum("upw_bookings__credited_minutes",
-                                       filter=Q(upw_bookings__attendance_recorded_at__isnull=False,
-                                                upw_bookings__cancelled_at__isnull=True)))
-                .values(*OWNER_FIELDS, "credited"))
+        # The minutes credited are a correlated sum, one probe of upw_booking_credited_idx per requirement due
+        # (an index-only scan), never a join over every booking: the sweep's cost follows the work due.
+        credited = (Booking.objects.filter(requirement=OuterRef("pk"), attendance_recorded_at__isnull=False,
+                                           cancelled_at__isnull=True)
+                    .order_by().values("requirement").annotate(total=Sum("credited_minutes")).values("total"))
+        rows = (_owner_rows(Requirement.objects.filter(pk__in=ids, kind=Requirement.Kind.UNPAID_WORK))
+                .annotate(credited=Subquery(credited)).values(*OWNER_FIELDS, "credited"))
         return {r["id"]: r for r in rows}
 
     def fire(self, owner, fired: Fired, ctx):
         ordered, credited = (owner["hours"] or 0) * 60, owner["credited"] or 0
-        start = owner["sentence__sentence_date"]
+        start = owner["sentence_date"]
         deadline = upw_deadline_for(start)
         today = fired.now.astimezone(LONDON).date()
         if credited >= ordered:
@@ -82,7 +95,7 @@ class UpwPace(Step):
             return Outcome(next_due=next_due, tally="on_track")
         short = (expected_minutes(ordered, start, deadline, today) - credited) / 60 if today < deadline else \
             (ordered - credited) / 60
-        crn = owner["sentence__person__crn"]
+        crn = owner["crn"]
         subject = (f"Unpaid work deadline passed for {crn}" if today >= deadline else
                    f"Unpaid work behind schedule: {crn}")
         body = (f"{credited / 60:.1f} of {ordered // 60} hours credited; {short:.1f} hours behind a steady pace to the "
@@ -90,7 +103,7 @@ class UpwPace(Step):
                 f"{(ordered - credited) / 60:.1f} of {ordered // 60} hours were not worked by {deadline:%d %b %Y}: "
                 f"consider enforcement or an extension.")
         return Outcome(notices=_notices(
-            [owner["sentence__person__offender_manager_id"]],
+            [owner["officer_id"]],
             f"interventions:upw-pace:{owner['id']}:{fired.due_at:%Y%m%d}", subject, body,
             reverse("cases:case_detail", args=[crn])), next_due=next_due, tally="behind")
 
@@ -99,15 +112,15 @@ class Commencement(Step):
     name = COMMENCEMENT
 
     def owners(self, ids):
-        return {r["id"]: r for r in Requirement.objects.filter(pk__in=ids, commenced_on__isnull=True)
+        return {r["id"]: r for r in _owner_rows(Requirement.objects.filter(pk__in=ids, commenced_on__isnull=True))
                 .values(*OWNER_FIELDS)}
 
     def fire(self, owner, fired: Fired, ctx):
-        crn = owner["sentence__person__crn"]
+        crn = owner["crn"]
         kind = Requirement.Kind(owner["kind"]).label
-        due = commencement_due_on(owner["kind"], owner["sentence__sentence_date"])
+        due = commencement_due_on(owner["kind"], owner["sentence_date"])
         return Outcome(notices=_notices(
-            [owner["sentence__person__offender_manager_id"], owner["sentence__person__team__manager_id"]],
+            [owner["officer_id"], owner["manager_id"]],
             f"interventions:commencement:{owner['id']}:{fired.due_at:%Y%m%d}",
             f"Requirement not started: {crn}",
             f"{kind} for {crn} should have started by {due:%d %b %Y} and has not.",

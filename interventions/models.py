@@ -138,8 +138,10 @@ class Booking(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["person", "starts_at"], name="upw_booking_person_idx"),  # clashes, the case page
-            models.Index(fields=["requirement"], name="upw_booking_requirement_idx",   # the ledger's sum
-                         condition=Q(attendance_recorded_at__isnull=False)),
+            # The minutes credited to a requirement (the pace sweep, deadlines.UpwPace.owners): an index-only sum
+            # per requirement due, so the sweep's cost follows the work due, not the bookings table.
+            models.Index(fields=["requirement"], include=["credited_minutes"], name="upw_booking_credited_idx",
+                         condition=Q(attendance_recorded_at__isnull=False, cancelled_at__isnull=True)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["session", "person"], condition=Q(cancelled_at__isnull=True),

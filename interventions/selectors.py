@@ -104,7 +104,7 @@ def borough_unpaid_work(borough, first: datetime.date, days: int = 14) -> dict:
     last = first + datetime.timedelta(days=days - 1)
     projects = list(Project.objects.filter(borough=borough, is_active=True).select_related("partner", "supervisor"))
     sessions = list(
-        Session.objects.filter(project__borough=borough).between(first, last).select_related("project", "supervisor")
+        Session.objects.filter(project__borough=borough).between(first, last).select_related("project")
         .annotate(booked=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True)),
                   attended=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True,
                                                       bookings__appointment__outcome__in=[Outcome.ATTENDED,

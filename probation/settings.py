@@ -136,7 +136,7 @@ if DATABASE_APP_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE_APP
 # --- Cache (calendar, throttling): Redis when CACHE_URL is set, memory otherwise ---------------------------------
 CACHE_URL = env_url("CACHE_URL", None, schemes=("redis", "rediss"))
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "probation.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -105,7 +105,7 @@ class RequestEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(ReadOnlyAdmin):
-    list_display = ("year", "last")
+    list_display = ("year", "base")
     search_fields = ("year",)
 
 

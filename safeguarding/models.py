@@ -128,13 +128,17 @@ class DeadlineTier(models.Model):
 
 
 class ReferenceCounter(models.Model):
-    """The last reference number issued in a year; incremented with one atomic upsert (see services)."""
+    """Where a year's reference numbers start. On PostgreSQL a reference's number is the next value of the sequence
+    `safeguarding_reference_seq` minus the year's `base` (written once, by the year's first request), so issuing one
+    locks nothing: a row lock on a per-year counter, held to the end of every submit's transaction, had serialised
+    all submits (safeguarding.services.reference_next). SQLite (the demo) has no sequences: there `base` counts down
+    by one a reference, and the number is -base."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    base = models.BigIntegerField(default=0)
 
     def __str__(self):
-        return f"{self.year}: {self.last}"
+        return f"{self.year}: {self.base}"
 
 
 class SafeguardingRequestQuerySet(models.QuerySet):

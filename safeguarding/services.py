@@ -60,17 +60,83 @@ def _with_article(word: str) -> str:
     return f"{'An' if word[:1].lower() in 'aeiou' else 'A'} {word}"
 
 
+# PostgreSQL: the number is the reference sequence's next value minus the year's base (safeguarding.models.
+# ReferenceCounter). The year's first request writes the base; later ones only read it: ON CONFLICT DO NOTHING takes
+# no row lock, so concurrent submits never wait for each other here.
+_REFERENCE_NUMBER = (
+    "WITH v AS (SELECT nextval('safeguarding_reference_seq') AS v), "
+    "year_first AS (INSERT INTO safeguarding_referencecounter (year, base) SELECT %s, v.v - 1 FROM v "
+    "ON CONFLICT (year) DO NOTHING RETURNING base)"
+)
+_REFERENCE_BASE = "COALESCE((SELECT base FROM year_first), (SELECT base FROM safeguarding_referencecounter WHERE year = %s))"
+# SQLite (the demo, one writer at a time) has no sequences: the year's base counts down, and the number is -base.
+_REFERENCE_COUNTDOWN = (
+    "INSERT INTO safeguarding_referencecounter (year, base) VALUES (%s, -1) "
+    "ON CONFLICT (year) DO UPDATE SET base = safeguarding_referencecounter.base - 1 RETURNING base"
+)
+
+
+def _reference(year: int, number: int) -> str:
+    return f"MASH-{year}-{number:06d}"
+
+
+def _year_number(cursor, year: int, value: int, base: int | None) -> int:
+    """The year's number for sequence value `value`."""
+    if base is None:
+        # Only at the start of a year: another transaction wrote the base after this statement's snapshot was taken
+        # (ON CONFLICT waited for it to commit). A new statement sees it.
+        cursor.execute("SELECT base FROM safeguarding_referencecounter WHERE year = %s", [year])
+        base = cursor.fetchone()[0]
+    while value <= base:
+        # Only at the start of a year: this call drew its value before the year's first request drew the one its base
+        # came from, but wrote second. Any value drawn now is above the base.
+        cursor.execute("SELECT nextval('safeguarding_reference_seq')")
+        value = cursor.fetchone()[0]
+    return value - base
+
+
 def reference_next(*, year: int) -> str:
-    """The next reference for `year`, e.g. MASH-2026-000123. One atomic upsert: concurrent callers each get their
-    own number (the row lock taken by ON CONFLICT DO UPDATE serialises them) and numbers restart each year."""
+    """The next reference for `year`, e.g. MASH-2026-000123. Concurrent callers each get their own number without
+    waiting for each other (a sequence; numbers restart each year). A rolled-back submit leaves a gap."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(_REFERENCE_COUNTDOWN, [year])
+            return _reference(year, -cursor.fetchone()[0])
+        cursor.execute(f"{_REFERENCE_NUMBER} SELECT v.v, {_REFERENCE_BASE} FROM v", [year, year])  # nosec B608 - constants
+        value, base = cursor.fetchone()
+        return _reference(year, _year_number(cursor, year, value, base))
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    """A submit's `Idempotency-Key` and the hash of its body (idempotency_body_hash)."""
+
+    key: str
+    body_hash: str
+
+
+def _reference_and_claim(*, year: int, organisation, claim: IdempotencyClaim) -> tuple[int, str]:
+    """The new request's id and reference, and `claim.key` bound to that id, in one statement (PostgreSQL): the
+    reference (reference_next), the id drawn from the request table's own sequence, and the key inserted with
+    ON CONFLICT DO NOTHING. The key's foreign key to the request is checked at commit (Django's constraints are
+    DEFERRABLE INITIALLY DEFERRED), by when the request row exists. A concurrent submit with the same key waits on
+    the unique index until the first commits, then inserts nothing: IdempotencyReplay, and the caller rolls its
+    transaction back."""
+    from safeguarding.models import IdempotencyKey
+
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO safeguarding_referencecounter (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = safeguarding_referencecounter.last + 1 RETURNING last",
-            [year],
+            f"{_REFERENCE_NUMBER}, "  # nosec B608 - constants, no input
+            "new AS (SELECT nextval(pg_get_serial_sequence('safeguarding_safeguardingrequest', 'id')) AS id), "
+            "claimed AS (INSERT INTO safeguarding_idempotencykey (organisation_id, key, body_hash, request_id, created_at) "
+            "SELECT %s, %s, %s, new.id, %s FROM new ON CONFLICT (organisation_id, key) DO NOTHING RETURNING id) "
+            f"SELECT new.id, v.v, {_REFERENCE_BASE}, EXISTS (SELECT 1 FROM claimed) FROM new, v",
+            [year, organisation.pk, claim.key, claim.body_hash, timezone.now(), year],
         )
-        number = cursor.fetchone()[0]
-    return f"MASH-{year}-{number:06d}"
+        pk, value, base, claimed = cursor.fetchone()
+        if not claimed:
+            raise IdempotencyReplay(IdempotencyKey.objects.get(organisation=organisation, key=claim.key))
+        return pk, _reference(year, _year_number(cursor, year, value, base))
 
 
 def _deadlines(*, received_at: datetime, tier: DeadlineTier, calendar) -> tuple[datetime | None, datetime | None]:
@@ -127,8 +193,12 @@ def request_receive(
     requester_phone: str = "",
     borough=None,
     concerned: list[ConcernedInput] | None = None,
+    idempotency: IdempotencyClaim | None = None,
 ) -> SafeguardingRequest:
-    """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed."""
+    """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed.
+
+    With `idempotency` (an API submit's key), the key is bound to the new request in the same transaction; a key
+    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back."""
     now = timezone.now()
     errors = {}
     if not (subject_first_name or "").strip():
@@ -165,9 +235,15 @@ def request_receive(
     tier = tier_for(organisation.pk, rating)
     due, remind = _deadlines(received_at=received_at, tier=tier, calendar=get_calendar())
     # No savepoint: inside a caller's transaction (the API's submit) a failure here rolls the whole of it back.
+    year = timezone.localtime(received_at).year
     with transaction.atomic(savepoint=False):
+        if idempotency is not None and connection.vendor == "postgresql":
+            pk, reference = _reference_and_claim(year=year, organisation=organisation, claim=idempotency)
+        else:
+            pk, reference = None, reference_next(year=year)
         request = SafeguardingRequest.objects.create(
-            reference=reference_next(year=timezone.localtime(received_at).year),
+            pk=pk,
+            reference=reference,
             organisation=organisation,
             borough=borough,
             channel=channel,
@@ -201,6 +277,9 @@ def request_receive(
             request=request, kind=RequestEvent.Kind.RECEIVED, at=received_at, by=received_by,
             detail={"channel": channel, "rating": rating, "keyed_in_at": now.isoformat()},
         )
+        if idempotency is not None and pk is None:  # SQLite (the demo): the key after the request, as its own statement
+            idempotency_key_claim(organisation=organisation, key=idempotency.key, body_hash=idempotency.body_hash,
+                                  request=request)
         _deadlines_arm(request, now=None)
         _queue_changed()
     return request

@@ -100,11 +100,15 @@ class PartnerApiMixin:
             return SafeguardingRequest.objects.none()
         return SafeguardingRequest.objects.filter(organisation_id=self.organisation().pk)
 
+    def scoped_rows(self):
+        """The caller's requests as plain rows (safeguarding.api.rows)."""
+        return rows.every_row().filter(organisation_id=self.organisation().pk)
+
     def get_row(self, reference: str) -> dict:
         """One of the caller's requests as a row; another organisation's answers 404 (audited as DENIED)."""
         reference = _clean_reference(reference)
         # No ORDER BY: the reference is unique, and an ordering would let the planner walk another index.
-        found = list(rows.with_rows(self.scoped_queryset().filter(reference=reference)).order_by()[:1])
+        found = list(self.scoped_rows().filter(reference=reference).order_by()[:1])
         row = found[0] if found else None
         if row is None:
             other = SafeguardingRequest.objects.filter(reference=reference).only("pk", "reference").first()
@@ -141,13 +145,14 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
         responses=RequestPageSerializer,
     )
     def get(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.scoped_queryset())
+        queryset = self.filter_queryset(self.scoped_rows())
         polling = "updated_after" in request.query_params
         page, next_url = KeysetPagination().paginate(
-            rows.with_rows(queryset), request, mode="updated" if polling else "received",
+            queryset, request, mode="updated" if polling else "received",
             field="updated_at" if polling else "received_at", descending=not polling,
         )
-        results = [rows.render(row) for row in page]
+        tz = timezone.get_current_timezone()
+        results = [rows.render(row, tz) for row in page]
         audit_record(action=Action.VIEW, request=request,
                      detail={"list": "safeguarding.requests", "references": [r["reference"] for r in results]})
         return ApiResponse({"next": next_url, "results": results})
@@ -193,9 +198,8 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
                     requester_phone=requester["phone"],
                     borough=borough,
                     concerned=concerned,
+                    idempotency=services.IdempotencyClaim(key=key, body_hash=body_hash) if key is not None else None,
                 )
-                if key is not None:
-                    services.idempotency_key_claim(organisation=organisation, key=key, body_hash=body_hash, request=mash)
                 audit_record(action=Action.CREATE, request=request, obj=mash, detail={"channel": "api"})
         except DjangoValidationError as exc:
             _raise_api_errors(exc)
@@ -209,7 +213,7 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
                 "This Idempotency-Key was used with a different body. Use a new key for a new request.",
                 code="idempotency_key_reused",
             )
-        row = rows.with_rows(self.scoped_queryset().filter(pk=existing.request_id)).get()
+        row = self.scoped_rows().filter(pk=existing.request_id).get()
         audit_record(action=Action.VIEW, request=self.request, detail={"idempotent_replay": row["reference"]})
         return ApiResponse(rows.render(row), status=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})
 

@@ -6,16 +6,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Gender, Requirement
 from interventions import services
-from interventions.deadlines import COMMENCEMENT, UPW_PACE, requirement_deadlines_arm
+from interventions.deadlines import COMMENCEMENT, UPW_PACE, UpwPace, requirement_deadlines_arm
 from interventions.models import BudgetSpend, PersonalBudget
 from probation.deadlines import deadlines_run
 from probation.models import Deadline, Notification
 from tests.cases.factories import AllocatedPersonFactory
-from tests.interventions.factories import at, attend, book, session, upw_case
+from tests.interventions.factories import ProjectFactory, at, attend, book, session, upw_case
 
 
 def _budget(amount="100.00"):
@@ -173,3 +174,51 @@ def test_requirement_start_figures_by_team_and_month_are_the_same_recomputed_lat
     [then] = requirement_starts(first=first, last=last, as_of=datetime.date(2026, 1, 12))
     assert (then["on_time"], then["late"], then["not_started"]) == (1, 0, 2)
     assert requirement_starts_section("camden", first)["table"]["rows"][0][1:] == [3, 1, 1, 1, 33.3]
+
+
+def _behind_with_one_session(project):
+    """A person with 100 hours ordered, one seven-hour session worked and one missed: behind by May."""
+    person = upw_case(hours=100)
+    attend(book(session(project, day=datetime.date(2026, 1, 20)), person))
+    attend(book(session(project, day=datetime.date(2026, 1, 27)), person), "unacceptable_absence")
+    return person
+
+
+def _pace_sweep(now):
+    requirement_deadlines_arm(since_days=None, now=at(datetime.date(2026, 1, 5)))
+    Deadline.objects.filter(step=UPW_PACE).update(due_at=now - datetime.timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        result = deadlines_run(steps=[UPW_PACE], now=now)
+    return len(queries), result[UPW_PACE]
+
+
+@pytest.mark.django_db
+def test_the_pace_sweep_runs_the_same_statements_for_one_check_due_as_for_five():
+    project = ProjectFactory(capacity=10)
+    _behind_with_one_session(project)
+    one, result = _pace_sweep(at(datetime.date(2026, 5, 26), 8))
+    assert result["behind"] == 1
+    for _ in range(4):
+        _behind_with_one_session(project)
+    five, result = _pace_sweep(at(datetime.date(2026, 6, 30), 8))
+    assert result["behind"] == 5
+    assert one == five
+    # Only the attended session was credited: 7 of 100 hours.
+    assert Notification.objects.filter(dedupe_key__contains="upw-pace").first().body.startswith("7.0 of 100 hours")
+
+
+@pytest.mark.django_db
+def test_the_pace_sweeps_credited_sum_is_answered_from_its_partial_index_not_the_bookings_table():
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    person = _behind_with_one_session(ProjectFactory())
+    requirement = person.sentences.get().requirements.get(kind=Requirement.Kind.UNPAID_WORK)
+    with CaptureQueriesContext(connection) as queries:
+        owners = UpwPace().owners([requirement.pk])
+    assert owners[requirement.pk]["credited"] == 420
+    [query] = queries.captured_queries
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned anyway: ask what serves it
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "upw_booking_credited_idx" in plan and "Seq Scan on interventions_booking" not in plan

@@ -176,9 +176,10 @@ def test_the_group_page_is_constant_in_queries(client):
     for _ in range(6):
         _move(_move(_refer(), S.ASSESSED, S.WAITING), S.ALLOCATED, group=group)
     services.catch_up_add(referral=referral, number=2, starts_at=timezone.now())
+    group.facilitators.add(*[AllocatedPersonFactory().offender_manager for _ in range(2)])
     large, response = _queries(client, reverse("interventions:group", args=[group.pk]))
     assert small == large
-    assert len(response.context["members"]) == 7
+    assert len(response.context["members"]) == 7 and len(response.context["facilitators"]) == 3
 
 
 def test_the_referral_page_refuses_a_skip_naming_the_field_and_records_nothing(client):

@@ -6,6 +6,7 @@ import logging
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from probation.services import notification_send
 from tests.conftest import confirmed_totp_device
@@ -71,7 +72,7 @@ def test_the_security_code_step_shows_nothing_of_the_service(hub_user):
     browser.post(reverse("login"), {"username": hub_user.username, "password": TEST_PASSWORD})
     text = browser.get(reverse("two_factor")).content.decode()
     assert "Enter your security code" in text
-    assert hub_user.get_full_name() not in text and hub_user.username not in text.split("<main")[0]
+    assert escape(hub_user.get_full_name()) not in text and hub_user.username not in text.split("<main")[0]
     assert "Notifications" not in text and "MASH queue" not in text and "moj-primary-navigation__link" not in text
 
 
@@ -79,7 +80,7 @@ def test_signed_in_pages_show_the_name_navigation_and_notification_count(client,
     notification_send(recipient=hub_user, key="count", subject="Red request overdue", body="x")
     client.force_login(hub_user)
     text = client.get(reverse("home")).content.decode()
-    assert hub_user.get_full_name() in text and "moj-notification-badge" in text and "MASH queue" in text
+    assert escape(hub_user.get_full_name()) in text and "moj-notification-badge" in text and "MASH queue" in text
 
 
 def test_selects_invite_a_choice_instead_of_dashes(client, hub_user):

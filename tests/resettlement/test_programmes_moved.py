@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from interventions.models import ModuleAttendance as NewAttendance
 from interventions.models import Programme as CatalogueProgramme
@@ -107,7 +108,7 @@ def test_moved_enrolments_show_on_resettlements_screens_as_before(client, offend
     assert enrolment.person.crn in page and "HMP Send" in page and "2 of 6" in page and "Active" in page
     url = reverse("resettlement:enrolment", args=[enrolment.superseded_by_referral_id])
     page = om_client.get(url).content.decode()
-    assert enrolment.person.full_name in page and "In prison at HMP Send" in page
+    assert escape(enrolment.person.full_name) in page and "In prison at HMP Send" in page
     rates = om_client.get(reverse("resettlement:programmes")).content.decode()
     assert "Healing Trauma" in rates and "In prison" in rates
 

@@ -35,7 +35,23 @@ def test_references_restart_each_year():
     assert reference_next(year=2032) == "MASH-2032-000001"
 
 
-@pytest.mark.django_db(transaction=True)
+def test_a_draw_older_than_the_years_base_takes_a_new_number_not_a_negative_one():
+    """At the start of a year two submits race: one draws a sequence value, the other draws a later one but writes
+    the year's base first. The earlier draw is at or below the base and must take a fresh value, never a number < 1."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the sequence is PostgreSQL's")
+    from safeguarding.models import ReferenceCounter
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM safeguarding_reference_seq")
+        last = cursor.fetchone()[0]
+    # The other submit's base, from a value drawn after ours: our next draw (last + 1) is below it.
+    ReferenceCounter.objects.create(year=2043, base=last + 5)
+    number = int(reference_next(year=2043)[-6:])
+    assert number >= 1
+    assert int(reference_next(year=2043)[-6:]) == number + 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_never_share_a_reference():
     if connection.vendor != "postgresql":
@@ -59,6 +75,48 @@ def test_concurrent_submissions_never_share_a_reference():
     assert not errors
     assert len(set(references)) == 8
     assert SafeguardingRequest.objects.filter(reference__in=references).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_is_issued_while_another_submits_transaction_is_still_open():
+    """Issuing a reference locks nothing until commit: a per-year counter row locked to the end of each submit's
+    transaction made every submit wait for the one before it."""
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    reference_next(year=2041)  # the year's base exists, as all year after its first request
+    held, release, issued, errors = threading.Event(), threading.Event(), [], []
+
+    def first_submit():
+        try:
+            with transaction.atomic():
+                issued.append(reference_next(year=2041))
+                held.set()
+                release.wait(timeout=30)  # the rest of the submit's transaction
+        finally:
+            connection.close()
+
+    def second_submit():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+                issued.append(reference_next(year=2041))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_submit)
+    first.start()
+    assert held.wait(timeout=30)
+    second = threading.Thread(target=second_submit)
+    second.start()
+    second.join(timeout=30)
+    release.set()
+    first.join(timeout=30)
+    assert errors == []
+    assert sorted(issued) == ["MASH-2041-000002", "MASH-2041-000003"]
 
 
 def test_default_tiers_set_the_deadline_from_receipt():
