@@ -107,6 +107,7 @@ from cases.models import (  # noqa: E402
     CohortRule,
     GradeCapacity,
     NpsHandover,
+    OfficerCaseload,
     Register,
     RegisterCode,
     Requirement,
@@ -221,6 +222,16 @@ class CaseEventAdmin(AuditedModelAdmin, ReadOnlyAdmin):
 class CohortRecalculationAdmin(ReadOnlyAdmin):
     list_display = ("ran_on", "started_at", "full", "changed")
     list_filter = ("full",)
+
+
+@admin.register(OfficerCaseload)
+class OfficerCaseloadAdmin(ReadOnlyAdmin):
+    """The stored counts the workload pages read; kept by the services, repaired by `manage.py workload_check --fix`."""
+
+    list_display = ("officer", "counted_on", "counted_at", "case_counts", "report_counts")
+    list_filter = ("counted_on",)
+    search_fields = ("officer__username", "officer__last_name")
+    list_select_related = ("officer",)
 
 
 @admin.register(WorkloadPoints)

@@ -8,11 +8,14 @@ from probation.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 from supervision.models import (
     AamrReading,
     Appointment,
+    AppointmentSeries,
+    ContactPreference,
     ContactStandard,
     Enforcement,
     Failure,
     Letter,
     OverdueContact,
+    Reminder,
     RequirementProvider,
 )
 
@@ -36,6 +39,8 @@ class ContactStandardAdmin(AuditedModelAdmin):
 @admin.register(RequirementProvider)
 class RequirementProviderAdmin(AuditedModelAdmin):
     list_display = ("requirement", "organisation")
+    list_filter = ("organisation",)
+    search_fields = ("requirement__sentence__person__crn", "organisation__name")
     raw_id_fields = ("requirement",)
     list_select_related = ("requirement", "organisation")
 
@@ -90,3 +95,32 @@ class OverdueContactAdmin(ReadOnlyAdmin):
 class AamrReadingAdmin(ReadOnlyAdmin):
     list_display = ("day", "requirement", "result", "organisation", "received_at")
     list_filter = ("result",)
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(ReadOnlyAdmin):
+    """A recurring series as booked: its appointments carry the rest."""
+
+    list_display = ("person", "every_days", "requested", "created_by", "created_at")
+    search_fields = ("person__crn", "person__last_name")
+    list_select_related = ("person", "created_by")
+
+
+@admin.register(ContactPreference)
+class ContactPreferenceAdmin(ReadOnlyAdmin):
+    """Consent and channel for reminders: recorded and withdrawn on the case page, where who and when are kept."""
+
+    list_display = ("person", "channel", "consented_at", "consent_recorded_by")
+    list_filter = ("channel",)
+    search_fields = ("person__crn", "person__last_name")
+    list_select_related = ("person", "consent_recorded_by")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """Reminders sent through GOV.UK Notify, with their delivery status and last error."""
+
+    list_display = ("appointment", "kind", "channel", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("status", "kind", "channel")
+    search_fields = ("appointment__person__crn", "notify_id")
+    list_select_related = ("appointment__person",)

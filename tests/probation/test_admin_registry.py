@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.contrib import admin
 
-OUR_APPS = {"probation", "cases", "partners", "safeguarding", "resettlement"}
+OUR_APPS = {"probation", "cases", "partners", "safeguarding", "resettlement", "supervision", "interventions"}
 
 
 def test_every_model_has_an_admin_with_search_or_filters():
