@@ -140,6 +140,45 @@ def due_at(start, hours, clock, calendar=None):
 
     if calendar is None:
         calendar = get_calendar()
+    if clock == Clock.WORKING_DAYS:
+        return _due_working_days(start, remaining, calendar)
+    return _due_by_days(start, remaining, clock, calendar)
+
+
+def _due_working_days(start: datetime, remaining: timedelta, calendar: WorkingCalendar) -> datetime:
+    """due_at on the working-days clock without walking the days: every working day counts the whole local day, so
+    the deadline is `k` working days on from the first counted day, at `r` past its midnight, where the counted time
+    from that day's midnight (`remaining` plus the part of the start day already gone) is k whole days plus r in
+    (0, 24h]. The day arithmetic depends only on (calendar, start day, k) and is memoised; a deadline ending exactly
+    at midnight is that midnight, as in `_due_by_days` (tests/probation prove both equal on random inputs)."""
+    local = calendar._to_local(start)
+    day = local.date()
+    midnight = datetime.combine(day, time.min)
+    working = calendar.is_working_day(day)
+    total = remaining + (local - midnight) if working else remaining
+    if total <= _DAY:
+        whole, rest = 0, total
+    else:
+        whole, rest = divmod(total, _DAY)
+        if not rest:
+            whole, rest = whole - 1, _DAY
+    counted = _working_day_on(calendar, day, working, whole)
+    return calendar._to_utc(datetime.combine(counted, time.min) + rest)
+
+
+@functools.lru_cache(maxsize=8192)
+def _working_day_on(calendar: WorkingCalendar, day: date, working: bool, whole: int) -> date:
+    """The working day `whole` working days after the first working day on or after `day` (`working`: whether `day`
+    is one, already known). The calendar is immutable (and bank holidays fixed), so the answer never goes stale."""
+    if not working:
+        day = calendar.next_working_day(day)
+    for _ in range(whole):
+        day = calendar.next_working_day(day)
+    return day
+
+
+def _due_by_days(start: datetime, remaining: timedelta, clock: Clock, calendar: WorkingCalendar) -> datetime:
+    """due_at on a working-day clock by walking the calendar a day at a time (the reference for both clocks)."""
     cursor = calendar._to_local(start)
     day = cursor.date()
     # One iteration per calendar day: a day's whole counted window is consumed at once.

@@ -92,6 +92,7 @@ time, so the claim needs no SKIP LOCKED.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import Counter
@@ -208,10 +209,19 @@ _CLOCK_CHANGE = timedelta(hours=1)
 def next_repeat(*, last_due: datetime, every_hours, clock, now: datetime, calendar=None) -> datetime:
     """The first repeat strictly after `now` of a notice due at `last_due` and repeated every `every_hours` counted on
     `clock` (probation.calendar): on a working-days clock a weekend or bank holiday does not count, so an amber
-    request's daily repeat skips them. After an outage this is one repeat ahead, not one per missed interval."""
+    request's daily repeat skips them. After an outage this is one repeat ahead, not one per missed interval.
+
+    Memoised on its exact inputs (the calendar is immutable): a batch's repeats mostly share the tier and the time
+    they fell due, so a sweep computes each distinct one once."""
     clock = Clock(clock)
     if clock != Clock.ELAPSED and calendar is None:
         calendar = get_calendar()
+    # The type of every_hours is part of the key: 24, 24.0 and Decimal("24") are equal but multiply differently.
+    return _next_repeat(last_due, every_hours, type(every_hours), clock, now, calendar)
+
+
+@functools.lru_cache(maxsize=4096)
+def _next_repeat(last_due: datetime, every_hours, _kind, clock: Clock, now: datetime, calendar) -> datetime:
     every = timedelta(hours=float(every_hours))
     real = now - last_due
     if clock == Clock.ELAPSED:
