@@ -49,6 +49,21 @@ def _stamp(moment) -> str:
     return moment.strftime("%Y%m%d%H%M") if moment else "none"
 
 
+_PLACEHOLDER = 987654321  # an int, as the routes' <int:pk> take; reversed once a batch, then formatted per row
+_CRN_PLACEHOLDER = "X987654321"
+
+
+def _url_format(viewname: str, placeholder=_PLACEHOLDER) -> str:
+    """The URL of `viewname` for one object as a format string ('/supervision/enforcement/{}/'): reverse() once a
+    batch in `context`, never per row."""
+    return reverse(viewname, args=[placeholder]).replace("{", "{{").replace("}", "}}").replace(str(placeholder), "{}")
+
+
+def _case_url(ctx, crn: str) -> str:
+    # A plain CRN (letters and digits, as issued) goes into the URL as it is; anything else is quoted by reverse().
+    return ctx["case_url"].format(crn) if crn.isascii() and crn.isalnum() else reverse("cases:case_detail", args=[crn])
+
+
 def _notices(recipients, key: str, subject: str, body: str, url: str) -> list[Notice]:
     seen, notices = set(), []
     for user_id in recipients:
@@ -71,6 +86,9 @@ class OutcomeChase(Step):
         return {a["id"]: a for a in Appointment.objects.filter(pk__in=ids, outcome="", cancelled_at__isnull=True)
                 .values(*APPOINTMENT_FIELDS)}
 
+    def context(self, owners, now):
+        return {"url": _url_format("supervision:outcome")}
+
     def fire(self, owner, fired: Fired, ctx):
         kind = AppointmentType(owner["type"]).label.lower()
         return Outcome(notices=_notices(
@@ -78,7 +96,7 @@ class OutcomeChase(Step):
             f"supervision:appointment:{owner['id']}:outcome-chase:{_stamp(fired.due_at)}",
             f"Outcome needed: {kind} with {owner['person__crn']}",
             f"The {kind} on {_when(owner['starts_at'])} has no outcome a working day after it ended. Record what "
-            f"happened.", reverse("supervision:outcome", args=[owner["id"]])), tally="chased")
+            f"happened.", ctx["url"].format(owner["id"])), tally="chased")
 
 
 class EvidenceDue(Step):
@@ -90,6 +108,9 @@ class EvidenceDue(Step):
         return {a["id"]: a for a in Appointment.objects.filter(pk__in=ids, evidence_status=EvidenceStatus.AWAITED)
                 .values(*APPOINTMENT_FIELDS)}
 
+    def context(self, owners, now):
+        return {"url": _url_format("supervision:evidence")}
+
     def fire(self, owner, fired: Fired, ctx):
         return Outcome(notices=_notices(
             [owner["person__offender_manager_id"]],
@@ -97,7 +118,7 @@ class EvidenceDue(Step):
             f"Evidence late for {owner['person__crn']}: decide the absence",
             f"Evidence for the absence on {owner['local_date']:%d %b %Y} was due by "
             f"{owner['evidence_due_on']:%d %b %Y} and has not come. Decide whether the absence is acceptable.",
-            reverse("supervision:evidence", args=[owner["id"]])), tally="late")
+            ctx["url"].format(owner["id"])), tally="late")
 
 
 ENFORCEMENT_FIELDS = ("id", "person__crn", "person__offender_manager_id", "person__team__manager_id", "proposed",
@@ -116,13 +137,16 @@ class DecisionReminder(Step):
         return {e["id"]: e for e in Enforcement.objects.filter(pk__in=ids, decided_at__isnull=True)
                 .values(*ENFORCEMENT_FIELDS)}
 
+    def context(self, owners, now):
+        return {"url": _url_format("supervision:enforcement")}
+
     def fire(self, owner, fired: Fired, ctx):
         return Outcome(notices=_notices(
             [owner["person__offender_manager_id"]],
             f"supervision:enforcement:{owner['id']}:decision-reminder:{_stamp(owner['decision_due_at'])}",
             f"Reminder: enforcement decision for {owner['person__crn']} due {_when(owner['decision_due_at'])}",
             f"Proposed: {_step_label(owner)}. {owner['proposal_reason']}",
-            reverse("supervision:enforcement", args=[owner["id"]])), tally="reminded")
+            ctx["url"].format(owner["id"])), tally="reminded")
 
 
 class DecisionOverdue(Step):
@@ -132,6 +156,9 @@ class DecisionOverdue(Step):
         return {e["id"]: e for e in Enforcement.objects.filter(pk__in=ids, decided_at__isnull=True)
                 .values(*ENFORCEMENT_FIELDS)}
 
+    def context(self, owners, now):
+        return {"url": _url_format("supervision:enforcement")}
+
     def fire(self, owner, fired: Fired, ctx):
         return Outcome(notices=_notices(
             [owner["person__offender_manager_id"], owner["person__team__manager_id"]],
@@ -139,7 +166,7 @@ class DecisionOverdue(Step):
             f"Overdue: enforcement decision for {owner['person__crn']}",
             f"The decision on the failure of {owner['failure__occurred_on']:%d %b %Y} was due by "
             f"{_when(owner['decision_due_at'])}. Proposed: {_step_label(owner)}.",
-            reverse("supervision:enforcement", args=[owner["id"]])), tally="escalated")
+            ctx["url"].format(owner["id"])), tally="escalated")
 
 
 class CountersignOverdue(Step):
@@ -150,13 +177,16 @@ class CountersignOverdue(Step):
             pk__in=ids, decision__in=COUNTERSIGNED_STEPS, countersigned_at__isnull=True, closed_at__isnull=True)
             .values(*ENFORCEMENT_FIELDS)}
 
+    def context(self, owners, now):
+        return {"url": _url_format("supervision:enforcement")}
+
     def fire(self, owner, fired: Fired, ctx):
         return Outcome(notices=_notices(
             [owner["person__team__manager_id"], owner["person__offender_manager_id"]],
             f"supervision:enforcement:{owner['id']}:countersign-overdue:{_stamp(fired.due_at)}",
             f"Overdue: countersign the {_step_label(owner)} for {owner['person__crn']}",
             f"The countersignature was due by {_when(owner['countersign_due_at'])}.",
-            reverse("supervision:enforcement", args=[owner["id"]])), tally="escalated")
+            ctx["url"].format(owner["id"])), tally="escalated")
 
 
 class ReferralOverdue(Step):
@@ -174,7 +204,7 @@ class ReferralOverdue(Step):
                 .values(*ENFORCEMENT_FIELDS)}
 
     def context(self, owners, now):
-        return get_calendar()
+        return {"calendar": get_calendar(), "url": _url_format("supervision:enforcement")}
 
     def fire(self, owner, fired: Fired, ctx):
         label = _step_label(owner)
@@ -186,9 +216,9 @@ class ReferralOverdue(Step):
                 f"Breach deadline missed{again}: {label} for {owner['person__crn']}",
                 f"Proceedings must start within 10 working days of the failure of "
                 f"{owner['failure__occurred_on']:%d %b %Y}, by {_when(owner['referral_due_at'])}. Not yet sent.",
-                reverse("supervision:enforcement", args=[owner["id"]])),
+                ctx["url"].format(owner["id"])),
             next_due=next_repeat(last_due=fired.due_at, every_hours=24, clock=Clock.WORKING_DAYS, now=fired.now,
-                                 calendar=ctx),
+                                 calendar=ctx["calendar"]),
             tally="escalated")
 
 
@@ -250,7 +280,8 @@ class ContactOverdue(Step):
 
         last = dict(supervised(timezone.localdate(now)).filter(pk__in=list(owners))
                     .annotate(last_contact=last_contact_expression(now)).values_list("pk", "last_contact"))
-        return {"calendar": get_calendar(), "grace": conf.contact_escalation_working_days(), "last_contact": last}
+        return {"calendar": get_calendar(), "grace": conf.contact_escalation_working_days(), "last_contact": last,
+                "case_url": _url_format("cases:case_detail", _CRN_PLACEHOLDER)}
 
     def fire(self, owner, fired: Fired, ctx):
         from supervision.contact import due_day
@@ -261,7 +292,7 @@ class ContactOverdue(Step):
         last_contact = ctx["last_contact"][owner["id"]]
         name = f"{owner['first_name']} {owner['last_name']} ({owner['crn']})"
         last = f"last contact {last_contact:%d %b %Y}" if last_contact else "no contact yet"
-        url = reverse("cases:case_detail", args=[owner["crn"]])
+        url = _case_url(ctx, owner["crn"])
         episode = f"supervision:contact:{owner['id']}:{due_on:%Y%m%d}"
         if fired.count == 1:
             return Outcome(

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from probation.models import Notification
 from supervision import services
@@ -92,6 +93,26 @@ def test_the_sweep_chases_each_deadline_once_and_is_safe_to_run_twice():
     second = supervision_sweep(now=now + datetime.timedelta(minutes=5))
     assert sum(v for k, v in second.items()) == 0, (first, second)
     assert Notification.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_every_chase_links_to_its_own_page_with_the_url_reversed_once_a_batch():
+    person = _due_work()
+    second = case_on_order()  # two of a step in one batch: each notice names its own object, not the first one's
+    book(second, at(datetime.date(2025, 6, 2)))
+    supervision_sweep(now=at(datetime.date(2025, 7, 1)))
+    views = {"outcome-chase": "supervision:outcome", "evidence-late": "supervision:evidence",
+             "decision-overdue": "supervision:enforcement", "countersign-overdue": "supervision:enforcement",
+             "referral-overdue": "supervision:enforcement"}
+    expected = {}
+    for note in Notification.objects.filter(dedupe_key__startswith="supervision:"):
+        pk, step = note.dedupe_key.split(":")[2:4]
+        if step in views:  # the sweep's notices (the services' own, e.g. a proposal, are not the engine's)
+            expected[note.dedupe_key] = reverse(views[step], args=[int(pk)])
+            assert note.url == expected[note.dedupe_key]
+    assert {key.split(":")[3] for key in expected} == set(views)
+    chased = {key.split(":")[2] for key in expected if ":outcome-chase:" in key}
+    assert len(chased) == 2 and person.pk and second.pk
 
 
 @pytest.mark.django_db
