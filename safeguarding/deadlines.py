@@ -57,6 +57,16 @@ def _stamp(moment) -> str:
     return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
 
 
+def _due_texts(ctx, due) -> tuple[str, str, str]:
+    """(shown local time, dedupe stamp, ISO text) of a due time, formatted once per distinct time in a batch: the
+    breach notices of one sweep mostly share theirs."""
+    key = due, due.tzinfo  # equal instants in other zones print differently
+    texts = ctx["due_texts"].get(key)
+    if texts is None:
+        texts = ctx["due_texts"][key] = (_local(due), _stamp(due), due.isoformat())
+    return texts
+
+
 def _assignee_name(owner) -> str:
     full = f"{owner['assignee__first_name']} {owner['assignee__last_name']}".strip()
     return full or owner["assignee__username"]
@@ -97,7 +107,7 @@ class _MashStep(Step):
         url = reverse("safeguarding:detail", args=[_PLACEHOLDER])
         clocks = {owner["tier__clock"] for owner in owners.values()}
         return {"hub": hub, "url": url.replace(_PLACEHOLDER, "{}"),
-                "calendar": get_calendar() if clocks - {Clock.ELAPSED} else None}
+                "calendar": get_calendar() if clocks - {Clock.ELAPSED} else None, "due_texts": {}}
 
 
 class RemindStep(_MashStep):
@@ -107,15 +117,16 @@ class RemindStep(_MashStep):
         due = owner["due_at"]
         if due is None or fired.now >= due:
             return Outcome(tally="late_reminders_dropped")  # past the deadline: the breach notice speaks for it
-        pk, reference, local = owner["id"], owner["reference"], _local(due)
+        pk, reference = owner["id"], owner["reference"]
+        local, stamp, iso = _due_texts(ctx, due)
         recipients = [owner["assignee_id"]] if owner["assignee_id"] else ctx["hub"]
         subject = f"Reminder: MASH request {reference} is due {local}"
         body = (f"The {_RATING[owner['rating']]} MASH request {reference} is due by {local}. "
                 "Please answer it before the deadline.")
-        url, stamp = ctx["url"].format(reference), _stamp(due)
+        url = ctx["url"].format(reference)
         return Outcome(
             notices=[Notice(user, f"mash:{pk}:remind:{stamp}:{user}", subject, body, url) for user in recipients],
-            event={"request_id": pk, "kind": RequestEvent.Kind.REMINDED, "at": fired.now, "detail": {"due_at": due.isoformat()}},
+            event={"request_id": pk, "kind": RequestEvent.Kind.REMINDED, "at": fired.now, "detail": {"due_at": iso}},
             tally="reminded",
         )
 
@@ -128,15 +139,16 @@ class OverdueStep(_MashStep):
         if due is None:
             return Outcome()
         first = fired.count == 1
+        local, stamp, iso = _due_texts(ctx, due)
         recipients = dict.fromkeys(ctx["hub"])
         manager = owner["assignee__staff_profile__team__manager_id"]
         if manager and manager != owner["assignee_id"] and owner["assignee__staff_profile__team__manager__is_active"]:
             recipients[manager] = None
         assigned = f" (assigned to {_assignee_name(owner)})" if owner["assignee_id"] else " (not assigned)"
         subject = f"Overdue: MASH request {reference} {'is overdue' if first else 'is still overdue'}"
-        body = (f"The {_RATING[owner['rating']]} MASH request {reference}{assigned} was due by {_local(due)} "
+        body = (f"The {_RATING[owner['rating']]} MASH request {reference}{assigned} was due by {local} "
                 "and has not been answered.")
-        step = f"breach:{_stamp(due)}" if first else f"repeat:{_stamp(due)}:{fired.count}"
+        step = f"breach:{stamp}" if first else f"repeat:{stamp}:{fired.count}"
         url = ctx["url"].format(reference)
         # Repeats count on the tier's clock; an office-hours tier repeats on working days (24 office hours would be
         # three days apart).
@@ -146,7 +158,7 @@ class OverdueStep(_MashStep):
         return Outcome(
             notices=[Notice(user, f"mash:{pk}:{step}:{user}", subject, body, url) for user in recipients],
             event={"request_id": pk, "kind": RequestEvent.Kind.ESCALATED if first else RequestEvent.Kind.ESCALATION_REPEATED,
-                   "at": fired.now, "detail": {"due_at": due.isoformat(), "notice": fired.count}},
+                   "at": fired.now, "detail": {"due_at": iso, "notice": fired.count}},
             next_due=following,
             tally="escalated" if first else "repeated",
         )
