@@ -142,11 +142,10 @@ def audit_view_many(request, objs, *, list_name: str = "") -> int:
     if rows:
         values = "(" + ", ".join(["%s"] * len(_VIEW_MANY_COLUMNS)) + ")"
         table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        # Table and column names are constants and every value is a parameter.
+        sql = f"INSERT INTO {table} ({', '.join(_VIEW_MANY_COLUMNS)}) VALUES {', '.join([values] * len(rows))}"  # nosec B608
         with connection.cursor() as cursor:
-            cursor.execute(  # nosec B608 - table and column names are constants; every value is a parameter
-                f"INSERT INTO {table} ({', '.join(_VIEW_MANY_COLUMNS)}) VALUES {', '.join([values] * len(rows))}",
-                [value for row in rows for value in row],
-            )
+            cursor.execute(sql, [value for row in rows for value in row])
     if list_name:
         security_event("list_viewed", user_id=user.pk if user else None, ip=ip, path=path, list=list_name,
                        count=len(rows))
