@@ -176,6 +176,7 @@ def _tier_from(tiers: dict, organisation_id: int | None, rating: str) -> Deadlin
 @dataclass(frozen=True, slots=True)
 class _IntakeReference:
     covered: list  # the organisation's boroughs, by name
+    by_code: dict  # every borough, by code (partners.selectors.boroughs_by_code)
     tiers: dict  # every deadline tier (tier_for)
     calendar: object  # the working calendar (probation.calendar.get_calendar)
 
@@ -200,6 +201,7 @@ def _intake_reference(organisation) -> _IntakeReference:
     return _IntakeReference(
         covered=partner_selectors.organisation_boroughs_from(found[organisation_key],
                                                              found[partner_selectors.BOROUGHS_CACHE_KEY]),
+        by_code=found[partner_selectors.BOROUGHS_CACHE_KEY],
         tiers=found[TIERS_CACHE_KEY],
         calendar=found[working_calendar.CACHE_KEY],
     )
@@ -237,13 +239,17 @@ def request_receive(
     requester_email: str,
     requester_phone: str = "",
     borough=None,
+    borough_code: str | None = None,
     concerned: list[ConcernedInput] | None = None,
     idempotency: IdempotencyClaim | None = None,
 ) -> SafeguardingRequest:
     """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed.
 
     With `idempotency` (an API submit's key), the key is bound to the new request in the same transaction; a key
-    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back."""
+    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back.
+
+    `borough_code` (the API's) names the borough by code instead of `borough`: looked up in the same cache round trip
+    as the rest of intake's reference data; a code with no borough is as if none was named."""
     now = timezone.now()
     errors = {}
     if not (subject_first_name or "").strip():
@@ -267,6 +273,8 @@ def request_receive(
             errors[f"concerned[{index}].date_of_birth"] = "Date of birth must be in the past."
     reference_data = _intake_reference(organisation)
     covered = reference_data.covered
+    if borough is None and borough_code:
+        borough = reference_data.by_code.get(borough_code)
     if borough is None and len(covered) == 1:
         borough = covered[0]  # one borough: it is the request's
     elif borough is None and len(covered) > 1:
