@@ -59,6 +59,16 @@ def sync_overlay_flags() -> dict:
     return {"changed": overlay_flags_sync()}
 
 
+@shared_task(name="cases.tasks.refresh_queue_candidates")
+def refresh_queue_candidates() -> dict:
+    """Every few minutes: the allocation queue's suggested officers for every team with a case waiting, stored ahead
+    of their expiry (cases.selectors.queue_candidates_refresh). Reads and overwrites a cache only: safe to run twice
+    or from two workers."""
+    from cases.selectors import queue_candidates_refresh
+
+    return {"teams": queue_candidates_refresh()}
+
+
 @shared_task(name="cases.tasks.recount_caseloads")
 def recount_caseloads() -> dict:
     """Just after midnight: every officer's stored caseload count (cases.OfficerCaseload) is recounted for the new day

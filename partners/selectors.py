@@ -81,13 +81,34 @@ def boroughs_by_code() -> dict:
     """London's boroughs (reference data) by code, cached for five minutes."""
     from django.core.cache import cache
 
-    from partners.models import Borough
-
     boroughs = cache.get(BOROUGHS_CACHE_KEY)
     if boroughs is None:
-        boroughs = {b.code: b for b in Borough.objects.all()}
-        cache.set(BOROUGHS_CACHE_KEY, boroughs, 300)
+        boroughs = boroughs_by_code_build()
+        cache.set(BOROUGHS_CACHE_KEY, boroughs, BOROUGHS_CACHE_SECONDS)
     return boroughs
+
+
+BOROUGHS_CACHE_SECONDS = 300
+ORGANISATION_BOROUGHS_CACHE_SECONDS = 60
+
+
+def boroughs_by_code_build() -> dict:
+    from partners.models import Borough
+
+    return {b.code: b for b in Borough.objects.all()}
+
+
+def organisation_boroughs_key(organisation) -> str:
+    return f"partners:organisation-boroughs:{organisation.pk}"
+
+
+def organisation_borough_codes_build(organisation) -> list:
+    return list(organisation.boroughs.order_by("name").values_list("code", flat=True))
+
+
+def organisation_boroughs_from(codes: list, by_code: dict) -> list:
+    """The boroughs of `codes` (organisation_borough_codes_build) found in `by_code` (boroughs_by_code)."""
+    return [by_code[code] for code in codes if code in by_code]
 
 
 def organisation_boroughs(organisation) -> list:
@@ -95,10 +116,9 @@ def organisation_boroughs(organisation) -> list:
     (a partner covering several must name one; one covering a single borough files under it)."""
     from django.core.cache import cache
 
-    key = f"partners:organisation-boroughs:{organisation.pk}"
+    key = organisation_boroughs_key(organisation)
     codes = cache.get(key)
     if codes is None:
-        codes = list(organisation.boroughs.order_by("name").values_list("code", flat=True))
-        cache.set(key, codes, 60)
-    by_code = boroughs_by_code()
-    return [by_code[code] for code in codes if code in by_code]
+        codes = organisation_borough_codes_build(organisation)
+        cache.set(key, codes, ORGANISATION_BOROUGHS_CACHE_SECONDS)
+    return organisation_boroughs_from(codes, boroughs_by_code())

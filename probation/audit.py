@@ -6,8 +6,11 @@ sign-in page's `next=`)."""
 
 import functools
 import ipaddress
+import json
 
 from django.conf import settings
+from django.db import connections, router
+from django.utils import timezone
 
 from probation.models import AuditEvent
 from probation.security_log import SECURITY_ACTIONS, security_event
@@ -110,30 +113,43 @@ def audit_change(request, obj, *, action=Action.UPDATE, changes: dict | None = N
     return audit_record(action=action, request=request, obj=obj, detail={"changes": changes} if changes else None)
 
 
+_VIEW_MANY_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr",
+                      "ip_address", "path", "detail")
+
+
 def audit_view_many(request, objs, *, list_name: str = "") -> int:
     """Record one view per record shown in a list (an API page, or a staff list page named `list_name`), in one
-    INSERT; a staff list page also writes one security log line."""
+    INSERT; a staff list page also writes one security log line. The rows go in as plain values (no model instance
+    per row): a list page of 50 spent about a quarter of its time building them."""
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
     ip, path = client_ip(request), audit_path(request)
-    objs = [obj for obj in objs if obj is not None]
-    events = [
-        AuditEvent(action=Action.VIEW, actor=user, actor_label=(user.get_username() if user else "")[:150],
-                   object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=audit_repr(obj),
-                   ip_address=ip, path=path, detail={"via": "list", **({"list": list_name} if list_name else {})})
-        for obj in objs
-    ]
+    detail = {"via": "list", **({"list": list_name} if list_name else {})}
     django_request = getattr(request, "_request", request)
     credential = getattr(django_request, "audit_credential", None)
     if credential is not None:
-        for event in events:
-            event.detail["credential"] = credential.prefix
+        detail["credential"] = credential.prefix
         django_request.audit_written = True
-    AuditEvent.objects.bulk_create(events)
+    connection = connections[router.db_for_write(AuditEvent)]
+    shared_head = (connection.ops.adapt_datetimefield_value(timezone.now()), user.pk if user else None,
+                   (user.get_username() if user else "")[:150], Action.VIEW)
+    shared_tail = (ip, path, json.dumps(detail))
+    rows = []
+    for obj in objs:
+        if obj is None:
+            continue
+        rows.append((*shared_head, obj._meta.label_lower, str(obj.pk), audit_repr(obj), *shared_tail))
+    if rows:
+        values = "(" + ", ".join(["%s"] * len(_VIEW_MANY_COLUMNS)) + ")"
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        # Table and column names are constants and every value is a parameter.
+        sql = f"INSERT INTO {table} ({', '.join(_VIEW_MANY_COLUMNS)}) VALUES {', '.join([values] * len(rows))}"  # nosec B608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in rows for value in row])
     if list_name:
         security_event("list_viewed", user_id=user.pk if user else None, ip=ip, path=path, list=list_name,
-                       count=len(events))
-    return len(events)
+                       count=len(rows))
+    return len(rows)
 
 
 def audit_api_call(request, response) -> None:

@@ -25,3 +25,54 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusedClient
+
+    def get_many_and_bump(self, keys, bump_key) -> dict:
+        """`get_many(keys)` and `bump(bump_key)` in one round trip (a pipeline)."""
+        made = {self.make_and_validate_key(key): key for key in keys}
+        pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+        pipe.mget(list(made))
+        pipe.eval(_INCR_IF_PRESENT, 1, self.make_and_validate_key(bump_key))
+        values, _ = pipe.execute()
+        loads = self._cache._serializer.loads
+        return {made_key_to: loads(value) for made_key_to, value in zip(made.values(), values) if value is not None}
+
+    def bump(self, key) -> None:
+        """Add one to `key` if it is there, in one round trip (Django's incr makes two: EXISTS, then INCRBY)."""
+        self._cache.get_client(write=True).eval(_INCR_IF_PRESENT, 1, self.make_and_validate_key(key))
+
+
+# INCR only a key that exists: a missing version key must stay missing (its next reader starts a fresh version).
+_INCR_IF_PRESENT = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incr', KEYS[1]) end return false"
+
+
+def bump(cache, key) -> None:
+    """Add one to a counter in `cache` if it is there; nothing if it is not (evicted, or never read)."""
+    if hasattr(cache, "bump"):
+        cache.bump(key)
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        pass
+
+
+def get_many_and_bump(cache, keys, bump_key) -> dict:
+    """`cache.get_many(keys)` and `bump(cache, bump_key)`: one round trip with Redis (probation.cache.RedisCache)."""
+    if hasattr(cache, "get_many_and_bump"):
+        return cache.get_many_and_bump(keys, bump_key)
+    found = cache.get_many(keys)
+    bump(cache, bump_key)
+    return found
+
+
+def get_many_or_build(found: dict, builders: dict, cache) -> dict:
+    """`found` (what a get_many returned) completed from `builders` ({key: (build, timeout)}) for the keys it lacks,
+    which are stored back (one set_many per timeout)."""
+    missing = {}
+    for key, (build, timeout) in builders.items():
+        if key not in found:
+            found[key] = build()
+            missing.setdefault(timeout, {})[key] = found[key]
+    for timeout, values in missing.items():
+        cache.set_many(values, timeout)
+    return found

@@ -67,6 +67,12 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.recount_caseloads",
         "schedule": crontab(hour=0, minute=10),  # the workload pages' stored counts, for the new day
     },
+    "cases-refresh-queue-candidates": {
+        "task": "cases.tasks.refresh_queue_candidates",
+        # Before the queue's cached suggestions expire (cases.selectors.QUEUE_WORKLOAD_SECONDS, 300 s).
+        "schedule": 240.0,
+        "options": {"expires": 230},
+    },
     "cases-allocate-new-cases": {
         "task": "cases.tasks.allocate_new_cases",
         "schedule": crontab(hour=1, minute=30),  # nightly, as Team.auto_allocate says

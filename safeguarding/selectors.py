@@ -12,6 +12,7 @@ from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sub
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from probation.cache import bump
 from probation.calendar import LONDON
 from safeguarding.models import Assignment, Rag, RatingChange, RequestEvent, SafeguardingRequest, State
 
@@ -58,23 +59,21 @@ def queue_counts(filters: QueueFilters | None = None) -> dict:
 
 
 QUEUE_COUNTS_SECONDS = 30
-_QUEUE_VERSION_KEY = "mash:queue-version"
+QUEUE_VERSION_KEY = "mash:queue-version"
 
 
 def _queue_version() -> int:
-    version = cache.get(_QUEUE_VERSION_KEY)
+    version = cache.get(QUEUE_VERSION_KEY)
     if version is None:
         version = int(time_ns())  # a fresh start never reuses an old version's figures
-        cache.add(_QUEUE_VERSION_KEY, version, None)
+        cache.add(QUEUE_VERSION_KEY, version, None)
     return version
 
 
 def queue_changed() -> None:
     """A request entered, moved within or left the open queue: the cached counts are stale. Call it on commit."""
-    try:
-        cache.incr(_QUEUE_VERSION_KEY)
-    except ValueError:  # not in the cache (evicted, or never read): the next read starts a fresh version
-        pass
+    # Nothing if not in the cache (evicted, or never read): the next read starts a fresh version. One round trip.
+    bump(cache, QUEUE_VERSION_KEY)
 
 
 def _queue_counts(filters: QueueFilters) -> dict:

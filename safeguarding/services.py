@@ -25,13 +25,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Person
-from partners.selectors import organisation_boroughs
+from partners import selectors as partner_selectors
+from probation import calendar as working_calendar
+from probation.cache import get_many_and_bump, get_many_or_build
 from probation.calendar import due_at, get_calendar
 from probation.deadlines import deadline_steps_set, deadlines_cancel, deadlines_run
 from probation.models import Role, User
 from probation.services import notification_send
 from safeguarding import deadlines as mash_deadlines
-from safeguarding.selectors import queue_changed
+from safeguarding.selectors import QUEUE_VERSION_KEY, queue_changed
 from safeguarding.models import (
     Assignment,
     Channel,
@@ -154,10 +156,55 @@ def tier_for(organisation_id: int | None, rating: str) -> DeadlineTier:
 
     tiers = cache.get(TIERS_CACHE_KEY)
     if tiers is None:
-        tiers = {(t.organisation_id, t.rating): t for t in DeadlineTier.objects.all()}
-        cache.set(TIERS_CACHE_KEY, tiers, 60)
+        tiers = _tiers_build()
+        cache.set(TIERS_CACHE_KEY, tiers, TIERS_CACHE_SECONDS)
+    return _tier_from(tiers, organisation_id, rating)
+
+
+TIERS_CACHE_SECONDS = 60
+
+
+def _tiers_build() -> dict:
+    return {(t.organisation_id, t.rating): t for t in DeadlineTier.objects.all()}
+
+
+def _tier_from(tiers: dict, organisation_id: int | None, rating: str) -> DeadlineTier:
     tier = tiers.get((organisation_id, rating)) or tiers.get((None, rating))
     return tier if tier is not None else DeadlineTier.objects.for_rating(organisation_id, rating)
+
+
+@dataclass(frozen=True, slots=True)
+class _IntakeReference:
+    covered: list  # the organisation's boroughs, by name
+    by_code: dict  # every borough, by code (partners.selectors.boroughs_by_code)
+    tiers: dict  # every deadline tier (tier_for)
+    calendar: object  # the working calendar (probation.calendar.get_calendar)
+
+
+def _intake_reference(organisation) -> _IntakeReference:
+    """What intake reads from the cache (the organisation's boroughs, every borough, the deadline tiers and the
+    calendar) in one round trip with Redis, which also bumps the hub queue's count version: the "now" half of
+    _queue_changed (see there), done early so that it costs no round trip of its own. Built and stored on a miss,
+    each entry under its own module's timeout."""
+    from django.core.cache import cache
+
+    organisation_key = partner_selectors.organisation_boroughs_key(organisation)
+    builders = {
+        partner_selectors.BOROUGHS_CACHE_KEY: (partner_selectors.boroughs_by_code_build,
+                                               partner_selectors.BOROUGHS_CACHE_SECONDS),
+        organisation_key: (lambda: partner_selectors.organisation_borough_codes_build(organisation),
+                           partner_selectors.ORGANISATION_BOROUGHS_CACHE_SECONDS),
+        TIERS_CACHE_KEY: (_tiers_build, TIERS_CACHE_SECONDS),
+        working_calendar.CACHE_KEY: (working_calendar._build_calendar, working_calendar.CACHE_SECONDS),
+    }
+    found = get_many_or_build(get_many_and_bump(cache, list(builders), QUEUE_VERSION_KEY), builders, cache)
+    return _IntakeReference(
+        covered=partner_selectors.organisation_boroughs_from(found[organisation_key],
+                                                             found[partner_selectors.BOROUGHS_CACHE_KEY]),
+        by_code=found[partner_selectors.BOROUGHS_CACHE_KEY],
+        tiers=found[TIERS_CACHE_KEY],
+        calendar=found[working_calendar.CACHE_KEY],
+    )
 
 
 def tiers_cache_clear() -> None:
@@ -192,13 +239,17 @@ def request_receive(
     requester_email: str,
     requester_phone: str = "",
     borough=None,
+    borough_code: str | None = None,
     concerned: list[ConcernedInput] | None = None,
     idempotency: IdempotencyClaim | None = None,
 ) -> SafeguardingRequest:
     """Record a request from a partner (API) or keyed in by the hub from a secure email. Returns it committed.
 
     With `idempotency` (an API submit's key), the key is bound to the new request in the same transaction; a key
-    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back."""
+    already bound raises IdempotencyReplay (see idempotency_key_claim), and the caller rolls back.
+
+    `borough_code` (the API's) names the borough by code instead of `borough`: looked up in the same cache round trip
+    as the rest of intake's reference data; a code with no borough is as if none was named."""
     now = timezone.now()
     errors = {}
     if not (subject_first_name or "").strip():
@@ -220,7 +271,10 @@ def request_receive(
     for index, person in enumerate(concerned or []):
         if person.date_of_birth and person.date_of_birth > timezone.localdate():
             errors[f"concerned[{index}].date_of_birth"] = "Date of birth must be in the past."
-    covered = organisation_boroughs(organisation)
+    reference_data = _intake_reference(organisation)
+    covered = reference_data.covered
+    if borough is None and borough_code:
+        borough = reference_data.by_code.get(borough_code)
     if borough is None and len(covered) == 1:
         borough = covered[0]  # one borough: it is the request's
     elif borough is None and len(covered) > 1:
@@ -232,8 +286,8 @@ def request_receive(
     if errors:
         raise ValidationError(errors)
 
-    tier = tier_for(organisation.pk, rating)
-    due, remind = _deadlines(received_at=received_at, tier=tier, calendar=get_calendar())
+    tier = _tier_from(reference_data.tiers, organisation.pk, rating)
+    due, remind = _deadlines(received_at=received_at, tier=tier, calendar=reference_data.calendar)
     # No savepoint: inside a caller's transaction (the API's submit) a failure here rolls the whole of it back.
     year = timezone.localtime(received_at).year
     with transaction.atomic(savepoint=False):
@@ -281,7 +335,7 @@ def request_receive(
             idempotency_key_claim(organisation=organisation, key=idempotency.key, body_hash=idempotency.body_hash,
                                   request=request)
         _deadlines_arm(request, now=None)
-        _queue_changed()
+        transaction.on_commit(queue_changed)  # _queue_changed's other half: _intake_reference bumped it already
     return request
 
 

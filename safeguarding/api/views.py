@@ -19,7 +19,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from partners.scoping import deny_as_not_found
-from partners.selectors import boroughs_by_code, organisation_for
+from partners.selectors import organisation_for
 from probation.api.errors import Unprocessable
 from probation.api.pagination import KeysetPagination
 from probation.audit import Action, audit_record
@@ -173,9 +173,6 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         subject, requester = data["subject"], data["requester"]
-        # None when not named: the service files a one-borough partner's request under its borough and refuses a
-        # multi-borough partner's (never the alphabetically first).
-        borough = boroughs_by_code().get(data["borough"]) if data["borough"] else None
         concerned = [services.ConcernedInput(**c) for c in data["concerned"]]
         body_hash = services.idempotency_body_hash(request.data) if key is not None else ""
         try:
@@ -196,7 +193,9 @@ class RequestListCreate(PartnerApiMixin, generics.GenericAPIView):
                     requester_name=requester["name"],
                     requester_email=requester["email"],
                     requester_phone=requester["phone"],
-                    borough=borough,
+                    # None when not named: the service files a one-borough partner's request under its borough
+                    # and refuses a multi-borough partner's (never the alphabetically first).
+                    borough_code=data["borough"],
                     concerned=concerned,
                     idempotency=services.IdempotencyClaim(key=key, body_hash=body_hash) if key is not None else None,
                 )

@@ -395,3 +395,32 @@ def test_the_queues_lean_candidates_are_the_officers_allocation_suggestions_in_t
     assert [(c.user_id, c.percent, c.headroom) for c in candidates] == [
         (w.user.pk, w.percent, w.headroom) for w in suggestions]
     assert officers[2].user.pk not in [c.user_id for c in candidates] and len(candidates) == 4
+
+
+def test_the_refresh_ahead_job_stores_every_waiting_teams_candidates_before_they_expire(django_assert_num_queries):
+    """cases.tasks.refresh_queue_candidates: a queue view after it reads every waiting team's suggestions from the
+    cache (no query), the same as a fresh computation; teams with nothing waiting are left out; beat runs it more
+    often than the entries expire."""
+    from django.core.cache import cache
+
+    from cases.selectors import QUEUE_WORKLOAD_SECONDS, _team_candidates, queue_candidates, tier_points
+    from cases.tasks import refresh_queue_candidates
+    from probation.celery import BEAT_SCHEDULE
+
+    cache.clear()
+    waiting, quiet = TeamFactory(), TeamFactory()
+    for team in (waiting, quiet):
+        for i in range(3):
+            PersonFactory(team=team, offender_manager=StaffProfileFactory(team=team).user, tier="BCD"[i] + "1")
+    UnallocatedPersonFactory(team=waiting, tier="C1")
+    today = timezone.localdate()
+    expected = _team_candidates([waiting.pk], points=tier_points(), on=today)[waiting.pk]
+    assert expected, "the waiting team has officers to offer"
+
+    assert refresh_queue_candidates() == {"teams": 1}
+    points = tier_points()
+    with django_assert_num_queries(0):
+        assert queue_candidates([waiting.pk], points=points, on=today)[waiting.pk] == expected
+    assert cache.get(f"cases:queue-candidates:{today.isoformat()}:{quiet.pk}") is None
+    entry = next(e for e in BEAT_SCHEDULE.values() if e["task"] == "cases.tasks.refresh_queue_candidates")
+    assert entry["schedule"] < QUEUE_WORKLOAD_SECONDS

@@ -227,3 +227,47 @@ def test_an_administrator_edits_a_partner_mashs_deadline_tier_in_admin(client, a
     received = timezone.now() - timedelta(minutes=1)
     assert mash_request(organisation=organisation, rating="red", received_at=received).due_at == received + timedelta(hours=2)
     assert AuditEvent.objects.filter(object_type="safeguarding.deadlinetier", object_id=str(tier.pk), action="create").exists()
+
+
+
+def test_a_submit_reads_boroughs_tiers_and_calendar_in_one_cache_read_that_also_marks_the_queue_counts_stale(
+        api, membership, monkeypatch):
+    """One round trip with Redis (probation.cache.RedisCache.get_many_and_bump): every borough, the partner's
+    boroughs, the deadline tiers and the working calendar, with the hub queue's count version bumped in it."""
+    from django.core.cache import caches
+
+    from partners.selectors import BOROUGHS_CACHE_KEY
+    from probation.calendar import CACHE_KEY as CALENDAR_KEY
+    from safeguarding import selectors
+    from safeguarding.services import TIERS_CACHE_KEY
+
+    backend = caches["default"]
+    api.post(URL, {**BODY, "borough": "camden"}, format="json")  # reference data cached, as in steady use
+    selectors.queue_counts()  # a count version to bump
+    version = backend.get(selectors.QUEUE_VERSION_KEY)
+    single, many, inside = [], [], []
+    real_get, real_get_many = backend.get, backend.get_many
+
+    def get(key, *args, **kwargs):
+        if not inside:  # the memory cache's get_many calls get for each key
+            single.append(key)
+        return real_get(key, *args, **kwargs)
+
+    def get_many(keys, *args, **kwargs):
+        many.append(list(keys))
+        inside.append(True)
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(backend, "get", get)
+    monkeypatch.setattr(backend, "get_many", get_many)
+
+    response = api.post(URL, {**BODY, "borough": "camden"}, format="json")
+
+    assert response.status_code in (201, 400), response.data  # the borough is checked from the same read either way
+    reference_keys = {BOROUGHS_CACHE_KEY, TIERS_CACHE_KEY, CALENDAR_KEY}
+    assert not reference_keys & set(single) and not [k for k in single if k.startswith("partners:organisation-boroughs")]
+    assert len(many) == 1 and reference_keys < set(many[0])
+    assert backend.get(selectors.QUEUE_VERSION_KEY) > version
