@@ -620,12 +620,7 @@ def _column(field: models.Field, values: list) -> list:
 
 def _json_column(field: models.JSONField, values: list) -> str:
     """A JSON column as ONE JSON array text (one encoder call for the batch), unpacked by jsonb_array_elements."""
-    if field.encoder is None:
-        try:
-            return json.dumps(values)  # the C encoder: plain dicts of strings and numbers, as the engine's events are
-        except TypeError:
-            pass
-    return json.dumps(values, cls=field.encoder or DjangoJSONEncoder)
+    return _json(field, values)
 
 
 def _insert_sql(model: type[models.Model], n: int, columns: dict[str, Any], *, conflict_target: str | None = None,
