@@ -638,9 +638,7 @@ def queue_candidates(team_ids, *, points=None, on: datetime.date | None = None) 
     missing = [t for t in team_ids if t not in by_team]
     if missing:
         fresh = _team_candidates(missing, points=points if points is not None else tier_points(), on=on)
-        # Plain tuples in the cache: a named tuple pickles some 70 times slower (the class is looked up for each).
-        cache.set_many({_candidates_key(t, on): [tuple(c) for c in rows] for t, rows in fresh.items()},
-                       QUEUE_WORKLOAD_SECONDS)
+        _candidates_store(fresh, list(fresh), on)
         by_team.update(fresh)
     return by_team
 
@@ -653,17 +651,22 @@ def queue_candidates_refresh(*, on: datetime.date | None = None) -> int:
     an allocation recomputes that one team; a change landing between this read and its write leaves an entry at
     most QUEUE_WORKLOAD_SECONDS old, as a view's own write can, and case_allocate re-checks the officer under a
     lock whatever the page suggested. Returns the number of teams refreshed."""
-    from django.core.cache import cache
-
     on = on or timezone.localdate()
     team_ids = sorted(set(Person.objects.unallocated().exclude(team_id=None)
                           .values_list("team_id", flat=True).distinct()))
     if not team_ids:
         return 0
-    fresh = _team_candidates(team_ids, points=tier_points(), on=on)
+    _candidates_store(_team_candidates(team_ids, points=tier_points(), on=on), team_ids, on)
+    return len(team_ids)
+
+
+def _candidates_store(fresh: dict[int, list[QueueCandidate]], team_ids, on: datetime.date) -> None:
+    """Cache each team's candidates (an empty list for a team with none) for QUEUE_WORKLOAD_SECONDS."""
+    from django.core.cache import cache
+
+    # Plain tuples in the cache: a named tuple pickles some 70 times slower (the class is looked up for each).
     cache.set_many({_candidates_key(t, on): [tuple(c) for c in fresh.get(t, [])] for t in team_ids},
                    QUEUE_WORKLOAD_SECONDS)
-    return len(team_ids)
 
 
 def _team_candidates(team_ids: list[int], *, points: PointsTable, on: datetime.date) -> dict[int, list[QueueCandidate]]:
