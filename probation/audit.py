@@ -85,10 +85,11 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
         object_repr = audit_repr(obj)
-    event = AuditEvent.objects.create(
-        action=action,
+    event = AuditEvent(
+        at=timezone.now(),
         actor=user,
         actor_label=(label or (user.get_username() if user else ""))[:150],
+        action=action,
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr,
@@ -96,6 +97,7 @@ def audit_record(*, action: str, request=None, user=None, obj=None, label: str =
         path=audit_path(request),
         detail=detail,
     )
+    _insert_event(event)
     if action == Action.DENIED and request is not None:
         request.probation_denied_audited = True  # the 403 page does not record it a second time
     if action in SECURITY_ACTIONS:
@@ -113,8 +115,32 @@ def audit_change(request, obj, *, action=Action.UPDATE, changes: dict | None = N
     return audit_record(action=action, request=request, obj=obj, detail={"changes": changes} if changes else None)
 
 
-_VIEW_MANY_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr",
-                      "ip_address", "path", "detail")
+_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr", "ip_address", "path",
+            "detail")
+
+
+def _insert_sql(connection, count: int, returning: bool = False) -> str:
+    values = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    # Table and column names are constants and every value is a parameter.
+    sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * count)}"  # nosec B608
+    return sql + (" RETURNING id" if returning else "")
+
+
+def _insert_event(event: AuditEvent) -> None:
+    """Insert one event as plain values (the ORM's save cost an API call about half a millisecond of CPU: a
+    tenth of a read); the instance gets its id, as save() would give it."""
+    connection = connections[router.db_for_write(AuditEvent)]
+    if not connection.features.can_return_columns_from_insert:
+        event.save()
+        return
+    params = (connection.ops.adapt_datetimefield_value(event.at), event.actor_id, event.actor_label, event.action,
+              event.object_type, event.object_id, event.object_repr, event.ip_address, event.path,
+              json.dumps(event.detail))
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection, 1, returning=True), params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding, event._state.db = False, connection.alias
 
 
 def audit_view_many(request, objs, *, list_name: str = "") -> int:
@@ -140,12 +166,8 @@ def audit_view_many(request, objs, *, list_name: str = "") -> int:
             continue
         rows.append((*shared_head, obj._meta.label_lower, str(obj.pk), audit_repr(obj), *shared_tail))
     if rows:
-        values = "(" + ", ".join(["%s"] * len(_VIEW_MANY_COLUMNS)) + ")"
-        table = connection.ops.quote_name(AuditEvent._meta.db_table)
-        # Table and column names are constants and every value is a parameter.
-        sql = f"INSERT INTO {table} ({', '.join(_VIEW_MANY_COLUMNS)}) VALUES {', '.join([values] * len(rows))}"  # nosec B608
         with connection.cursor() as cursor:
-            cursor.execute(sql, [value for row in rows for value in row])
+            cursor.execute(_insert_sql(connection, len(rows)), [value for row in rows for value in row])
     if list_name:
         security_event("list_viewed", user_id=user.pk if user else None, ip=ip, path=path, list=list_name,
                        count=len(rows))
