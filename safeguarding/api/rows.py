@@ -1,26 +1,22 @@
 """The partner API's representation of MASH requests. The shape is documented by
 safeguarding.api.serializers.RequestSerializer; `render()` below is its definition in Python.
 
-Lists and reads come as JSON text made by PostgreSQL (`with_documents()`): one query a page, no model instance, no
-Python dict a row, nothing decoded and encoded again; the view joins the texts into its answer. Rendering in Python
-cost a list page of 50 about 5 ms of CPU (compiling a 30-column query, converting, rendering and encoding). A test
-holds the database's text equal to `render()` for every kind of request. On another database (SQLite, for the
-`make run` demo) the same rows are rendered here from model instances (`documents()`)."""
+Lists and reads come as JSON text made by PostgreSQL (`documents()`, by a function of migration 0009 whose plan each
+connection keeps): no model instance, no Python dict a row, nothing decoded and encoded again; the view joins the
+texts into its answer. Rendering in Python cost a list page of 50 about 5 ms of CPU (compiling a 30-column query,
+converting, rendering and encoding). A test holds the database's text equal to `render()` for every kind of request.
+On another database (SQLite, for the `make run` demo) the rows are rendered here from model instances."""
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connections
-from django.db.models.expressions import RawSQL
+from django.db import connections, router
 from django.utils import timezone
 
-from partners.models import Borough, Organisation
-from safeguarding.models import ConcernedPerson, RatingChange, Response, SafeguardingRequest, State
+from safeguarding.models import SafeguardingRequest, State
 
 COLUMNS = (
     "pk", "reference", "organisation__name", "borough__code", "rating_proposed", "rating", "received_at", "due_at",
@@ -151,109 +147,36 @@ def row_from_instance(request) -> dict:
 DOCUMENT_KEYS = ("pk", "reference", "received_at", "updated_at")  # beside the text: for keyset cursors and the audit
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _iso_sql(column: str, zone: str) -> str:
-    """SQL for iso(): ISO 8601 in `zone`, fractions only when there are any (as Python's isoformat), `Z` for UTC.
-    Written for few evaluations a value (one to_char, the offset worked out only when there is one): this is most of
-    what rendering a row costs PostgreSQL."""
-    local, utc = f"({column} AT TIME ZONE {zone})", f"({column} AT TIME ZONE 'UTC')"
-    offset = f"({local} - {utc})"
-    return (
-        f"CASE WHEN {column} IS NULL THEN NULL ELSE to_char({local}, CASE WHEN date_trunc('second', {column}) = {column}"
-        f" THEN 'YYYY-MM-DD\"T\"HH24:MI:SS' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US' END)"
-        f" || CASE WHEN {local} = {utc} THEN 'Z' WHEN {local} > {utc} THEN '+' || to_char({offset}, 'HH24:MI')"
-        f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
-    )
-
-
-def _date_sql(column: str) -> str:
-    return f"to_char({column}, 'YYYY-MM-DD')"
-
-
-@functools.cache
-def document_sql() -> str:
-    """The representation of the request in the outer query's row, as one json_build_object (keys in render()'s
-    order). Names come from the models; the only value written into the text is the configured time zone's name."""
-    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", settings.TIME_ZONE):
-        raise ValueError(f"Unexpected TIME_ZONE {settings.TIME_ZONE!r}")
-    zone = f"'{settings.TIME_ZONE}'"
-    r = _q(SafeguardingRequest._meta.db_table)
-
-    def col(name):
-        return f"{r}.{_q(SafeguardingRequest._meta.get_field(name).column)}"
-
-    def iso(name):
-        return _iso_sql(col(name), zone)
-
-    organisation, borough = _q(Organisation._meta.db_table), _q(Borough._meta.db_table)
-    change, concerned, response = (_q(RatingChange._meta.db_table), _q(ConcernedPerson._meta.db_table),
-                                   _q(Response._meta.db_table))
-    state = (f"CASE WHEN {col('withdrawn_at')} IS NOT NULL THEN '{State.WITHDRAWN.value}'"
-             f" WHEN {col('responded_at')} IS NOT NULL THEN '{State.RESPONDED.value}'"
-             f" WHEN {col('assigned_at')} IS NOT NULL THEN '{State.ASSIGNED.value}'"
-             f" WHEN {col('triaged_at')} IS NOT NULL THEN '{State.TRIAGED.value}' ELSE '{State.RECEIVED.value}' END")
-    # The nosec marks below: every name in this SQL comes from the models, and no value is written into it.
-    changes = (
-        f"COALESCE((SELECT json_agg(json_build_object('from_rating', c.from_rating, 'to_rating', c.to_rating,"  # nosec B608
-        f" 'rationale', c.rationale, 'changed_at', {_iso_sql('c.changed_at', zone)}) ORDER BY c.changed_at, c.id)"
-        f" FROM {change} c WHERE c.request_id = {r}.id), '[]'::json)"
-    )
-    aliases = (
-        f"COALESCE((SELECT json_agg(a.trimmed ORDER BY a.n) FROM (SELECT btrim(part, E' \\t\\n\\r\\f\\v') AS trimmed, n"  # nosec B608
-        f" FROM unnest(string_to_array({col('subject_aliases')}, ',')) WITH ORDINALITY AS parts(part, n)) a"
-        f" WHERE a.trimmed <> ''), '[]'::json)"
-    )
-    people = (
-        f"COALESCE((SELECT json_agg(json_build_object('age_group', p.age_group, 'name', p.name, 'date_of_birth',"  # nosec B608
-        f" {_date_sql('p.date_of_birth')}, 'relationship', p.relationship) ORDER BY p.id) FROM {concerned} p"
-        f" WHERE p.request_id = {r}.id), '[]'::json)"
-    )
-    answer = (
-        f"(SELECT json_build_object('supervision_status', s.supervision_status, 'risk_level', s.risk_level,"  # nosec B608
-        f" 'conditions', s.conditions, 'engagement', s.engagement, 'contact_with_named', s.contact_with_named,"
-        f" 'professional_view', s.professional_view, 'responded_at', {_iso_sql('s.responded_at', zone)})"
-        f" FROM {response} s WHERE s.request_id = {r}.id AND {col('responded_at')} IS NOT NULL)"
-    )
-    return (
-        "json_build_object("  # nosec B608
-        f"'reference', {col('reference')}, 'state', {state},"
-        f" 'organisation', (SELECT o.name FROM {organisation} o WHERE o.id = {col('organisation')}),"
-        f" 'borough', (SELECT b.code FROM {borough} b WHERE b.id = {col('borough')}),"
-        f" 'rating_proposed', {col('rating_proposed')}, 'rating', {col('rating')}, 'rating_changes', {changes},"
-        f" 'received_at', {iso('received_at')}, 'due_at', {iso('due_at')}, 'updated_at', {iso('updated_at')},"
-        f" 'subject', json_build_object('first_name', {col('subject_first_name')}, 'last_name', {col('subject_last_name')},"
-        f" 'aliases', {aliases}, 'date_of_birth', {_date_sql(col('subject_date_of_birth'))},"
-        f" 'address', {col('subject_address')}, 'pnc', {col('subject_pnc')}),"
-        f" 'concerned', {people}, 'reason', {col('reason')},"
-        f" 'requester', json_build_object('name', {col('requester_name')}, 'email', {col('requester_email')},"
-        f" 'phone', {col('requester_phone')}),"
-        f" 'responded_at', {iso('responded_at')}, 'withdrawn_at', {iso('withdrawn_at')}, 'response', {answer}"
-        ")::text"
-    )
-
-
 def with_documents(queryset):
-    """`queryset` (filtered, not yet ordered or sliced) as rows of DOCUMENT_KEYS plus `document`: the request's
-    representation as JSON text, made by PostgreSQL in the same query. Elsewhere `document` is filled in by
-    documents()."""
-    queryset = queryset.values(*DOCUMENT_KEYS)
-    if connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.annotate(document=RawSQL(document_sql(), ()))  # nosec B611: no value in the SQL
-    return queryset
+    """`queryset` (filtered, not yet ordered or sliced) as rows of DOCUMENT_KEYS: page or pick them, then documents()
+    gives each row's JSON text."""
+    return queryset.values(*DOCUMENT_KEYS)
+
+
+DOCUMENTS_SQL = "SELECT id, document FROM safeguarding_request_documents(%s, %s)"  # safeguarding migration 0009
 
 
 def documents(found: list[dict]) -> list[str]:
-    """The JSON text of each row of with_documents(), in order: the database's own where it made one, else rendered
-    here from model instances (two more queries for the page)."""
-    missing = [row["pk"] for row in found if row.get("document") is None]
-    if missing:
-        instances = SafeguardingRequest.objects.select_related("organisation", "borough", "response").prefetch_related(
-            "concerned", "rating_changes").in_bulk(missing)
-        tz = timezone.get_current_timezone()
-        for row in found:
-            if row.get("document") is None:
-                row["document"] = json.dumps(render(row_from_instance(instances[row["pk"]]), tz), ensure_ascii=False)
-    return [row["document"] for row in found]
+    """The representation of each row of with_documents() as JSON text, in order: on PostgreSQL made by the
+    database in one query (safeguarding_request_documents, migration 0009), elsewhere rendered here from model
+    instances (two more queries for the page)."""
+    if not found:
+        return []
+    pks = [row["pk"] for row in found]
+    connection = connections[router.db_for_read(SafeguardingRequest)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(DOCUMENTS_SQL, [pks, settings.TIME_ZONE])
+            texts = dict(cursor.fetchall())
+    else:
+        texts = documents_in_python(pks)
+    return [texts[pk] for pk in pks]
+
+
+def documents_in_python(pks: list[int]) -> dict[int, str]:
+    """{pk: JSON text} rendered here from model instances: documents() on a database other than PostgreSQL."""
+    instances = SafeguardingRequest.objects.select_related("organisation", "borough", "response").prefetch_related(
+        "concerned", "rating_changes").in_bulk(pks)
+    tz = timezone.get_current_timezone()
+    return {pk: json.dumps(render(row_from_instance(instance), tz), ensure_ascii=False)
+            for pk, instance in instances.items()}

@@ -65,11 +65,18 @@ def test_the_database_text_equals_the_python_representation_for_every_kind_of_re
         assert database_representation(request.pk) == reference_representation(request.pk), request.reference
 
 
-def test_without_the_database_text_documents_renders_the_same_from_model_instances(varied_requests):
+def test_on_other_databases_the_same_is_rendered_from_model_instances(varied_requests):
     _, requests = varied_requests
+    texts = rows.documents_in_python([r.pk for r in requests])
     for request in requests:
-        row = SafeguardingRequest.objects.filter(pk=request.pk).values(*rows.DOCUMENT_KEYS).get()
-        assert json.loads(rows.documents([row])[0]) == reference_representation(request.pk)
+        assert json.loads(texts[request.pk]) == reference_representation(request.pk)
+
+
+def test_documents_keep_the_order_of_the_rows_asked_for(varied_requests):
+    _, requests = varied_requests
+    found = list(rows.with_documents(SafeguardingRequest.objects.filter(pk__in=[r.pk for r in requests]))
+                 .order_by("-pk"))
+    assert [json.loads(text)["reference"] for text in rows.documents(found)] == [row["reference"] for row in found]
 
 
 def test_the_list_and_a_read_answer_with_the_same_representation(varied_requests):
