@@ -19,6 +19,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from partners.models import ApiToken
+from partners.throttling import SCOPE as THROTTLE_SCOPE
+from partners.throttling import throttle_rate
 from probation import ratelimit
 from probation.audit import client_ip
 from probation.models import Role
@@ -34,6 +36,18 @@ def _django_request(request):
 
 def token_cache_key(prefix: str) -> str:
     return f"partners:apitoken:{prefix}"
+
+
+def _cached_and_counted(prefix: str):
+    """(the cached credential or None, this call's throttle hit or None). With Redis both in one round trip: the hit
+    on the credential's rate-limit counter goes with the read, and the throttle takes the count from the request
+    instead of counting again (partners.throttling). Without Redis, or without a rate, the cache alone."""
+    rate = throttle_rate()
+    if rate is None or not hasattr(cache, "get_and_count"):
+        return cache.get(token_cache_key(prefix)), None
+    key, left = ratelimit.window_key(THROTTLE_SCOPE, prefix, rate[1])
+    token, count = cache.get_and_count(token_cache_key(prefix), key, rate[1])
+    return token, (count, left)
 
 
 def _load(prefix: str) -> ApiToken | None:
@@ -97,14 +111,31 @@ class ApiTokenAuthentication(BaseAuthentication):
             _reject(request, "malformed", "Invalid token header. The key must contain only ASCII characters.")
         prefix, dot, secret = key.partition(".")
         presented_prefix = prefix[:16]
-        token = None
+        token = counted = None
         if dot and secret and len(prefix) == ApiToken.PREFIX_LENGTH:
-            token = cache.get(token_cache_key(prefix)) if settings.API_TOKEN_CACHE_SECONDS else None
-            if token is None:
-                _refuse_if_address_throttled(request)
-                token = _load(prefix)
+            if settings.API_TOKEN_CACHE_SECONDS:
+                token, counted = _cached_and_counted(prefix)
+            try:
+                if token is None:
+                    _refuse_if_address_throttled(request)
+                    token = _load(prefix)
+                user = self._check(request, token, key, presented_prefix)
+            except exceptions.APIException:
+                if counted is not None:  # a refused key uses none of the credential's allowance
+                    ratelimit.unhit(THROTTLE_SCOPE, prefix, throttle_rate()[1])
+                raise
         else:
             _refuse_if_address_throttled(request)
+            user = self._check(request, token, key, presented_prefix)
+        # The call's audit row names this credential (probation.audit / probation.middleware); the throttle takes
+        # the hit already counted.
+        _django_request(request).audit_credential = token
+        if counted is not None:
+            _django_request(request).api_throttle_count = counted
+        return user, token
+
+    def _check(self, request, token, key: str, presented_prefix: str):
+        """The credential's user, or an AuthenticationFailed that says why the key is refused."""
         if token is None or not token.matches(key):
             _reject(request, "unknown", "Invalid token.", presented_prefix=presented_prefix)
         now = timezone.now()
@@ -123,9 +154,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             _reject(request, "user_inactive", "The account this API token belongs to is disabled.", token=token)
         if user.role != Role.PARTNER:
             _reject(request, "not_partner", "API tokens are for partner agency users only.", token=token)
-        # The call's audit row names this credential (probation.audit / probation.middleware).
-        _django_request(request).audit_credential = token
-        return user, token
+        return user
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) when credentials are missing or wrong.

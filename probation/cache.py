@@ -36,6 +36,16 @@ class RedisCache(DjangoRedisCache):
         loads = self._cache._serializer.loads
         return {made_key_to: loads(value) for made_key_to, value in zip(made.values(), values) if value is not None}
 
+    def get_and_count(self, key, counter_key: str, window: int):
+        """`get(key)` and one fixed-window hit on the raw counter `counter_key` (INCR, EXPIRE NX: as
+        probation.ratelimit.hit) in one round trip. Returns (value or None, count)."""
+        pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+        pipe.get(self.make_and_validate_key(key))
+        pipe.incr(counter_key)
+        pipe.expire(counter_key, window, nx=True)
+        value, count, _ = pipe.execute()
+        return (self._cache._serializer.loads(value) if value is not None else None), int(count)
+
     def bump(self, key) -> None:
         """Add one to `key` if it is there, in one round trip (Django's incr makes two: EXISTS, then INCRBY)."""
         self._cache.get_client(write=True).eval(_INCR_IF_PRESENT, 1, self.make_and_validate_key(key))

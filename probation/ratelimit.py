@@ -52,6 +52,19 @@ def hit(scope: str, ident, window: int) -> tuple[int, int]:
         return 1, left
 
 
+def unhit(scope: str, ident, window: int) -> None:
+    """Take back one hit of the current window (a hit counted ahead of a check that then failed)."""
+    key, _ = window_key(scope, ident, window)
+    client = _redis()
+    if client is not None:
+        client.decr(key)
+        return
+    try:
+        cache.decr(key)
+    except ValueError:
+        pass
+
+
 def peek(scope: str, ident, window: int) -> int:
     """Hits in the current window, without counting one."""
     key, _ = window_key(scope, ident, window)

@@ -282,3 +282,57 @@ def test_revocation_in_admin_is_honoured_at_once(partner_user, admin_client):
     token.revoked_at = timezone.now()
     token.save()
     assert client.get(ME).status_code == 401
+
+
+THROTTLED_BY_3 = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": "3/minute"},
+}
+
+
+@pytest.fixture
+def redis_cache(settings, monkeypatch):
+    """The production cache set-up: Django's cache and the rate-limit counters on Redis (CACHE_URL)."""
+    import os
+
+    from probation import ratelimit
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if not url.startswith("redis"):
+        pytest.skip("needs Redis")
+    settings.CACHE_URL = url
+    settings.CACHES = {"default": {"BACKEND": "probation.cache.RedisCache", "LOCATION": url}}  # caches rebuilt
+    settings.API_TOKEN_CACHE_SECONDS = 60
+    monkeypatch.setattr(ratelimit, "_client", None)
+
+
+@override_settings(REST_FRAMEWORK=THROTTLED_BY_3)
+def test_with_redis_the_credential_and_its_throttle_hit_are_one_round_trip(partner_user, redis_cache, monkeypatch):
+    from redis.connection import Connection
+
+    client = api_client_for(partner_user)
+    assert client.get(ME).status_code == 200  # loads the credential into the cache and connects
+    sends = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sends.append(command)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    assert client.get(ME).status_code == 200
+    assert len(sends) == 1  # GET of the credential, INCR and EXPIRE of its counter, together
+    assert [client.get(ME).status_code for _ in range(2)] == [200, 429]  # 3 a minute, counted once a call
+
+
+@override_settings(REST_FRAMEWORK=THROTTLED_BY_3)
+def test_with_redis_a_refused_secret_uses_none_of_the_credentials_allowance(partner_user, redis_cache):
+    client = api_client_for(partner_user)
+    assert client.get(ME).status_code == 200  # cached from here on
+    prefix = client.token.prefix
+    forger = APIClient()
+    forger.credentials(HTTP_AUTHORIZATION=f"Token {prefix}.not-the-secret")
+    assert [forger.get(ME).status_code for _ in range(3)] == [401, 401, 401]
+    assert [client.get(ME).status_code for _ in range(3)] == [200, 200, 429]
