@@ -14,6 +14,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The partner API first: partner systems make most calls, and URLs are tried in order (no other URL starts so).
+    path("api/v1/", include(api_v1)),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("sign-in/", account_views.SignInView.as_view(), name="login"),
@@ -31,7 +33,6 @@ urlpatterns = [
     path("resettlement/", include("resettlement.urls")),
     path("supervision/", include("supervision.urls")),
     path("interventions/", include("interventions.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

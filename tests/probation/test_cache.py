@@ -72,3 +72,16 @@ def test_get_many_or_build_builds_and_stores_only_what_was_missing_each_under_it
     assert get_many_or_build({"a": 5}, builders, cache) == {"a": 5, "b": 2}
     assert built == ["b"]
     assert cache.get("a") is None and cache.get("b") == 2
+
+
+def test_reference_data_is_unpickled_again_only_when_its_stored_bytes_change():
+    from probation.cache import get_many_and_bump
+
+    cache = RedisCache(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), {"KEY_PREFIX": f"t{uuid.uuid4().hex}"})
+    cache.set("tiers", {"red": 4}, 30)
+    first = get_many_and_bump(cache, ["tiers"], "version")["tiers"]
+    assert get_many_and_bump(cache, ["tiers"], "version")["tiers"] is first  # the same bytes: not unpickled again
+    cache.set("tiers", {"red": 2}, 30)  # an administrator changes a tier: the cache entry is replaced
+    assert get_many_and_bump(cache, ["tiers"], "version")["tiers"] == {"red": 2}
+    cache.delete_many(["tiers"])
+    assert get_many_and_bump(cache, ["tiers"], "version") == {}
