@@ -173,6 +173,28 @@ def documents(found: list[dict]) -> list[str]:
     return [texts[pk] for pk in pks]
 
 
+DOCUMENT_BY_REFERENCE_SQL = (
+    "SELECT id, document FROM safeguarding_request_documents(ARRAY(SELECT id FROM safeguarding_safeguardingrequest"
+    " WHERE organisation_id = %s AND reference = %s), %s)"
+)
+
+
+def document_by_reference(organisation_id: int, reference: str) -> dict | None:
+    """The organisation's request with this (upper-case) reference as a row of DOCUMENT_KEYS' pk and reference plus
+    its `document`, or None: on PostgreSQL one statement finds it and renders it."""
+    connection = connections[router.db_for_read(SafeguardingRequest)]
+    if connection.vendor != "postgresql":
+        found = list(with_documents(SafeguardingRequest.objects.filter(organisation_id=organisation_id,
+                                                                       reference=reference)).order_by()[:1])
+        if not found:
+            return None
+        return {**found[0], "document": documents(found)[0]}
+    with connection.cursor() as cursor:
+        cursor.execute(DOCUMENT_BY_REFERENCE_SQL, [organisation_id, reference, settings.TIME_ZONE])
+        found = cursor.fetchone()
+    return {"pk": found[0], "reference": reference, "document": found[1]} if found else None
+
+
 def documents_in_python(pks: list[int]) -> dict[int, str]:
     """{pk: JSON text} rendered here from model instances: documents() on a database other than PostgreSQL."""
     instances = SafeguardingRequest.objects.select_related("organisation", "borough", "response").prefetch_related(

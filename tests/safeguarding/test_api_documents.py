@@ -89,3 +89,12 @@ def test_the_list_and_a_read_answer_with_the_same_representation(varied_requests
         assert read.status_code == 200
         assert read["Content-Type"] == "application/json"
         assert read.json() == listed[request.reference] == reference_representation(request.pk)
+
+
+def test_a_request_is_found_by_reference_only_within_its_organisation(varied_requests):
+    membership, requests = varied_requests
+    request = requests[1]
+    found = rows.document_by_reference(membership.organisation.pk, request.reference)
+    assert found["pk"] == request.pk and json.loads(found["document"]) == reference_representation(request.pk)
+    assert rows.document_by_reference(PartnerMembershipFactory().organisation.pk, request.reference) is None
+    assert rows.document_by_reference(membership.organisation.pk, "MASH-1999-000001") is None
