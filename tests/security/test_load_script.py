@@ -58,6 +58,7 @@ def test_a_tiny_load_run_passes_and_proves_every_acknowledged_request_stored_onc
     for operation in ("submit", "list", "read"):
         assert f"\n{operation} " in text
     assert "p95 ms" in text and "requests/s overall" in text
+    assert "CPU a call (ms)" in text and "\nAPI " in text  # where the CPU went, by process group
     load_seconds = float(re.search(r"Calls: [\d,]+ in ([\d.]+) s", text).group(1))
     # The load stops by itself: it ran its 3 s and stopped by its own deadline (3 s + 10 s grace, then cancelled);
     # the 30 s margin covers only the event loop being scheduled late on a busy machine, never a run without end.
