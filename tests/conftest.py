@@ -58,6 +58,22 @@ def admin_client(admin_user):
 
 
 @pytest.fixture
+def redis_rate_limits(settings, monkeypatch):
+    """Rate-limit counters on the suite's Redis (CACHE_URL, as in production), with a fresh client; returns the URL.
+    Skips where there is no Redis."""
+    import os
+
+    from probation import ratelimit
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if not url.startswith("redis"):
+        pytest.skip("needs Redis")
+    settings.CACHE_URL = url
+    monkeypatch.setattr(ratelimit, "_client", None)
+    return url
+
+
+@pytest.fixture
 def hub_user(db):
     return HubUserFactory()
 

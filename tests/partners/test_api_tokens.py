@@ -293,19 +293,10 @@ THROTTLED_BY_3 = {
 
 
 @pytest.fixture
-def redis_cache(settings, monkeypatch):
+def redis_cache(settings, redis_rate_limits):
     """The production cache set-up: Django's cache and the rate-limit counters on Redis (CACHE_URL)."""
-    import os
-
-    from probation import ratelimit
-
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if not url.startswith("redis"):
-        pytest.skip("needs Redis")
-    settings.CACHE_URL = url
-    settings.CACHES = {"default": {"BACKEND": "probation.cache.RedisCache", "LOCATION": url}}  # caches rebuilt
+    settings.CACHES = {"default": {"BACKEND": "probation.cache.RedisCache", "LOCATION": redis_rate_limits}}
     settings.API_TOKEN_CACHE_SECONDS = 60
-    monkeypatch.setattr(ratelimit, "_client", None)
 
 
 @override_settings(REST_FRAMEWORK=THROTTLED_BY_3)

@@ -1,6 +1,5 @@
 """Rate-limit counters: with Redis, one round trip a hit (INCR and EXPIRE pipelined) on one client per process."""
 
-import os
 
 import pytest
 
@@ -8,12 +7,7 @@ from probation import ratelimit
 
 
 @pytest.fixture
-def redis_counters(settings, monkeypatch):
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if not url.startswith("redis"):
-        pytest.skip("needs Redis")
-    settings.CACHE_URL = url
-    monkeypatch.setattr(ratelimit, "_client", None)
+def redis_counters(redis_rate_limits):
     yield
     client = ratelimit._client
     if client is not None:
