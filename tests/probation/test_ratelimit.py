@@ -1,6 +1,5 @@
 """Rate-limit counters: with Redis, one round trip a hit (INCR and EXPIRE pipelined) on one client per process."""
 
-
 import pytest
 
 from probation import ratelimit
