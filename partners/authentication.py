@@ -39,15 +39,16 @@ def token_cache_key(prefix: str) -> str:
 
 
 def _cached_and_counted(prefix: str):
-    """(the cached credential or None, this call's throttle hit or None). With Redis both in one round trip: the hit
-    on the credential's rate-limit counter goes with the read, and the throttle takes the count from the request
-    instead of counting again (partners.throttling). Without Redis, or without a rate, the cache alone."""
+    """(the cached credential or None, this call's throttle hit as (count, seconds left, counter key) or None). With
+    Redis both in one round trip: the hit on the credential's rate-limit counter goes with the read, and the throttle
+    takes the count from the request instead of counting again (partners.throttling). Without Redis, or without a
+    rate, the cache alone."""
     rate = throttle_rate()
     if rate is None or not hasattr(cache, "get_and_count"):
         return cache.get(token_cache_key(prefix)), None
     key, left = ratelimit.window_key(THROTTLE_SCOPE, prefix, rate[1])
     token, count = cache.get_and_count(token_cache_key(prefix), key, rate[1])
-    return token, (count, left)
+    return token, (count, left, key)
 
 
 def _load(prefix: str) -> ApiToken | None:
@@ -122,7 +123,7 @@ class ApiTokenAuthentication(BaseAuthentication):
                 user = self._check(request, token, key, presented_prefix)
             except exceptions.APIException:
                 if counted is not None:  # a refused key uses none of the credential's allowance
-                    ratelimit.unhit(THROTTLE_SCOPE, prefix, throttle_rate()[1])
+                    ratelimit.unhit(counted[2])
                 raise
         else:
             _refuse_if_address_throttled(request)
@@ -131,7 +132,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         # the hit already counted.
         _django_request(request).audit_credential = token
         if counted is not None:
-            _django_request(request).api_throttle_count = counted
+            _django_request(request).api_throttle_count = counted[:2]
         return user, token
 
     def _check(self, request, token, key: str, presented_prefix: str):

@@ -63,7 +63,7 @@ class RedisCache(DjangoRedisCache):
 
     def bump(self, key) -> None:
         """Add one to `key` if it is there, in one round trip (Django's incr makes two: EXISTS, then INCRBY)."""
-        self._cache.get_client(write=True).eval(_INCR_IF_PRESENT, 1, self.make_and_validate_key(key))
+        self._script(_INCR_IF_PRESENT)(keys=[self.make_and_validate_key(key)])
 
 
 # Per process: {cache key: (stored bytes, the value they unpickled to)}, for get_many_and_bump's few reference keys.

@@ -52,9 +52,9 @@ def hit(scope: str, ident, window: int) -> tuple[int, int]:
         return 1, left
 
 
-def unhit(scope: str, ident, window: int) -> None:
-    """Take back one hit of the current window (a hit counted ahead of a check that then failed)."""
-    key, _ = window_key(scope, ident, window)
+def unhit(key: str) -> None:
+    """Take back one hit counted under `key` (window_key's; a hit counted ahead of a check that then failed). The
+    key, not the scope and time: the window may have turned since the hit."""
     client = _redis()
     if client is not None:
         client.decr(key)

@@ -1,9 +1,9 @@
 """Partner API for MASH requests: submit (idempotently), list and poll for changes, read, withdraw, add information.
 
 A partner never sees another organisation's request: it answers 404 exactly as if it did not exist (audited as
-DENIED). Each call writes one audit row, in the same transaction as its change. Representations are rendered from
-plain rows (safeguarding.api.rows): a list page is one query, a read one, a submit writes and answers without
-reading back."""
+DENIED). Each call writes one audit row, in the same transaction as its change. Lists and reads answer with JSON
+text made by the database (safeguarding.api.rows): a list page is two queries (the keyset page, then its JSON), a
+read one; a submit writes and answers from what it wrote, without reading back."""
 
 import json
 
